@@ -1,0 +1,100 @@
+import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { DataLoader } from "../../src/data/dataloader.js";
+import { MnistCNN, type Arch } from "../../src/models/tutorial.js";
+import { SGD } from "../../src/optim/sgd.js";
+import { manualSeed } from "../../src/tensor/random.js";
+import { evaluate, trainEpoch, type EvalResult } from "../../src/train/loop.js";
+import { writeFileAtomic } from "../../src/node/atomic.js";
+import { saveSafetensorsFile } from "../../src/node/safetensors-file.js";
+import { getBackend } from "../../src/kernels/registry.js";
+import { loadSplit, type DataFlags } from "../data.js";
+import { epochProgress } from "../progress.js";
+
+export interface TrainFlags extends DataFlags {
+  arch: Arch;
+  epochs: number;
+  lr: number;
+  momentum: number;
+  batchSize: number;
+  seed: number;
+  out?: string;
+  json: boolean;
+  progress: boolean;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  loss: number;
+  seconds: number;
+}
+
+/** What `metrics.json` holds: the run's settings, each epoch's mean loss and time, and the test result. */
+export interface RunMetrics {
+  config: Omit<TrainFlags, "json" | "progress" | "out"> & { backend: string; optimizer: string };
+  epochs: EpochMetrics[];
+  test: Omit<EvalResult, "confusion"> & { confusion: number[][] };
+  parameters: number;
+  seconds: number;
+}
+
+function defaultOutDir(flags: TrainFlags): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
+  return join("runs", `${stamp}-${flags.arch}-lr${flags.lr}-e${flags.epochs}-s${flags.seed}`);
+}
+
+/**
+ * The tutorial's exercise: train MnistCNN with SGD(momentum) on shuffled batches, print each epoch's mean loss,
+ * then the test accuracy; save `metrics.json` and `model.safetensors` in the run folder. The files are written only
+ * when training succeeded, each atomically, so a failed or interrupted run leaves no half-written output.
+ */
+export async function trainCommand(flags: TrainFlags): Promise<RunMetrics> {
+  const say = (line: string) => {
+    if (!flags.json) console.log(line);
+  };
+  const out = flags.out ?? defaultOutDir(flags);
+  if (existsSync(join(out, "model.safetensors"))) {
+    throw new Error(`${out} already holds a trained model (model.safetensors); choose another --out folder`);
+  }
+  const [trainSet, testSet] = await Promise.all([
+    loadSplit(flags, true, flags.json),
+    loadSplit(flags, false, flags.json),
+  ]);
+
+  // Same order of random draws as the tutorial's script after torch.manual_seed: model init, then each epoch's order.
+  manualSeed(flags.seed);
+  const model = new MnistCNN(flags.arch);
+  const optimizer = new SGD(model.parameters(), { lr: flags.lr, momentum: flags.momentum });
+  const trainLoader = new DataLoader(trainSet, { batchSize: flags.batchSize, shuffle: true });
+  const testLoader = new DataLoader(testSet, { batchSize: 1000, shuffle: false });
+
+  const start = performance.now();
+  const epochs: EpochMetrics[] = [];
+  for (let epoch = 1; epoch <= flags.epochs; epoch++) {
+    const progress = epochProgress(epoch, flags.epochs, trainLoader.length, flags.progress && !flags.json);
+    let result;
+    try {
+      result = trainEpoch(model, trainLoader, optimizer, epoch, (r) => progress.update(r.batch, r.loss, r.examples));
+    } finally {
+      progress.stop();
+    }
+    epochs.push({ epoch, loss: result.loss, seconds: result.seconds });
+    say(`Epoch ${epoch}, Loss: ${result.loss.toFixed(4)} (${result.seconds.toFixed(1)}s)`);
+  }
+  const test = evaluate(model, testLoader);
+  say(`Test accuracy: ${(100 * test.accuracy).toFixed(2)}%`);
+
+  const { json: _json, progress: _progress, out: _out, ...config } = flags;
+  const metrics: RunMetrics = {
+    config: { ...config, backend: getBackend(), optimizer: "SGD" },
+    epochs,
+    test,
+    parameters: model.numParameters(),
+    seconds: (performance.now() - start) / 1000,
+  };
+  saveSafetensorsFile(join(out, "model.safetensors"), model.stateDict(), { format: "pt", arch: flags.arch });
+  writeFileAtomic(join(out, "metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
+  say(`Saved ${join(out, "model.safetensors")} and ${join(out, "metrics.json")}`);
+  if (flags.json) console.log(JSON.stringify({ out, ...metrics }));
+  return metrics;
+}

@@ -1,0 +1,17 @@
+import { MNIST } from "../src/node/mnist.js";
+import type { MnistDataset } from "../src/data/mnist.js";
+
+export interface DataFlags {
+  dataDir: string;
+  download: boolean;
+}
+
+/** The MNIST split the commands use, found as torchvision would (see `MNIST`), with download notices on stderr. */
+export function loadSplit(flags: DataFlags, train: boolean, quiet: boolean): Promise<MnistDataset> {
+  return MNIST({
+    root: flags.dataDir,
+    train,
+    download: flags.download,
+    log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+  });
+}

@@ -1,0 +1,41 @@
+import { InvalidArgumentError } from "commander";
+import { ARCHS, isArch, type Arch } from "../src/models/tutorial.js";
+
+/**
+ * Parsers for command-line values. Each rejects a bad value with commander's InvalidArgumentError, so the user sees
+ * "error: option '--lr <number>' argument 'abc' is invalid. <reason>" with the fix, and nothing runs.
+ */
+function number(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError(`'${value}' is not a number.`);
+  return n;
+}
+
+export function positiveInt(value: string): number {
+  const n = number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("It must be a whole number of at least 1.");
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("It must be a whole number of at least 0.");
+  return n;
+}
+
+export function learningRate(value: string): number {
+  const n = number(value);
+  if (!(n > 0)) throw new InvalidArgumentError("The learning rate must be greater than 0 (the tutorial uses 0.01).");
+  return n;
+}
+
+export function momentum(value: string): number {
+  const n = number(value);
+  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError("Momentum must be in [0, 1) (the tutorial uses 0.9).");
+  return n;
+}
+
+export function arch(value: string): Arch {
+  if (!isArch(value)) throw new InvalidArgumentError(`Choose one of: ${ARCHS.join(", ")}.`);
+  return value;
+}

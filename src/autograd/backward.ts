@@ -1,0 +1,80 @@
+import { Tensor, allocLike, shapeToString, type FloatStorage } from "../tensor/tensor.js";
+
+/** Nodes reachable from `root` through recorded ops, each after every node that consumes it. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  // Iterative DFS: deep graphs (long chains of ops) must not overflow the call stack.
+  const stack: [Tensor, number][] = [[root, 0]];
+  seen.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [node, next] = top;
+    const inputs = node.gradFn?.inputs ?? [];
+    if (next < inputs.length) {
+      top[1]++;
+      const input = inputs[next];
+      if (input.requiresGrad && !seen.has(input)) {
+        seen.add(input);
+        stack.push([input, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(node);
+    }
+  }
+  return order.reverse();
+}
+
+function accumulate(into: FloatStorage, add: FloatStorage): void {
+  for (let i = 0; i < into.length; i++) into[i] += add[i];
+}
+
+/**
+ * Reverse-mode differentiation from `root`. Gradients of intermediate results live only during this call;
+ * leaves that require grad get theirs added (`+=`) to `.grad`, so calling backward twice accumulates, as in PyTorch.
+ */
+export function runBackward(root: Tensor, gradient?: Tensor): void {
+  if (!root.requiresGrad) {
+    throw new Error("backward(): the tensor does not require grad (no input required grad, or it was made in noGrad)");
+  }
+  if (root.data instanceof Int32Array) throw new Error("backward(): the tensor is not floating-point");
+  let seedGrad: FloatStorage;
+  if (gradient === undefined) {
+    if (root.size !== 1) {
+      throw new Error(
+        `backward(): a gradient is needed for a non-scalar output (shape ${shapeToString(root.shape)}), as in PyTorch`,
+      );
+    }
+    seedGrad = allocLike(root.data, 1);
+    seedGrad[0] = 1;
+  } else {
+    if (gradient.size !== root.size || gradient.data instanceof Int32Array) {
+      throw new Error(
+        `backward(): gradient shape ${shapeToString(gradient.shape)} does not match output ${shapeToString(root.shape)}`,
+      );
+    }
+    seedGrad = allocLike(root.data, root.size);
+    seedGrad.set(gradient.data);
+  }
+
+  const grads = new Map<Tensor, FloatStorage>([[root, seedGrad]]);
+  for (const node of topologicalOrder(root)) {
+    const g = grads.get(node);
+    if (g === undefined) continue;
+    grads.delete(node);
+    if (node.gradFn === null) {
+      if (node.grad === null) node.grad = new Tensor(g, node.shape);
+      else accumulate(node.grad.data as FloatStorage, g);
+      continue;
+    }
+    const inputGrads = node.gradFn.backward(g);
+    node.gradFn.inputs.forEach((input, i) => {
+      const ig = inputGrads[i];
+      if (ig === null || !input.requiresGrad) return;
+      const existing = grads.get(input);
+      if (existing === undefined) grads.set(input, ig === g ? ig.slice() : ig);
+      else accumulate(existing, ig);
+    });
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * convlab: convolutional networks in TypeScript with PyTorch's names and semantics. This entry point runs in Node
+ * and in browsers; file and network access live in `convlab/node`.
+ */
+export { Tensor, Parameter, numel, type DType, type Shape, type Storage, type FloatStorage } from "./tensor/tensor.js";
+export { tensor, zeros, ones, full, rand } from "./tensor/creation.js";
+export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
+export { noGrad, isGradEnabled } from "./autograd/graph.js";
+
+export { conv2d, type Conv2dOptions } from "./ops/conv2d.js";
+export { maxPool2d, type MaxPool2dOptions } from "./ops/pool.js";
+export { relu } from "./ops/relu.js";
+export { linear, matmul } from "./ops/matmul.js";
+export { add, mul, sub } from "./ops/arithmetic.js";
+export { reshape, view, flatten } from "./ops/shape.js";
+export { sum, mean, argmax } from "./ops/reduce.js";
+export { logSoftmax, softmax } from "./ops/softmax.js";
+export { crossEntropy, nllLoss, type Reduction, type Target } from "./ops/loss.js";
+
+export { registerBackend, setBackend, getBackend, kernel, type BackendName } from "./kernels/registry.js";
+export type { KernelTable, KernelName } from "./kernels/types.js";
+
+export { Module, type StateDict } from "./nn/module.js";
+export { Conv2d, Linear, MaxPool2d, ReLU, Flatten, Sequential } from "./nn/layers.js";
+export { CrossEntropyLoss } from "./nn/loss.js";
+export { kaimingUniform_, uniform_ } from "./nn/init.js";
+export { MnistCNN, ARCHS, isArch, type Arch } from "./models/tutorial.js";
+
+export { SGD, type SGDOptions } from "./optim/sgd.js";
+export { Adam, type AdamOptions } from "./optim/adam.js";
+export { Optimizer } from "./optim/optimizer.js";
+
+export { DataLoader, randperm, type Batch, type DataLoaderOptions } from "./data/dataloader.js";
+export type { Dataset, BatchDataset, Example } from "./data/dataset.js";
+export { MnistDataset } from "./data/mnist.js";
+export { toTensor, normalize, compose, type Transform } from "./data/transforms.js";
+export { parseIdx, parseMnistImages, parseMnistLabels, IdxError, type IdxArray } from "./data/idx.js";
+
+export { encodeSafetensors, decodeSafetensors, SafetensorsError } from "./io/safetensors.js";
+
+export { trainEpoch, evaluate, NonFiniteLossError, type EpochResult, type EvalResult } from "./train/loop.js";

@@ -1,0 +1,143 @@
+import { Parameter, Tensor } from "../tensor/tensor.js";
+import { conv2d } from "../ops/conv2d.js";
+import { maxPool2d } from "../ops/pool.js";
+import { relu } from "../ops/relu.js";
+import { linear } from "../ops/matmul.js";
+import { flatten } from "../ops/shape.js";
+import { pair, type IntPair } from "../ops/window.js";
+import { defaultGenerator, type Generator } from "../tensor/random.js";
+import { kaimingUniform_, fanIn, uniform_ } from "./init.js";
+import { Module } from "./module.js";
+
+function emptyParameter(shape: number[]): Parameter {
+  return new Parameter(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
+}
+
+/**
+ * PyTorch's default init of a weight and its bias: kaiming-uniform with a = √5 (so U(±1/√fan_in)) for the weight,
+ * then U(±1/√fan_in) for the bias, drawn in that order, as `reset_parameters` of Conv2d and Linear.
+ */
+function resetParameters(weight: Parameter, bias: Parameter | null, generator: Generator): void {
+  kaimingUniform_(weight, Math.sqrt(5), generator);
+  if (bias !== null) {
+    const bound = 1 / Math.sqrt(fanIn(weight));
+    uniform_(bias, -bound, bound, generator);
+  }
+}
+
+export interface Conv2dLayerOptions {
+  stride?: IntPair;
+  padding?: IntPair;
+  bias?: boolean;
+  /** Where the initial weights are drawn from; default: the global generator seeded by `manualSeed`. */
+  generator?: Generator;
+}
+
+/**
+ * 2-D convolution layer, `nn.Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True)`.
+ * Parameters: weight [C_out, C_in, kH, kW], bias [C_out].
+ * Shape: [N, C_in, H, W] → [N, C_out, ⌊(H + 2P − kH)/S⌋ + 1, ⌊(W + 2P − kW)/S⌋ + 1]. See {@link conv2d}.
+ */
+export class Conv2d extends Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: IntPair,
+    options: Conv2dLayerOptions = {},
+  ) {
+    super();
+    const [kh, kw] = pair(kernelSize, "Conv2d", "kernelSize", 1);
+    this.stride = pair(options.stride ?? 1, "Conv2d", "stride", 1);
+    this.padding = pair(options.padding ?? 0, "Conv2d", "padding", 0);
+    this.weight = emptyParameter([outChannels, inChannels, kh, kw]);
+    this.bias = options.bias === false ? null : emptyParameter([outChannels]);
+    resetParameters(this.weight, this.bias, options.generator ?? defaultGenerator);
+  }
+
+  forward(input: Tensor): Tensor {
+    return conv2d(input, this.weight, this.bias, { stride: this.stride, padding: this.padding });
+  }
+}
+
+/**
+ * Fully connected layer, `nn.Linear(in_features, out_features, bias=True)`: y = x·Wᵀ + b.
+ * Parameters: weight [out, in], bias [out]. Shape: [N, in] → [N, out]. See {@link linear}.
+ */
+export class Linear extends Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    bias = true,
+    generator: Generator = defaultGenerator,
+  ) {
+    super();
+    this.weight = emptyParameter([outFeatures, inFeatures]);
+    this.bias = bias ? emptyParameter([outFeatures]) : null;
+    resetParameters(this.weight, this.bias, generator);
+  }
+
+  forward(input: Tensor): Tensor {
+    return linear(input, this.weight, this.bias);
+  }
+}
+
+/** Max pooling layer, `nn.MaxPool2d(kernel_size, stride=kernel_size, padding=0)`. See {@link maxPool2d}. */
+export class MaxPool2d extends Module {
+  constructor(
+    readonly kernelSize: IntPair,
+    readonly options: { stride?: IntPair; padding?: IntPair } = {},
+  ) {
+    super();
+  }
+
+  forward(input: Tensor): Tensor {
+    return maxPool2d(input, this.kernelSize, this.options);
+  }
+}
+
+/** `nn.ReLU()`: max(0, x) elementwise. */
+export class ReLU extends Module {
+  forward(input: Tensor): Tensor {
+    return relu(input);
+  }
+}
+
+/** `nn.Flatten(start_dim=1, end_dim=-1)`: [N, C, H, W] → [N, C·H·W]. */
+export class Flatten extends Module {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
+    super();
+  }
+
+  forward(input: Tensor): Tensor {
+    return flatten(input, this.startDim, this.endDim);
+  }
+}
+
+/** `nn.Sequential(*modules)`: applies the modules in order; their keys are "0", "1", … as in PyTorch. */
+export class Sequential extends Module {
+  private readonly layers: Module[];
+
+  constructor(...layers: Module[]) {
+    super();
+    this.layers = layers;
+  }
+
+  override namedChildren(): [string, Module][] {
+    return this.layers.map((m, i) => [String(i), m]);
+  }
+
+  forward(input: Tensor): Tensor {
+    return this.layers.reduce((x, layer) => layer.forward(x), input);
+  }
+}

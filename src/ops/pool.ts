@@ -1,0 +1,52 @@
+import { record } from "../autograd/graph.js";
+import { kernel } from "../kernels/registry.js";
+import type { Window2d } from "../kernels/types.js";
+import { Tensor, floatData, shapeToString } from "../tensor/tensor.js";
+import { outputSize, pair, type IntPair } from "./window.js";
+
+export interface MaxPool2dOptions {
+  /** Step of the window. Default: the kernel size, as PyTorch. */
+  stride?: IntPair;
+  /** −∞ added on each side; at most half the kernel size, as PyTorch requires. Default 0. */
+  padding?: IntPair;
+}
+
+/**
+ * 2-D max pooling: out[n, c, i, j] = max_{0≤m<F_h, 0≤k<F_w} input[n, c, i·S + m − P, j·S + k − P], the tutorial's
+ * P(i,j) = max(I(2i:2i+2, 2j:2j+2)) for a 2×2 window with stride 2.
+ *
+ * Shapes: [N, C, H, W] → [N, C, ⌊(H + 2P − F_h)/S⌋ + 1, ⌊(W + 2P − F_w)/S⌋ + 1] (floor mode: a partial window at the
+ * edge is dropped, so 13 → 6 for a 2×2 window).
+ *
+ * Gradient: all of it goes to the element that held the maximum; on a tie, to the first in row-major window order,
+ * as PyTorch's CPU kernel. Differs from PyTorch: no dilation, no ceil_mode, no return_indices.
+ */
+export function maxPool2d(input: Tensor, kernelSize: IntPair, options: MaxPool2dOptions = {}): Tensor {
+  const [kernelHeight, kernelWidth] = pair(kernelSize, "maxPool2d", "kernelSize", 1);
+  const [strideHeight, strideWidth] = pair(options.stride ?? kernelSize, "maxPool2d", "stride", 1);
+  const [padHeight, padWidth] = pair(options.padding ?? 0, "maxPool2d", "padding", 0);
+  if (padHeight > kernelHeight / 2 || padWidth > kernelWidth / 2) {
+    throw new Error(`maxPool2d: padding should be at most half of the kernel size, got padding ${options.padding}`);
+  }
+  if (input.ndim !== 4) {
+    throw new Error(`maxPool2d: input must be 4-D [N, C, H, W], got shape ${shapeToString(input.shape)}`);
+  }
+  const [batch, inChannels, inHeight, inWidth] = input.shape;
+  const geometry: Window2d = {
+    batch,
+    inChannels,
+    inHeight,
+    inWidth,
+    kernelHeight,
+    kernelWidth,
+    strideHeight,
+    strideWidth,
+    padHeight,
+    padWidth,
+    outHeight: outputSize("maxPool2d", "height", inHeight, kernelHeight, strideHeight, padHeight),
+    outWidth: outputSize("maxPool2d", "width", inWidth, kernelWidth, strideWidth, padWidth),
+  };
+  const { y, argmax } = kernel("maxPool2dForward")(floatData(input, "maxPool2d"), geometry);
+  const out = new Tensor(y, [batch, inChannels, geometry.outHeight, geometry.outWidth]);
+  return record(out, "maxPool2d", [input], (dy) => [kernel("maxPool2dBackward")(dy, argmax, geometry)]);
+}

@@ -1,0 +1,150 @@
+import type { GradFn } from "../autograd/graph.js";
+import { runBackward } from "../autograd/backward.js";
+
+/** Element types. `float32` is the training type; `float64` exists for gradient checks; `int32` holds class labels. */
+export type DType = "float32" | "float64" | "int32";
+
+/** The typed array behind a tensor of each dtype. */
+export type Storage = Float32Array | Float64Array | Int32Array;
+/** Storage of a floating-point tensor, the only kind the differentiable ops accept. */
+export type FloatStorage = Float32Array | Float64Array;
+
+export type Shape = readonly number[];
+
+/** Number of elements of a shape: the product of its sizes (1 for a scalar, whose shape is `[]`). */
+export function numel(shape: Shape): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
+
+export function dtypeOf(data: Storage): DType {
+  if (data instanceof Float32Array) return "float32";
+  if (data instanceof Float64Array) return "float64";
+  return "int32";
+}
+
+/** A new zeroed array of `n` elements, of the same type as `like`. Kernels use it so float64 inputs stay float64. */
+export function allocLike<T extends Storage>(like: T, n: number): T {
+  const ctor = like.constructor as new (n: number) => T;
+  return new ctor(n);
+}
+
+export function allocDType(dtype: DType, n: number): Storage {
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(n);
+    case "float64":
+      return new Float64Array(n);
+    case "int32":
+      return new Int32Array(n);
+  }
+}
+
+export function shapeToString(shape: Shape): string {
+  return `[${shape.join(", ")}]`;
+}
+
+/**
+ * An n-dimensional array in row-major (C) order, as in PyTorch: for NCHW images, element (n, c, h, w) lives at
+ * `((n*C + c)*H + h)*W + w`.
+ *
+ * Tensors are immutable values for the ops (every op allocates its result), so they are never freed by hand.
+ * Only optimizers write into `data` in place, outside of the autograd graph, as PyTorch's `torch.no_grad()` steps do.
+ */
+export class Tensor {
+  readonly data: Storage;
+  readonly shape: Shape;
+  /** Whether backward() should compute a gradient for this tensor (leaves) or through it (results of ops). */
+  requiresGrad: boolean;
+  /** For leaves with `requiresGrad`, the accumulated gradient after backward(); `null` until then. */
+  grad: Tensor | null = null;
+  /** The operation that produced this tensor, when it was recorded for autograd; `null` for leaves. */
+  gradFn: GradFn | null = null;
+
+  constructor(data: Storage, shape: Shape, requiresGrad = false) {
+    if (data.length !== numel(shape)) {
+      throw new Error(
+        `Tensor: shape ${shapeToString(shape)} needs ${numel(shape)} elements, but the data has ${data.length}`,
+      );
+    }
+    for (const s of shape) {
+      if (!Number.isInteger(s) || s < 0) throw new Error(`Tensor: bad size ${s} in shape ${shapeToString(shape)}`);
+    }
+    if (requiresGrad && data instanceof Int32Array) {
+      throw new Error("Tensor: only floating-point tensors can require gradients");
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.requiresGrad = requiresGrad;
+  }
+
+  get dtype(): DType {
+    return dtypeOf(this.data);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  /** The value of a one-element tensor, like PyTorch's `item()`. */
+  item(): number {
+    if (this.data.length !== 1) {
+      throw new Error(`item(): the tensor has ${this.data.length} elements (shape ${shapeToString(this.shape)})`);
+    }
+    return this.data[0];
+  }
+
+  /** The values as nested JavaScript arrays, like PyTorch's `tolist()`. */
+  tolist(): unknown {
+    const build = (dim: number, offset: number): unknown => {
+      if (dim === this.shape.length) return this.data[offset];
+      const stride = numel(this.shape.slice(dim + 1));
+      const out: unknown[] = [];
+      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** A tensor sharing this one's data but cut from the graph, like PyTorch's `detach()`. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+
+  /** A copy with its own data, outside the graph. */
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape);
+  }
+
+  /**
+   * Back-propagates from this tensor, accumulating `d this / d leaf` into the `.grad` of every leaf that requires it.
+   * A scalar needs no `gradient`; a non-scalar needs one of its own shape, as in PyTorch.
+   */
+  backward(gradient?: Tensor): void {
+    runBackward(this, gradient);
+  }
+
+  toString(): string {
+    return `Tensor(shape=${shapeToString(this.shape)}, dtype=${this.dtype})`;
+  }
+}
+
+/** A tensor that a Module owns and an optimizer updates: a leaf that requires gradients, as `nn.Parameter`. */
+export class Parameter extends Tensor {
+  constructor(data: FloatStorage, shape: Shape) {
+    super(data, shape, true);
+  }
+}
+
+/** Asserts that a tensor holds floating-point data, naming the op, and returns that data. */
+export function floatData(t: Tensor, op: string): FloatStorage {
+  if (t.data instanceof Int32Array) {
+    throw new Error(`${op}: expected a floating-point tensor, got int32 with shape ${shapeToString(t.shape)}`);
+  }
+  return t.data;
+}

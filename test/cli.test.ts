@@ -1,0 +1,378 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, test } from "node:test";
+import { MnistCNN } from "../src/models/tutorial.js";
+import { loadSafetensorsFile, saveSafetensorsFile } from "../src/node/safetensors-file.js";
+import { Tensor } from "../src/tensor/tensor.js";
+import { manualSeed } from "../src/tensor/random.js";
+import { writeTinyMnist } from "./helpers/idx.js";
+
+/**
+ * End-to-end tests of the `convlab` command line, run from the TypeScript sources through tsx. Every run reads a
+ * tiny, learnable MNIST (see writeTinyMnist) from --data-dir, so training takes seconds on the reference backend.
+ */
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const TMP = mkdtempSync(join(tmpdir(), "convlab-cli-"));
+after(() => rmSync(TMP, { recursive: true, force: true }));
+
+/** 256 training and 64 test images: the main run trains 2 epochs on it. */
+const DATA = join(TMP, "data");
+writeTinyMnist(DATA, { train: 256, test: 64, seed: 1 });
+/** 128 training and 32 test images, for the runs that only need a model (determinism, --json, conv3). */
+const SMALL = join(TMP, "small");
+writeTinyMnist(SMALL, { train: 128, test: 32, seed: 2 });
+
+const FAST = { timeout: 30_000 };
+const TRAINING = { timeout: 90_000 };
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `convlab <args>` in a child process and collects its output. */
+function convlab(...args: string[]): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], {
+      cwd: REPO,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 120_000,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", fail);
+    child.on("close", (code) => done({ code, stdout, stderr }));
+  });
+}
+
+function show(run: Run): string {
+  return `exit ${run.code}\n--- stdout\n${run.stdout}--- stderr\n${run.stderr}`;
+}
+
+function succeeded(run: Run): Run {
+  assert.equal(run.code, 0, show(run));
+  return run;
+}
+
+/** Asserts a failed run: non-zero exit, nothing on stdout, and a message on stderr holding every fragment. */
+function failed(run: Run, ...fragments: string[]): Run {
+  assert.notEqual(run.code, 0, show(run));
+  assert.ok(run.code !== null, `killed by a signal: ${show(run)}`);
+  assert.equal(run.stdout, "", show(run));
+  for (const fragment of fragments) assert.ok(run.stderr.includes(fragment), `"${fragment}" not in:\n${run.stderr}`);
+  return run;
+}
+
+/** The only line of stdout, parsed: `--json` must print exactly one JSON object. */
+function oneJsonObject(run: Run): Record<string, unknown> {
+  assert.ok(run.stdout.endsWith("\n"), show(run));
+  const lines = run.stdout.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `expected one line on stdout:\n${run.stdout}`);
+  const value: unknown = JSON.parse(lines[0]);
+  assert.ok(typeof value === "object" && value !== null && !Array.isArray(value), lines[0]);
+  return value as Record<string, unknown>;
+}
+
+/** A fresh, not yet existing path under the temp folder. */
+let outs = 0;
+function freshPath(name: string): string {
+  return join(TMP, `${name}-${++outs}`);
+}
+
+const trainArgs = (data: string, out: string, ...more: string[]) => [
+  "train",
+  "--data-dir",
+  data,
+  "--out",
+  out,
+  "--batch-size",
+  "32",
+  ...more,
+];
+
+interface Metrics {
+  config: Record<string, unknown>;
+  epochs: { epoch: number; loss: number; seconds: number }[];
+  test: { loss: number; accuracy: number; correct: number; total: number; confusion: number[][] };
+  parameters: number;
+  seconds: number;
+}
+
+/** The main run, 2 epochs of the seed model on DATA, shared by the tests that need trained weights. */
+let mainRun: Promise<{ run: Run; out: string }> | undefined;
+function trainMain(): Promise<{ run: Run; out: string }> {
+  const out = join(TMP, "main-run");
+  mainRun ??= convlab(...trainArgs(DATA, out, "--epochs", "2", "--seed", "0")).then((run) => ({ run, out }));
+  return mainRun;
+}
+
+/** One --json run on SMALL, memoized by its arguments so tests can share it. */
+const jsonRuns = new Map<string, Promise<{ run: Run; out: string }>>();
+function trainSmallJson(...more: string[]): Promise<{ run: Run; out: string }> {
+  const key = more.join(" ");
+  let pending = jsonRuns.get(key);
+  if (pending === undefined) {
+    const out = freshPath("small-run");
+    pending = convlab(...trainArgs(SMALL, out, "--epochs", "1", "--json", ...more)).then((run) => ({ run, out }));
+    jsonRuns.set(key, pending);
+  }
+  return pending;
+}
+
+test(
+  "train prints each epoch's loss and the test accuracy, and saves metrics.json and model.safetensors",
+  TRAINING,
+  async () => {
+    const { run, out } = await trainMain();
+    succeeded(run);
+    const losses = [...run.stdout.matchAll(/^Epoch (\d+), Loss: (\d+\.\d{4})\b/gm)];
+    assert.deepEqual(
+      losses.map((m) => m[1]),
+      ["1", "2"],
+      run.stdout,
+    );
+    const accuracy = /^Test accuracy: (\d{1,3}\.\d{2})%$/m.exec(run.stdout);
+    assert.ok(accuracy, run.stdout);
+
+    assert.deepEqual(readdirSync(out).sort(), ["metrics.json", "model.safetensors"], "no .tmp or other files left");
+    const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as Metrics;
+    assert.equal(metrics.config.arch, "seed");
+    assert.equal(metrics.config.lr, 0.01);
+    assert.equal(metrics.config.momentum, 0.9);
+    assert.equal(metrics.config.epochs, 2);
+    assert.equal(metrics.config.seed, 0);
+    assert.equal(metrics.config.batchSize, 32);
+    assert.deepEqual(
+      metrics.epochs.map((e) => e.epoch),
+      [1, 2],
+    );
+    metrics.epochs.forEach((e, i) => {
+      assert.ok(Number.isFinite(e.loss) && e.loss > 0, `epoch ${e.epoch} loss ${e.loss}`);
+      assert.ok(e.seconds > 0, `epoch ${e.epoch} seconds ${e.seconds}`);
+      assert.equal(e.loss.toFixed(4), losses[i][2], "printed loss = metrics.json loss");
+    });
+    assert.ok(metrics.epochs[1].loss < metrics.epochs[0].loss, "the tiny set is learnable: the loss goes down");
+
+    const { test: result } = metrics;
+    assert.equal(result.total, 64);
+    assert.ok(Number.isFinite(result.loss) && result.loss > 0, `test loss ${result.loss}`);
+    assert.equal((100 * result.accuracy).toFixed(2), accuracy[1], "printed accuracy = metrics.json accuracy");
+    assert.ok(result.accuracy > 0.3, `the tiny set is learnable: accuracy ${result.accuracy} is well above chance`);
+    assert.equal(result.confusion.length, 10);
+    for (const row of result.confusion) assert.equal(row.length, 10);
+    assert.equal(
+      result.confusion.flat().reduce((a, v) => a + v, 0),
+      64,
+    );
+    assert.equal(
+      result.confusion.reduce((n, row, c) => n + row[c], 0),
+      result.correct,
+    );
+    assert.equal(result.correct / result.total, result.accuracy);
+
+    const { tensors, metadata } = loadSafetensorsFile(join(out, "model.safetensors"));
+    assert.equal(metadata.arch, "seed");
+    assert.deepEqual(Object.keys(tensors).sort(), [
+      "conv1.bias",
+      "conv1.weight",
+      "conv2.bias",
+      "conv2.weight",
+      "fc1.bias",
+      "fc1.weight",
+    ]);
+    assert.deepEqual(tensors["fc1.weight"].shape, [10, 800]);
+  },
+);
+
+test("train --json prints exactly one JSON object and nothing else", TRAINING, async () => {
+  const { run, out } = await trainSmallJson("--seed", "7");
+  succeeded(run);
+  const result = oneJsonObject(run);
+  assert.equal(result.out, out);
+  const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as Metrics;
+  assert.deepEqual(result.epochs, metrics.epochs);
+  assert.deepEqual(result.test, metrics.test);
+  assert.deepEqual(result.config, metrics.config);
+});
+
+test(
+  "training is deterministic: the same seed gives the same losses and weights, another seed does not",
+  TRAINING,
+  async () => {
+    const [a, b, c] = await Promise.all([
+      trainSmallJson("--seed", "7"),
+      trainSmallJson("--seed", "7", "--no-progress"),
+      trainSmallJson("--seed", "8"),
+    ]);
+    const [ma, mb, mc] = [a, b, c].map(({ run }) => oneJsonObject(succeeded(run)) as unknown as Metrics);
+    assert.deepEqual(
+      mb.epochs.map((e) => e.loss),
+      ma.epochs.map((e) => e.loss),
+    );
+    assert.deepEqual(mb.test, ma.test);
+    const weights = (out: string) => readFileSync(join(out, "model.safetensors"));
+    assert.ok(weights(a.out).equals(weights(b.out)), "same seed, same model.safetensors bytes");
+    assert.notEqual(mc.epochs[0].loss, ma.epochs[0].loss, "another seed, another loss");
+    assert.ok(!weights(a.out).equals(weights(c.out)));
+  },
+);
+
+test("eval of the saved weights reports the accuracy training reported, overall and per class", TRAINING, async () => {
+  const { run: training, out } = await trainMain();
+  succeeded(training);
+  const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as Metrics;
+  const trained = /^Test accuracy: (\S+)%$/m.exec(training.stdout)?.[1];
+  const weights = join(out, "model.safetensors");
+
+  const run = succeeded(await convlab("eval", "--weights", weights, "--data-dir", DATA));
+  const lines = run.stdout.trimEnd().split("\n");
+  assert.equal(lines[0], `Test accuracy: ${trained}% (${metrics.test.correct}/64)`);
+  assert.equal(lines[1], `Test loss: ${metrics.test.loss.toFixed(4)}`);
+  assert.equal(lines[2], "Per-class accuracy:");
+  const perClass = lines.slice(3).map((line) => /^ {2}(\d): (\d{1,3}\.\d{2})% of (\d+)$/.exec(line));
+  assert.equal(perClass.length, 10, run.stdout);
+  perClass.forEach((match, digit) => {
+    assert.ok(match, run.stdout);
+    const row = metrics.test.confusion[digit];
+    const count = row.reduce((a, v) => a + v, 0);
+    assert.deepEqual(match.slice(1), [String(digit), ((100 * row[digit]) / count).toFixed(2), String(count)]);
+  });
+
+  const json = oneJsonObject(succeeded(await convlab("eval", "--weights", weights, "--data-dir", DATA, "--json")));
+  assert.equal(json.arch, "seed");
+  assert.equal(json.weights, weights);
+  assert.equal(json.accuracy, metrics.test.accuracy);
+  assert.equal(json.correct, metrics.test.correct);
+  assert.deepEqual(json.confusion, metrics.test.confusion);
+  assert.equal((json.perClassAccuracy as number[]).length, 10);
+});
+
+test("eval reads the architecture from the file's metadata", TRAINING, async () => {
+  const { run: training, out } = await trainSmallJson("--arch", "conv3", "--seed", "3");
+  const trained = oneJsonObject(succeeded(training)) as unknown as Metrics;
+  assert.equal(trained.config.arch, "conv3");
+  const weights = join(out, "model.safetensors");
+  const run = await convlab("eval", "--weights", weights, "--data-dir", SMALL, "--json");
+  const result = oneJsonObject(succeeded(run));
+  assert.equal(result.arch, "conv3");
+  assert.equal(result.accuracy, trained.test.accuracy);
+  assert.deepEqual(result.confusion, trained.test.confusion);
+});
+
+const badFlags: { args: string[]; flag: string; fix: string }[] = [
+  { args: ["--epochs", "-1"], flag: "'--epochs <n>' argument '-1' is invalid", fix: "whole number of at least 1" },
+  { args: ["--epochs", "0"], flag: "'--epochs <n>' argument '0' is invalid", fix: "whole number of at least 1" },
+  { args: ["--lr", "0"], flag: "'--lr <number>' argument '0' is invalid", fix: "must be greater than 0" },
+  { args: ["--lr", "-0.5"], flag: "'--lr <number>' argument '-0.5' is invalid", fix: "must be greater than 0" },
+  { args: ["--lr", "abc"], flag: "'--lr <number>' argument 'abc' is invalid", fix: "'abc' is not a number" },
+  { args: ["--momentum", "2"], flag: "'--momentum <number>' argument '2' is invalid", fix: "must be in [0, 1)" },
+  { args: ["--batch-size", "1.5"], flag: "'--batch-size <n>' argument '1.5' is invalid", fix: "whole number" },
+  { args: ["--arch", "foo"], flag: "'--arch <name>' argument 'foo' is invalid", fix: "Choose one of: seed, conv3" },
+];
+
+test("bad flag values are refused with the flag and the fix, before anything is written", FAST, async () => {
+  await Promise.all(
+    badFlags.map(async ({ args, flag, fix }) => {
+      const out = freshPath("bad-flag");
+      failed(await convlab(...trainArgs(DATA, out, ...args)), flag, fix);
+      assert.ok(!existsSync(out), `${args.join(" ")} created ${out}`);
+    }),
+  );
+  failed(await convlab("eval", "--weights", "x.safetensors", "--arch", "foo"), "'--arch <name>'", "seed, conv3");
+});
+
+test("a corrupt IDX file in --data-dir is an error naming the file", FAST, async () => {
+  const wrongMagic = writeTinyMnist(freshPath("bad-magic"), { train: 20, test: 10 });
+  const images = readFileSync(wrongMagic.trainImages);
+  images.writeUInt32BE(0x0000_0999, 0);
+  writeFileSync(wrongMagic.trainImages, images);
+  const out = freshPath("out");
+  const root = dirname(dirname(wrongMagic.rawDir));
+  failed(await convlab(...trainArgs(root, out)), wrongMagic.trainImages, "magic number 2457 is not 2051", "again");
+  assert.ok(!existsSync(out));
+
+  const truncated = writeTinyMnist(freshPath("truncated"), { train: 20, test: 10 });
+  writeFileSync(truncated.testLabels, readFileSync(truncated.testLabels).subarray(0, 12));
+  const truncatedRoot = dirname(dirname(truncated.rawDir));
+  failed(await convlab(...trainArgs(truncatedRoot, out)), truncated.testLabels, "truncated", "again");
+  assert.ok(!existsSync(out));
+
+  const weights = join(freshPath("weights"), "model.safetensors");
+  manualSeed(0);
+  saveSafetensorsFile(weights, new MnistCNN("seed").stateDict(), { format: "pt", arch: "seed" });
+  failed(await convlab("eval", "--weights", weights, "--data-dir", truncatedRoot), truncated.testLabels, "truncated");
+});
+
+test("eval of a missing weights file names it and says how to get one", FAST, async () => {
+  const missing = join(TMP, "no-such-run", "model.safetensors");
+  failed(await convlab("eval", "--weights", missing, "--data-dir", DATA), `no such file: ${missing}`, "convlab train");
+  failed(await convlab("eval", "--weights", TMP, "--data-dir", DATA), `${TMP} is a directory`);
+});
+
+test("eval of weights with the wrong shapes names the key and both shapes", FAST, async () => {
+  const dir = freshPath("weights");
+  manualSeed(0);
+  const conv3 = join(dir, "conv3.safetensors");
+  saveSafetensorsFile(conv3, new MnistCNN("conv3").stateDict(), { format: "pt", arch: "conv3" });
+  failed(
+    await convlab("eval", "--weights", conv3, "--arch", "seed", "--data-dir", DATA),
+    `${conv3}: does not fit the 'seed' model`,
+    "unexpected key(s): conv3.bias, conv3.weight",
+    "size mismatch for fc1.weight: copying a param with shape [10, 64] from the state dict, " +
+      "the shape in the current model is [10, 800]",
+    "pass --arch conv3, or leave --arch out",
+  );
+
+  // No metadata to go by: the keys say 'seed', but one tensor has the wrong shape.
+  const state = new MnistCNN("seed").stateDict();
+  state["fc1.weight"] = new Tensor(new Float32Array(10 * 801), [10, 801]);
+  const odd = join(dir, "odd.safetensors");
+  saveSafetensorsFile(odd, state);
+  failed(
+    await convlab("eval", "--weights", odd, "--data-dir", DATA),
+    `${odd}: does not fit the 'seed' model`,
+    "size mismatch for fc1.weight: copying a param with shape [10, 801]",
+    "[10, 800]",
+  );
+});
+
+test("eval of a truncated safetensors file names it and says it is truncated", FAST, async () => {
+  const dir = freshPath("truncated-weights");
+  mkdirSync(dir);
+  manualSeed(0);
+  const whole = join(dir, "whole.safetensors");
+  saveSafetensorsFile(whole, new MnistCNN("seed").stateDict(), { format: "pt", arch: "seed" });
+  const bytes = readFileSync(whole);
+  for (const keep of [5, 100, bytes.length - 1000]) {
+    const cut = join(dir, `cut-${keep}.safetensors`);
+    writeFileSync(cut, bytes.subarray(0, keep));
+    failed(await convlab("eval", "--weights", cut, "--data-dir", DATA), `${cut}:`, "truncated");
+  }
+});
+
+test("train refuses an --out folder that already holds a model, leaving it untouched", FAST, async () => {
+  const out = freshPath("taken");
+  mkdirSync(out);
+  const model = join(out, "model.safetensors");
+  writeFileSync(model, "previous model");
+  failed(await convlab(...trainArgs(DATA, out)), `${out} already holds a trained model`, "choose another --out");
+  assert.equal(readFileSync(model, "utf8"), "previous model");
+  assert.deepEqual(readdirSync(out), ["model.safetensors"]);
+});
+
+test("a loss that becomes NaN stops training with advice, and leaves no output folder", TRAINING, async () => {
+  const out = freshPath("diverged");
+  const run = await convlab(...trainArgs(DATA, out, "--epochs", "1", "--lr", "1e6"));
+  failed(run, "lr 1000000 is probably too large; try 100000");
+  assert.match(run.stderr, /the loss became (NaN|-?Infinity) at epoch 1, batch \d+: training diverged/);
+  assert.ok(!existsSync(out), `${out} was created`);
+});
