@@ -1,9 +1,12 @@
 import { MNIST } from "../src/node/mnist.js";
 import type { MnistDataset } from "../src/data/mnist.js";
 
+/** Flags every command that reads MNIST shares. */
 export interface DataFlags {
   dataDir: string;
   download: boolean;
+  /** Requested backend; the one in use is `getBackend()` (wasm may fall back to ref). */
+  backend?: string;
 }
 
 /** The MNIST split the commands use, found as torchvision would (see `MNIST`), with download notices on stderr. */

@@ -3,17 +3,20 @@ import { Command, Option } from "commander";
 import { arch, learningRate, momentum, nonNegativeInt, positiveInt } from "./options.js";
 import { trainCommand, type TrainFlags } from "./commands/train.js";
 import { evalCommand, type EvalFlags } from "./commands/eval.js";
+import { benchCommand, type BenchFlags } from "./commands/bench.js";
+import { useBackend } from "../src/node/backend.js";
 
 const program = new Command("convlab")
   .description("The TypeScript lab for convolutional neural networks: the tutorial's MNIST CNN, no Python needed.")
   .showHelpAfterError("(run with --help for the options)");
 
-const dataOptions = (cmd: Command) =>
+const commonOptions = (cmd: Command) =>
   cmd
+    .option("--backend <name>", "compute backend: wasm (SIMD, default) or ref (plain loops); env CONVLAB_BACKEND")
     .option("--data-dir <dir>", "dataset root, as torchvision's root (files in <dir>/MNIST/raw)", "./data")
     .option("--download", "download MNIST from the mirrors if neither --data-dir nor the embedded copy has it", false);
 
-dataOptions(
+commonOptions(
   program
     .command("train")
     .description("train the tutorial's CNN on MNIST and report the test accuracy")
@@ -32,7 +35,7 @@ dataOptions(
   await trainCommand(flags);
 });
 
-dataOptions(
+commonOptions(
   program
     .command("eval")
     .description("test accuracy (overall and per class) of saved weights")
@@ -42,6 +45,22 @@ dataOptions(
     .option("--json", "print one JSON object instead of text", false),
 ).action(async (flags: EvalFlags) => {
   await evalCommand(flags);
+});
+
+commonOptions(
+  program
+    .command("bench")
+    .description("benchmark training and inference speed (JSON lines); against PyTorch too where it is installed")
+    .option("--steps <n>", "training steps to time per model, after 20 warm-up steps", positiveInt, 200)
+    .option("--rounds <n>", "alternating PyTorch/convlab epochs to compare", positiveInt, 2)
+    .option("--no-torch", "skip the comparison with the tutorial's PyTorch script")
+    .option("--torch-script <file>", "the tutorial's PyTorch script", "../shared/reference/seed_torch.py"),
+).action(async (flags: BenchFlags) => {
+  await benchCommand(flags);
+});
+
+program.hook("preAction", async (_program, command) => {
+  await useBackend(command.opts<{ backend?: string }>().backend);
 });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

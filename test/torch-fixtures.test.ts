@@ -2,6 +2,7 @@
  * convlab against PyTorch 1.13: every case in test/fixtures/torch/*.json was computed by torch
  * (scripts/make_torch_fixtures.py, which says how to regenerate them) and is rebuilt here with convlab in float32.
  */
+import { backend } from "./helpers/backend.js";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
@@ -171,7 +172,7 @@ function runOp(c: OpCase, t: Record<string, Tensor>): Tensor {
   }
 }
 
-describe("ops match torch (forward and gradients of (out·G).sum())", () => {
+describe(`ops match torch (forward and gradients of (out·G).sum()) [${backend}]`, () => {
   const { cases } = load<{ cases: OpCase[] }>("ops.json");
   // float32 results whose summation order differs from ATen's: a few ulp, far below 1e-5 for these magnitudes.
   const tol: Tolerance = { atol: 1e-5, rtol: 1e-5 };
@@ -203,7 +204,16 @@ describe("ops match torch (forward and gradients of (out·G).sum())", () => {
         const leaf = leaves[key];
         assert.ok(leaf.grad !== null, `${c.name}: no gradient for ${key}`);
         assert.deepEqual(leaf.grad.shape, grad.shape, `${c.name}: shape of d/d${key}`);
-        assertClose(leaf.grad.data, grad.data, tol, `${c.name}: d/d${key}`); // atol 1e-5 + rtol 1e-5
+        // A weight gradient sums over the batch and every output position; float32 rounding in such a sum grows with
+        // its partial sums, which the tensor's largest value bounds. So atol scales with it (4e-6 · max|g|, ≥ 1e-5);
+        // ATen and the SIMD kernels add in different orders.
+        const scale = grad.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        assertClose(
+          leaf.grad.data,
+          grad.data,
+          { atol: Math.max(tol.atol, 4e-6 * scale), rtol: tol.rtol },
+          `${c.name}: d/d${key}`,
+        );
       }
     });
   }
@@ -220,7 +230,7 @@ interface InitCase {
   next_rand: TensorJson;
 }
 
-describe("MnistCNN init matches torch.manual_seed + MNIST_CNN() bit for bit", () => {
+describe(`MnistCNN init matches torch.manual_seed + MNIST_CNN() bit for bit [${backend}]`, () => {
   const { cases } = load<{ cases: InitCase[] }>("init.json");
   for (const c of cases) {
     test(`seed ${c.seed}, ${c.arch}`, () => {
@@ -278,7 +288,7 @@ function makeOptimizer(c: TrainCase, model: MnistCNN): Optimizer {
   });
 }
 
-describe("3 training steps on a fixed batch match torch", () => {
+describe(`3 training steps on a fixed batch match torch [${backend}]`, () => {
   const fixture = load<TrainFixture>("train3.json");
   // ToTensor: uint8 / 255 in float32. The double quotient rounds to the same float32 as a float32 division.
   const images = new Tensor(
@@ -350,7 +360,7 @@ function indexDataset(n: number): Dataset {
   return { length: n, get: (i) => [new Tensor(new Float32Array([i]), [1]), i] };
 }
 
-describe("DataLoader(shuffle) visits examples in torch's order", () => {
+describe(`DataLoader(shuffle) visits examples in torch's order [${backend}]`, () => {
   const { cases } = load<{ cases: LoaderCase[] }>("dataloader.json");
   for (const c of cases) {
     test(`seed ${c.seed}, n ${c.n}, batch ${c.batch_size}, model ${c.model ?? "none"}`, () => {

@@ -36,6 +36,11 @@ export function kernel<K extends KernelName>(name: K): KernelTable[K] {
   return table[name];
 }
 
+/** The whole resolved table of the active backend, e.g. to wrap every kernel with a timer in a benchmark. */
+export function activeKernels(): KernelTable {
+  return table;
+}
+
 /** The kernel `name` of one given backend, without falling back: for cross-backend tests and benchmarks. */
 export function kernelOf<K extends KernelName>(backend: BackendName, name: K): KernelTable[K] | undefined {
   return backends[backend]?.[name] as KernelTable[K] | undefined;

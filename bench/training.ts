@@ -1,0 +1,69 @@
+import { noGrad } from "../src/autograd/graph.js";
+import { DataLoader } from "../src/data/dataloader.js";
+import type { MnistDataset } from "../src/data/mnist.js";
+import { MnistCNN, type Arch } from "../src/models/tutorial.js";
+import { crossEntropy } from "../src/ops/loss.js";
+import { SGD } from "../src/optim/sgd.js";
+import { manualSeed } from "../src/tensor/random.js";
+import { profileKernels } from "./profile.js";
+
+export interface TrainThroughput {
+  imagesPerSec: number;
+  msPerStep: number;
+  /** Milliseconds per step in each kernel, largest first. */
+  kernelMsPerStep: Record<string, number>;
+}
+
+/**
+ * Training throughput of the tutorial's step (forward, cross-entropy, backward, SGD with momentum) on real MNIST
+ * batches of 64, after `warmup` steps that let the JIT and WebAssembly tier-up settle.
+ */
+export function trainThroughput(train: MnistDataset, arch: Arch, steps: number, warmup = 20): TrainThroughput {
+  manualSeed(0);
+  const model = new MnistCNN(arch);
+  const optimizer = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const loader = new DataLoader(train, { batchSize: 64, shuffle: true });
+  const profile = profileKernels();
+  let step = 0;
+  let start = performance.now();
+  for (;;) {
+    for (const { inputs, labels } of loader) {
+      if (step === warmup) {
+        profile.reset();
+        start = performance.now();
+      }
+      optimizer.zeroGrad();
+      crossEntropy(model.forward(inputs), labels).backward();
+      optimizer.step();
+      if (++step === warmup + steps) {
+        const ms = (performance.now() - start) / steps;
+        const kernels = [...profile.totals].sort((a, b) => b[1].ms - a[1].ms);
+        return {
+          imagesPerSec: Math.round((64 * 1000) / ms),
+          msPerStep: round(ms),
+          kernelMsPerStep: Object.fromEntries(kernels.map(([name, t]) => [name, round(t.ms / steps)])),
+        };
+      }
+    }
+  }
+}
+
+/** Inference throughput over the whole test set (no gradients), in batches of `batchSize`. */
+export function inferenceThroughput(test: MnistDataset, arch: Arch, batchSize = 1000, rounds = 3): number {
+  manualSeed(0);
+  const model = new MnistCNN(arch).eval();
+  const loader = new DataLoader(test, { batchSize });
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const start = performance.now();
+    noGrad(() => {
+      for (const { inputs } of loader) model.forward(inputs);
+    });
+    best = Math.min(best, performance.now() - start);
+  }
+  return Math.round((test.length * 1000) / best);
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

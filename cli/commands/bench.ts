@@ -1,0 +1,49 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { getBackend } from "../../src/kernels/registry.js";
+import { ARCHS } from "../../src/models/tutorial.js";
+import { inferenceThroughput, trainThroughput } from "../../bench/training.js";
+import { compareWithTorch, torchAvailable } from "../../bench/torch.js";
+import { loadSplit, type DataFlags } from "../data.js";
+
+export interface BenchFlags extends DataFlags {
+  steps: number;
+  rounds: number;
+  torch: boolean;
+  torchScript: string;
+}
+
+/** One JSON object per line on stdout, so runs can be collected and compared. */
+function emit(record: Record<string, unknown>): void {
+  console.log(JSON.stringify({ backend: getBackend(), ...record }));
+}
+
+/**
+ * Benchmarks (a tool, not a test): training images/s and per-kernel time for both models, inference images/s,
+ * peak RSS, and, where PyTorch is installed, epoch time against the tutorial's PyTorch script, run alternately.
+ */
+export async function benchCommand(flags: BenchFlags): Promise<void> {
+  const [train, test] = await Promise.all([loadSplit(flags, true, true), loadSplit(flags, false, true)]);
+  for (const arch of ARCHS) {
+    const { kernelMsPerStep, ...throughput } = trainThroughput(train, arch, flags.steps);
+    emit({ bench: "train", arch, batchSize: 64, steps: flags.steps, ...throughput });
+    emit({ bench: "kernels", arch, msPerStep: kernelMsPerStep });
+    emit({ bench: "inference", arch, batchSize: 1000, imagesPerSec: inferenceThroughput(test, arch) });
+  }
+  emit({ bench: "memory", peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) });
+  if (!flags.torch) return;
+  if (!torchAvailable()) {
+    emit({ bench: "torch", skipped: "python3-torch and python3-torchvision are not installed (apt-get install them)" });
+    return;
+  }
+  if (!existsSync(flags.torchScript)) {
+    emit({ bench: "torch", skipped: `no reference script at ${flags.torchScript} (pass --torch-script)` });
+    return;
+  }
+  const cli = fileURLToPath(new URL("../main.js", import.meta.url));
+  emit({
+    bench: "torch",
+    script: flags.torchScript,
+    ...compareWithTorch(flags.torchScript, cli, flags.rounds),
+  });
+}

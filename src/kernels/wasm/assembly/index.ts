@@ -1,0 +1,10 @@
+// The WebAssembly kernels: float32, 128-bit SIMD, over one linear memory that the host imports and manages.
+export { sgemm, sgemmNT, transpose } from "./gemm";
+export { conv2dForward, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias } from "./conv";
+export { maxPool2dForward, maxPool2dBackward } from "./pool";
+export { relu, reluBackward } from "./elementwise";
+
+/** The first address past the module's static data (the packing panels): where the host may place its buffers. */
+export function heapBase(): usize {
+  return __heap_base;
+}

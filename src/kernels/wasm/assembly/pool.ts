@@ -1,0 +1,168 @@
+// Max pooling over NCHW, the same rule as the reference kernel: −∞ padding, the first maximum in row-major window
+// order wins ties, a NaN wins and propagates. argmax holds the flat input index of each winner.
+import {
+  batch,
+  inChannels,
+  inHeight,
+  inWidth,
+  kernelHeight,
+  kernelWidth,
+  strideHeight,
+  strideWidth,
+  padHeight,
+  padWidth,
+  outHeight,
+  outWidth,
+  f32At,
+} from "./geometry";
+
+export function maxPool2dForward(g: usize, x: usize, y: usize, argmax: usize): void {
+  if (padHeight(g) == 0 && padWidth(g) == 0) {
+    if (kernelHeight(g) == 2 && kernelWidth(g) == 2 && strideHeight(g) == 2 && strideWidth(g) == 2) {
+      maxPool2x2(g, x, y, argmax);
+    } else {
+      maxPoolNoPadding(g, x, y, argmax);
+    }
+    return;
+  }
+  const planes = batch(g) * inChannels(g),
+    H = inHeight(g),
+    W = inWidth(g);
+  const KH = kernelHeight(g),
+    KW = kernelWidth(g),
+    SH = strideHeight(g),
+    SW = strideWidth(g);
+  const PH = padHeight(g),
+    PW = padWidth(g),
+    OH = outHeight(g),
+    OW = outWidth(g);
+  let o = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * H * W;
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        let best: f32 = -Infinity;
+        let bestIndex = -1;
+        for (let m = 0; m < KH; m++) {
+          const r = i * SH + m - PH;
+          if (r < 0 || r >= H) continue;
+          for (let n = 0; n < KW; n++) {
+            const c = j * SW + n - PW;
+            if (c < 0 || c >= W) continue;
+            const index = base + r * W + c;
+            const v = load<f32>(f32At(x, index));
+            if (v > best || v != v || bestIndex < 0) {
+              best = v;
+              bestIndex = index;
+              if (v != v) break;
+            }
+          }
+          if (best != best) break;
+        }
+        store<f32>(f32At(y, o), best);
+        store<i32>(f32At(argmax, o), bestIndex);
+        o++;
+      }
+    }
+  }
+}
+
+export function maxPool2dBackward(dy: usize, argmax: usize, outputs: i32, dx: usize, inputs: i32): void {
+  memory.fill(dx, 0, (<usize>inputs) << 2);
+  for (let o = 0; o < outputs; o++) {
+    const p = f32At(dx, load<i32>(f32At(argmax, o)));
+    store<f32>(p, load<f32>(p) + load<f32>(f32At(dy, o)));
+  }
+}
+
+/** Without padding every window lies inside the image, so the loops need no bounds tests. */
+function maxPoolNoPadding(g: usize, x: usize, y: usize, argmax: usize): void {
+  const planes = batch(g) * inChannels(g), H = inHeight(g), W = inWidth(g);
+  const KH = kernelHeight(g), KW = kernelWidth(g), SH = strideHeight(g), SW = strideWidth(g);
+  const OH = outHeight(g), OW = outWidth(g);
+  let o = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * H * W;
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        const corner = base + i * SH * W + j * SW;
+        let bestIndex = corner;
+        let best = load<f32>(f32At(x, corner));
+        for (let m = 0; m < KH && best == best; m++) {
+          const row = corner + m * W;
+          for (let n = m == 0 ? 1 : 0; n < KW; n++) {
+            const v = load<f32>(f32At(x, row + n));
+            if (v > best || v != v) {
+              best = v;
+              bestIndex = row + n;
+              if (v != v) break;
+            }
+          }
+        }
+        store<f32>(f32At(y, o), best);
+        store<i32>(f32At(argmax, o), bestIndex);
+        o++;
+      }
+    }
+  }
+}
+
+/**
+ * The tutorial's 2×2, stride 2 pooling, four outputs at a time without branches: a candidate replaces the best so
+ * far when it is larger or NaN, and only while the best is not NaN, which is exactly the sequential rule above.
+ */
+function maxPool2x2(g: usize, x: usize, y: usize, argmax: usize): void {
+  const planes = batch(g) * inChannels(g), H = inHeight(g), W = inWidth(g);
+  const OH = outHeight(g), OW = outWidth(g);
+  const OW4 = OW & ~3;
+  const lanes = i32x4(0, 2, 4, 6);
+  let o = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * H * W;
+    for (let i = 0; i < OH; i++) {
+      const r0 = base + 2 * i * W;
+      let j = 0;
+      for (; j < OW4; j += 4) {
+        const p0 = f32At(x, r0 + 2 * j);
+        const p1 = f32At(x, r0 + W + 2 * j);
+        const a0 = v128.load(p0), b0 = v128.load(p0, 16);
+        const a1 = v128.load(p1), b1 = v128.load(p1, 16);
+        const iE0 = i32x4.add(i32x4.splat(r0 + 2 * j), lanes);
+        let best = v128.shuffle<f32>(a0, b0, 0, 2, 4, 6);
+        let bestIndex = iE0;
+        // Window order: top-left, top-right, bottom-left, bottom-right.
+        let v = v128.shuffle<f32>(a0, b0, 1, 3, 5, 7);
+        let take = v128.and(f32x4.eq(best, best), v128.or(f32x4.gt(v, best), f32x4.ne(v, v)));
+        best = v128.bitselect(v, best, take);
+        bestIndex = v128.bitselect(i32x4.add(iE0, i32x4.splat(1)), bestIndex, take);
+        v = v128.shuffle<f32>(a1, b1, 0, 2, 4, 6);
+        take = v128.and(f32x4.eq(best, best), v128.or(f32x4.gt(v, best), f32x4.ne(v, v)));
+        best = v128.bitselect(v, best, take);
+        bestIndex = v128.bitselect(i32x4.add(iE0, i32x4.splat(W)), bestIndex, take);
+        v = v128.shuffle<f32>(a1, b1, 1, 3, 5, 7);
+        take = v128.and(f32x4.eq(best, best), v128.or(f32x4.gt(v, best), f32x4.ne(v, v)));
+        best = v128.bitselect(v, best, take);
+        bestIndex = v128.bitselect(i32x4.add(iE0, i32x4.splat(W + 1)), bestIndex, take);
+        v128.store(f32At(y, o), best);
+        v128.store(f32At(argmax, o), bestIndex);
+        o += 4;
+      }
+      for (; j < OW; j++) {
+        const corner = r0 + 2 * j;
+        let bestIndex = corner;
+        let best = load<f32>(f32At(x, corner));
+        for (let k = 1; k < 4 && best == best; k++) {
+          const index = corner + (k >> 1) * W + (k & 1);
+          const v = load<f32>(f32At(x, index));
+          if (v > best || v != v) {
+            best = v;
+            bestIndex = index;
+          }
+        }
+        store<f32>(f32At(y, o), best);
+        store<i32>(f32At(argmax, o), bestIndex);
+        o++;
+      }
+    }
+  }
+}

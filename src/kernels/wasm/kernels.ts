@@ -1,0 +1,161 @@
+import type { FloatStorage } from "../../tensor/tensor.js";
+import { refKernels } from "../ref/index.js";
+import type { Conv2dGeometry, GemmShape, KernelTable, Window2d } from "../types.js";
+import type { WasmArena } from "./memory.js";
+
+/** The functions exported by the compiled assembly/ module; pointers are byte addresses in its memory. */
+export interface WasmExports {
+  sgemm(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+  ): void;
+  sgemmNT(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+  ): void;
+  transpose(input: number, rows: number, cols: number, out: number): void;
+  conv2dForward(g: number, x: number, w: number, b: number, col: number, y: number): void;
+  conv2dBackwardInput(g: number, dy: number, w: number, wT: number, dcol: number, dx: number): void;
+  conv2dBackwardWeight(g: number, dy: number, x: number, col: number, dw: number): void;
+  conv2dBackwardBias(g: number, dy: number, db: number): void;
+  maxPool2dForward(g: number, x: number, y: number, argmax: number): void;
+  maxPool2dBackward(dy: number, argmax: number, outputs: number, dx: number, inputs: number): void;
+  relu(x: number, y: number, n: number): void;
+  reluBackward(dy: number, x: number, dx: number, n: number): void;
+  heapBase(): number;
+}
+
+const F32 = 4;
+
+function isF32(...arrays: (FloatStorage | null)[]): boolean {
+  return arrays.every((a) => a === null || a instanceof Float32Array);
+}
+
+/**
+ * The `wasm` backend's kernels: float32 SIMD in WebAssembly. Each copies its inputs into the arena, runs, and copies
+ * the result out. Float64 inputs (gradient checks) go to the reference kernels, which are the oracle anyway.
+ */
+export function wasmKernels(wasm: WasmExports, arena: WasmArena): Partial<KernelTable> {
+  const im2colSize = (g: Conv2dGeometry) => g.inChannels * g.kernelHeight * g.kernelWidth * g.outHeight * g.outWidth;
+  return {
+    conv2dForward(x, w, b, g) {
+      if (!isF32(x, w, b)) return refKernels.conv2dForward(x, w, b, g);
+      arena.reset();
+      const gp = arena.putGeometry(g);
+      const xp = arena.put(x as Float32Array);
+      const wp = arena.put(w as Float32Array);
+      const bp = b === null ? 0 : arena.put(b as Float32Array);
+      const col = arena.alloc(im2colSize(g) * F32);
+      const n = g.batch * g.outChannels * g.outHeight * g.outWidth;
+      const y = arena.alloc(n * F32);
+      wasm.conv2dForward(gp, xp, wp, bp, col, y);
+      return arena.readF32(y, n);
+    },
+    conv2dBackwardInput(dy, w, g) {
+      if (!isF32(dy, w)) return refKernels.conv2dBackwardInput(dy, w, g);
+      arena.reset();
+      const gp = arena.putGeometry(g);
+      const dyp = arena.put(dy as Float32Array);
+      const wp = arena.put(w as Float32Array);
+      const wT = arena.alloc(w.length * F32);
+      const dcol = arena.alloc(im2colSize(g) * F32);
+      const n = g.batch * g.inChannels * g.inHeight * g.inWidth;
+      const dx = arena.alloc(n * F32);
+      wasm.conv2dBackwardInput(gp, dyp, wp, wT, dcol, dx);
+      return arena.readF32(dx, n);
+    },
+    conv2dBackwardWeight(dy, x, g) {
+      if (!isF32(dy, x)) return refKernels.conv2dBackwardWeight(dy, x, g);
+      arena.reset();
+      const gp = arena.putGeometry(g);
+      const dyp = arena.put(dy as Float32Array);
+      const xp = arena.put(x as Float32Array);
+      const col = arena.alloc(im2colSize(g) * F32);
+      const n = g.outChannels * g.inChannels * g.kernelHeight * g.kernelWidth;
+      const dw = arena.alloc(n * F32);
+      wasm.conv2dBackwardWeight(gp, dyp, xp, col, dw);
+      return arena.readF32(dw, n);
+    },
+    conv2dBackwardBias(dy, g) {
+      if (!isF32(dy)) return refKernels.conv2dBackwardBias(dy, g);
+      arena.reset();
+      const gp = arena.putGeometry(g);
+      const dyp = arena.put(dy as Float32Array);
+      const db = arena.alloc(g.outChannels * F32);
+      wasm.conv2dBackwardBias(gp, dyp, db);
+      return arena.readF32(db, g.outChannels);
+    },
+    maxPool2dForward(x, g: Window2d) {
+      if (!isF32(x)) return refKernels.maxPool2dForward(x, g);
+      arena.reset();
+      const gp = arena.putGeometry(g);
+      const xp = arena.put(x as Float32Array);
+      const n = g.batch * g.inChannels * g.outHeight * g.outWidth;
+      const y = arena.alloc(n * F32);
+      const argmax = arena.alloc(n * 4);
+      wasm.maxPool2dForward(gp, xp, y, argmax);
+      return { y: arena.readF32(y, n), argmax: arena.readI32(argmax, n) };
+    },
+    maxPool2dBackward(dy, argmax, g) {
+      if (!isF32(dy)) return refKernels.maxPool2dBackward(dy, argmax, g);
+      arena.reset();
+      const dyp = arena.put(dy as Float32Array);
+      const ap = arena.put(argmax);
+      const n = g.batch * g.inChannels * g.inHeight * g.inWidth;
+      const dx = arena.alloc(n * F32);
+      wasm.maxPool2dBackward(dyp, ap, dy.length, dx, n);
+      return arena.readF32(dx, n);
+    },
+    gemm(a, b, s: GemmShape) {
+      if (!isF32(a, b)) return refKernels.gemm(a, b, s);
+      arena.reset();
+      const { m, k, n } = s;
+      let ap = arena.put(a as Float32Array);
+      const bp = arena.put(b as Float32Array);
+      // The kernels take A as [M,K]: a transposed A is laid out that way first. B may come either way:
+      // sgemm takes B [K,N], sgemmNT takes B [N,K] (dot products along K).
+      if (s.transA) {
+        const t = arena.alloc(m * k * F32);
+        wasm.transpose(ap, k, m, t);
+        ap = t;
+      }
+      const c = arena.alloc(m * n * F32);
+      if (s.transB) wasm.sgemmNT(m, n, k, ap, k, bp, k, c, n, 0);
+      else wasm.sgemm(m, n, k, ap, k, bp, n, c, n, 0);
+      return arena.readF32(c, m * n);
+    },
+    relu(x) {
+      if (!isF32(x)) return refKernels.relu(x);
+      arena.reset();
+      const xp = arena.put(x as Float32Array);
+      const y = arena.alloc(x.length * F32);
+      wasm.relu(xp, y, x.length);
+      return arena.readF32(y, x.length);
+    },
+    reluBackward(dy, x) {
+      if (!isF32(dy, x)) return refKernels.reluBackward(dy, x);
+      arena.reset();
+      const dyp = arena.put(dy as Float32Array);
+      const xp = arena.put(x as Float32Array);
+      const dx = arena.alloc(dy.length * F32);
+      wasm.reluBackward(dyp, xp, dx, dy.length);
+      return arena.readF32(dx, dy.length);
+    },
+  };
+}
