@@ -7,6 +7,7 @@ export interface DataFlags {
   download: boolean;
   /** Requested backend; the one in use is `getBackend()` (wasm may fall back to ref). */
   backend?: string;
+  threads?: number;
 }
 
 /** The MNIST split the commands use, found as torchvision would (see `MNIST`), with download notices on stderr. */

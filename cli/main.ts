@@ -13,6 +13,7 @@ const program = new Command("convlab")
 const commonOptions = (cmd: Command) =>
   cmd
     .option("--backend <name>", "compute backend: wasm (SIMD, default) or ref (plain loops); env CONVLAB_BACKEND")
+    .option("--threads <n>", "threads for the wasm convolutions (default: all cores; env CONVLAB_THREADS)", positiveInt)
     .option("--data-dir <dir>", "dataset root, as torchvision's root (files in <dir>/MNIST/raw)", "./data")
     .option("--download", "download MNIST from the mirrors if neither --data-dir nor the embedded copy has it", false);
 
@@ -60,7 +61,8 @@ commonOptions(
 });
 
 program.hook("preAction", async (_program, command) => {
-  await useBackend(command.opts<{ backend?: string }>().backend);
+  const { backend, threads } = command.opts<{ backend?: string; threads?: number }>();
+  await useBackend(backend, undefined, threads);
 });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -13,6 +13,9 @@ import {
   type Arch,
 } from "../src/index.js";
 import { initWasmBackend } from "../src/kernels/wasm/index.js";
+import { kernel } from "../src/kernels/registry.js";
+import { refKernels } from "../src/kernels/ref/index.js";
+import { Generator } from "../src/tensor/random.js";
 import { useBackend } from "../src/node/backend.js";
 import { tinyMnistSplit } from "./helpers/idx.js";
 import { assertClose } from "./helpers/close.js";
@@ -47,4 +50,48 @@ test("useBackend rejects an unknown name and names the fix", async () => {
     /unknown backend 'gpu'.*use ref or wasm/,
   );
   assert.equal(await useBackend("ref"), "ref");
+});
+
+test("the wasm convolutions split over 2 threads give the reference's results, for odd batch sizes too", async () => {
+  const notices: string[] = [];
+  assert.equal(await useBackend("wasm", (line) => notices.push(line), 2), "wasm");
+  assert.deepEqual(notices, [], "the worker thread started");
+  for (const batch of [1, 2, 5]) {
+    const geometry = {
+      batch,
+      inChannels: 3,
+      inHeight: 9,
+      inWidth: 9,
+      outChannels: 4,
+      kernelHeight: 3,
+      kernelWidth: 3,
+      strideHeight: 1,
+      strideWidth: 1,
+      padHeight: 1,
+      padWidth: 1,
+      outHeight: 9,
+      outWidth: 9,
+    };
+    const g = new Generator(batch);
+    const random = (n: number) => Float32Array.from({ length: n }, () => g.uniform(-1, 1));
+    const x = random(batch * 3 * 81);
+    const w = random(4 * 3 * 9);
+    const b = random(4);
+    const dy = random(batch * 4 * 81);
+    const tol = { atol: 1e-4, rtol: 1e-5 }; // float32 sums in another order than ref's float64 ones
+    assertClose(kernel("conv2dForward")(x, w, b, geometry), refKernels.conv2dForward(x, w, b, geometry), tol, "y");
+    assertClose(
+      kernel("conv2dBackwardInput")(dy, w, geometry),
+      refKernels.conv2dBackwardInput(dy, w, geometry),
+      tol,
+      "dx",
+    );
+    assertClose(
+      kernel("conv2dBackwardWeight")(dy, x, geometry),
+      refKernels.conv2dBackwardWeight(dy, x, geometry),
+      tol,
+      "dw",
+    );
+  }
+  await useBackend("wasm", () => {}, 1);
 });

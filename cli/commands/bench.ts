@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { getBackend } from "../../src/kernels/registry.js";
+import { wasmThreads } from "../../src/kernels/wasm/index.js";
 import { ARCHS } from "../../src/models/tutorial.js";
 import { inferenceThroughput, trainThroughput } from "../../bench/training.js";
 import { compareWithTorch, torchAvailable } from "../../bench/torch.js";
@@ -15,7 +16,8 @@ export interface BenchFlags extends DataFlags {
 
 /** One JSON object per line on stdout, so runs can be collected and compared. */
 function emit(record: Record<string, unknown>): void {
-  console.log(JSON.stringify({ backend: getBackend(), ...record }));
+  const backend = getBackend();
+  console.log(JSON.stringify({ backend, threads: backend === "wasm" ? wasmThreads() : 1, ...record }));
 }
 
 /**

@@ -8,6 +8,7 @@ import { evaluate, trainEpoch, type EvalResult } from "../../src/train/loop.js";
 import { writeFileAtomic } from "../../src/node/atomic.js";
 import { saveSafetensorsFile } from "../../src/node/safetensors-file.js";
 import { getBackend } from "../../src/kernels/registry.js";
+import { wasmThreads } from "../../src/kernels/wasm/index.js";
 import { loadSplit, type DataFlags } from "../data.js";
 import { epochProgress } from "../progress.js";
 
@@ -31,7 +32,7 @@ export interface EpochMetrics {
 
 /** What `metrics.json` holds: the run's settings, each epoch's mean loss and time, and the test result. */
 export interface RunMetrics {
-  config: Omit<TrainFlags, "json" | "progress" | "out"> & { backend: string; optimizer: string };
+  config: Omit<TrainFlags, "json" | "progress" | "out"> & { backend: string; threads: number; optimizer: string };
   epochs: EpochMetrics[];
   test: Omit<EvalResult, "confusion"> & { confusion: number[][] };
   parameters: number;
@@ -86,7 +87,12 @@ export async function trainCommand(flags: TrainFlags): Promise<RunMetrics> {
 
   const { json: _json, progress: _progress, out: _out, ...config } = flags;
   const metrics: RunMetrics = {
-    config: { ...config, backend: getBackend(), optimizer: "SGD" },
+    config: {
+      ...config,
+      backend: getBackend(),
+      threads: getBackend() === "wasm" ? wasmThreads() : 1,
+      optimizer: "SGD",
+    },
     epochs,
     test,
     parameters: model.numParameters(),

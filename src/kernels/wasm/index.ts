@@ -1,7 +1,8 @@
 import { registerBackend } from "../registry.js";
-import { KERNELS_WASM_BASE64 } from "./binary.generated.js";
+import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64, SHARED_MAXIMUM_PAGES } from "./binary.generated.js";
 import { wasmKernels, type WasmExports } from "./kernels.js";
 import { WasmArena } from "./memory.js";
+import { KernelThreads, SLOT_INTS, type WorkerInit } from "./threads.js";
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
@@ -21,16 +22,64 @@ export function wasmSupported(): boolean {
   return typeof WebAssembly === "object" && WebAssembly.validate(kernelBytes());
 }
 
+export interface WasmBackendOptions {
+  /** Threads for the convolutions, the calling one included. Default 1. */
+  threads?: number;
+  /**
+   * Starts one worker that calls `serveKernels(init, ready)` (worker_threads in Node, a Web Worker in a browser),
+   * resolving once it is ready and rejecting if it fails to start.
+   */
+  spawnWorker?: (init: WorkerInit) => Promise<void>;
+  /** Told when workers could not start and the kernels run on the calling thread alone. */
+  notice?: (line: string) => void;
+}
+
+let running: KernelThreads | null = null;
+
+/** Threads the wasm convolutions run on now, the calling one included. */
+export function wasmThreads(): number {
+  return running?.size ?? 1;
+}
+
 /**
  * Compiles the SIMD kernels and registers them as the `wasm` backend (select it with `setBackend("wasm")`).
+ * With `threads` > 1 and a way to spawn workers, the convolutions run on that many threads over a shared memory.
  * Returns false, registering nothing, where WebAssembly SIMD is not supported.
  */
-export async function initWasmBackend(): Promise<boolean> {
+export async function initWasmBackend(options: WasmBackendOptions = {}): Promise<boolean> {
   if (!wasmSupported()) return false;
-  const memory = new WebAssembly.Memory({ initial: 2 });
-  const module = await WebAssembly.compile(kernelBytes());
+  running?.stop();
+  running = null;
+  const workers = options.spawnWorker && typeof SharedArrayBuffer === "function" ? (options.threads ?? 1) - 1 : 0;
+  if (workers <= 0) {
+    const memory = new WebAssembly.Memory({ initial: 2 });
+    const instance = await WebAssembly.instantiate(await WebAssembly.compile(kernelBytes()), { env: { memory } });
+    const exports = instance.exports as unknown as WasmExports;
+    registerBackend("wasm", wasmKernels(exports, new WasmArena(memory, exports.heapBase()), null));
+    return true;
+  }
+  const module = await WebAssembly.compile(decodeBase64(KERNELS_WASM_SHARED_BASE64));
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: SHARED_MAXIMUM_PAGES, shared: true });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = instance.exports as unknown as WasmExports;
-  registerBackend("wasm", wasmKernels(exports, new WasmArena(memory, exports.heapBase())));
+  // Each worker packs GEMM panels in its own region above the static data; the arena starts above them all.
+  const panelBytes = (exports.PACK_PANEL_BYTES.value as number) + 16;
+  const firstPanel = (exports.heapBase() + 15) & ~15;
+  const control = new SharedArrayBuffer(workers * SLOT_INTS * 4);
+  const spawn = options.spawnWorker!;
+  try {
+    await Promise.all(
+      Array.from({ length: workers }, (_, slot) =>
+        spawn({ module, memory, control, slot, panel: firstPanel + slot * panelBytes }),
+      ),
+    );
+  } catch (error) {
+    options.notice?.(`convlab: kernel worker threads did not start (${(error as Error).message}); using 1 thread`);
+    new KernelThreads(exports, control, workers).stop();
+    return initWasmBackend({ ...options, threads: 1 });
+  }
+  running = new KernelThreads(exports, control, workers);
+  const arena = new WasmArena(memory, firstPanel + workers * panelBytes);
+  registerBackend("wasm", wasmKernels(exports, arena, running));
   return true;
 }

@@ -2,6 +2,7 @@ import type { FloatStorage } from "../../tensor/tensor.js";
 import { refKernels } from "../ref/index.js";
 import type { Conv2dGeometry, GemmShape, KernelTable, Window2d } from "../types.js";
 import type { WasmArena } from "./memory.js";
+import { splitRange, type Job, type KernelThreads } from "./threads.js";
 
 /** The functions exported by the compiled assembly/ module; pointers are byte addresses in its memory. */
 export interface WasmExports {
@@ -39,6 +40,8 @@ export interface WasmExports {
   relu(x: number, y: number, n: number): void;
   reluBackward(dy: number, x: number, dx: number, n: number): void;
   heapBase(): number;
+  usePackPanel(ptr: number): void;
+  PACK_PANEL_BYTES: WebAssembly.Global;
 }
 
 const F32 = 4;
@@ -50,47 +53,92 @@ function isF32(...arrays: (FloatStorage | null)[]): boolean {
 /**
  * The `wasm` backend's kernels: float32 SIMD in WebAssembly. Each copies its inputs into the arena, runs, and copies
  * the result out. Float64 inputs (gradient checks) go to the reference kernels, which are the oracle anyway.
+ *
+ * With `threads`, the convolutions split the batch into one contiguous range of images per thread: each range gets
+ * its own geometry (batch = its size), pointers offset to its first image, and its own scratch. The weight gradient
+ * sums over the batch, so each thread fills its own buffer and the buffers are added at the end.
  */
-export function wasmKernels(wasm: WasmExports, arena: WasmArena): Partial<KernelTable> {
+export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: KernelThreads | null): Partial<KernelTable> {
   const im2colSize = (g: Conv2dGeometry) => g.inChannels * g.kernelHeight * g.kernelWidth * g.outHeight * g.outWidth;
+  const inSize = (g: Conv2dGeometry) => g.inChannels * g.inHeight * g.inWidth;
+  const outSize = (g: Conv2dGeometry) => g.outChannels * g.outHeight * g.outWidth;
+  /** Runs one job per batch range, on the worker threads when there are any. */
+  const perImages = (g: Conv2dGeometry, job: (range: Conv2dGeometry, first: number, index: number) => Job): void => {
+    const ranges = splitRange(g.batch, threads?.size ?? 1);
+    const jobs = ranges.map(([n0, n1], i) => job({ ...g, batch: n1 - n0 }, n0, i));
+    if (threads === null || jobs.length === 1)
+      for (const { fn, args } of jobs) (wasm[fn] as (...a: number[]) => void)(...args);
+    else threads.run(jobs);
+  };
   return {
     conv2dForward(x, w, b, g) {
       if (!isF32(x, w, b)) return refKernels.conv2dForward(x, w, b, g);
       arena.reset();
-      const gp = arena.putGeometry(g);
       const xp = arena.put(x as Float32Array);
       const wp = arena.put(w as Float32Array);
       const bp = b === null ? 0 : arena.put(b as Float32Array);
-      const col = arena.alloc(im2colSize(g) * F32);
-      const n = g.batch * g.outChannels * g.outHeight * g.outWidth;
+      const n = g.batch * outSize(g);
       const y = arena.alloc(n * F32);
-      wasm.conv2dForward(gp, xp, wp, bp, col, y);
+      perImages(g, (range, n0) => ({
+        fn: "conv2dForward",
+        args: [
+          arena.putGeometry(range),
+          xp + n0 * inSize(g) * F32,
+          wp,
+          bp,
+          arena.alloc(im2colSize(g) * F32),
+          y + n0 * outSize(g) * F32,
+        ],
+      }));
       return arena.readF32(y, n);
     },
     conv2dBackwardInput(dy, w, g) {
       if (!isF32(dy, w)) return refKernels.conv2dBackwardInput(dy, w, g);
       arena.reset();
-      const gp = arena.putGeometry(g);
       const dyp = arena.put(dy as Float32Array);
       const wp = arena.put(w as Float32Array);
-      const wT = arena.alloc(w.length * F32);
-      const dcol = arena.alloc(im2colSize(g) * F32);
-      const n = g.batch * g.inChannels * g.inHeight * g.inWidth;
+      const n = g.batch * inSize(g);
       const dx = arena.alloc(n * F32);
-      wasm.conv2dBackwardInput(gp, dyp, wp, wT, dcol, dx);
+      perImages(g, (range, n0) => ({
+        fn: "conv2dBackwardInput",
+        args: [
+          arena.putGeometry(range),
+          dyp + n0 * outSize(g) * F32,
+          wp,
+          arena.alloc(w.length * F32),
+          arena.alloc(im2colSize(g) * F32),
+          dx + n0 * inSize(g) * F32,
+        ],
+      }));
       return arena.readF32(dx, n);
     },
     conv2dBackwardWeight(dy, x, g) {
       if (!isF32(dy, x)) return refKernels.conv2dBackwardWeight(dy, x, g);
       arena.reset();
-      const gp = arena.putGeometry(g);
       const dyp = arena.put(dy as Float32Array);
       const xp = arena.put(x as Float32Array);
-      const col = arena.alloc(im2colSize(g) * F32);
       const n = g.outChannels * g.inChannels * g.kernelHeight * g.kernelWidth;
-      const dw = arena.alloc(n * F32);
-      wasm.conv2dBackwardWeight(gp, dyp, xp, col, dw);
-      return arena.readF32(dw, n);
+      const partials: number[] = [];
+      perImages(g, (range, n0) => {
+        const dw = arena.alloc(n * F32);
+        partials.push(dw);
+        return {
+          fn: "conv2dBackwardWeight",
+          args: [
+            arena.putGeometry(range),
+            dyp + n0 * outSize(g) * F32,
+            xp + n0 * inSize(g) * F32,
+            arena.alloc(im2colSize(g) * F32),
+            dw,
+          ],
+        };
+      });
+      const dw = arena.readF32(partials[0], n);
+      for (const partial of partials.slice(1)) {
+        const more = arena.readF32(partial, n);
+        for (let i = 0; i < n; i++) dw[i] += more[i];
+      }
+      return dw;
     },
     conv2dBackwardBias(dy, g) {
       if (!isF32(dy)) return refKernels.conv2dBackwardBias(dy, g);

@@ -17,9 +17,15 @@ function storeBlock(ptr: usize, v: v128, accumulate: bool): void {
 }
 
 // A's 4-row panel, interleaved as packed[p·4 + r] = A[r, p] for one chunk of K, so the inner loop reads it with
-// one sequential v128 load instead of four strided scalar loads.
+// one sequential v128 load instead of four strided scalar loads. Each instance (thread) over a shared memory needs
+// a panel of its own: the host moves it with usePackPanel.
 const KC: i32 = 512;
-const PACKED_A = memory.data(KC * 4 * 4, 16);
+export const PACK_PANEL_BYTES: i32 = KC * 4 * 4;
+let PACKED_A: usize = memory.data(PACK_PANEL_BYTES, 16);
+
+export function usePackPanel(ptr: usize): void {
+  PACKED_A = ptr;
+}
 
 function packA4(a: usize, lda: i32, k: i32): void {
   const rowA = <usize>lda << 2;
