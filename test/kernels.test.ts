@@ -5,6 +5,7 @@ import { refKernels } from "../src/kernels/ref/index.js";
 import type { Conv2dGeometry, KernelTable, Window2d } from "../src/kernels/types.js";
 import { initWasmBackend } from "../src/kernels/wasm/index.js";
 import { Generator } from "../src/tensor/random.js";
+import { window2d } from "../src/ops/window.js";
 import { assertClose } from "./helpers/close.js";
 
 // Every fast kernel against its reference kernel on random float32 data, over shapes chosen to hit each code path:
@@ -19,25 +20,11 @@ function convGeometry(
   inChannels: number,
   [inHeight, inWidth]: [number, number],
   outChannels: number,
-  [kernelHeight, kernelWidth]: [number, number],
-  [strideHeight, strideWidth]: [number, number],
-  [padHeight, padWidth]: [number, number],
+  kernel: [number, number],
+  stride: [number, number],
+  padding: [number, number],
 ): Conv2dGeometry {
-  return {
-    batch,
-    inChannels,
-    inHeight,
-    inWidth,
-    outChannels,
-    kernelHeight,
-    kernelWidth,
-    strideHeight,
-    strideWidth,
-    padHeight,
-    padWidth,
-    outHeight: Math.floor((inHeight + 2 * padHeight - kernelHeight) / strideHeight) + 1,
-    outWidth: Math.floor((inWidth + 2 * padWidth - kernelWidth) / strideWidth) + 1,
-  };
+  return { ...window2d("test", [batch, inChannels, inHeight, inWidth], kernel, stride, padding), outChannels };
 }
 
 const convCases: [string, Conv2dGeometry][] = [

@@ -2,7 +2,7 @@ import { record } from "../autograd/graph.js";
 import { kernel } from "../kernels/registry.js";
 import type { Conv2dGeometry } from "../kernels/types.js";
 import { Tensor, floatData, shapeToString } from "../tensor/tensor.js";
-import { pair, outputSize, type IntPair } from "./window.js";
+import { pair, window2d, type IntPair } from "./window.js";
 
 export interface Conv2dOptions {
   /** Step of the window, S. Default 1. */
@@ -24,45 +24,28 @@ export interface Conv2dOptions {
  * Differs from `torch.nn.functional.conv2d`: no dilation or groups, and a 3-D unbatched input is not accepted.
  */
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
-  const [strideHeight, strideWidth] = pair(options.stride ?? 1, "conv2d", "stride", 1);
-  const [padHeight, padWidth] = pair(options.padding ?? 0, "conv2d", "padding", 0);
-  if (input.ndim !== 4) {
-    throw new Error(`conv2d: input must be 4-D [N, C, H, W], got shape ${shapeToString(input.shape)}`);
-  }
+  const stride = pair(options.stride ?? 1, "conv2d", "stride", 1);
+  const padding = pair(options.padding ?? 0, "conv2d", "padding", 0);
   if (weight.ndim !== 4) {
     throw new Error(`conv2d: weight must be 4-D [C_out, C_in, kH, kW], got shape ${shapeToString(weight.shape)}`);
   }
-  const [batch, inChannels, inHeight, inWidth] = input.shape;
   const [outChannels, weightInChannels, kernelHeight, kernelWidth] = weight.shape;
-  if (weightInChannels !== inChannels) {
+  const window = window2d("conv2d", input.shape, [kernelHeight, kernelWidth], stride, padding);
+  if (weightInChannels !== window.inChannels) {
     throw new Error(
       `conv2d: weight ${shapeToString(weight.shape)} expects ${weightInChannels} input channels, ` +
-        `but the input ${shapeToString(input.shape)} has ${inChannels}`,
+        `but the input ${shapeToString(input.shape)} has ${window.inChannels}`,
     );
   }
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
     throw new Error(`conv2d: bias must have shape [${outChannels}], got ${shapeToString(bias.shape)}`);
   }
-  const geometry: Conv2dGeometry = {
-    batch,
-    inChannels,
-    inHeight,
-    inWidth,
-    outChannels,
-    kernelHeight,
-    kernelWidth,
-    strideHeight,
-    strideWidth,
-    padHeight,
-    padWidth,
-    outHeight: outputSize("conv2d", "height", inHeight, kernelHeight, strideHeight, padHeight),
-    outWidth: outputSize("conv2d", "width", inWidth, kernelWidth, strideWidth, padWidth),
-  };
+  const geometry: Conv2dGeometry = { ...window, outChannels };
   const x = floatData(input, "conv2d");
   const w = floatData(weight, "conv2d");
   const b = bias === null ? null : floatData(bias, "conv2d");
   const y = kernel("conv2dForward")(x, w, b, geometry);
-  const out = new Tensor(y, [batch, outChannels, geometry.outHeight, geometry.outWidth]);
+  const out = new Tensor(y, [geometry.batch, outChannels, geometry.outHeight, geometry.outWidth]);
   const inputs = bias === null ? [input, weight] : [input, weight, bias];
   return record(out, "conv2d", inputs, (dy) => [
     input.requiresGrad ? kernel("conv2dBackwardInput")(dy, w, geometry) : null,

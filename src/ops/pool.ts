@@ -1,8 +1,7 @@
 import { record } from "../autograd/graph.js";
 import { kernel } from "../kernels/registry.js";
-import type { Window2d } from "../kernels/types.js";
-import { Tensor, floatData, shapeToString } from "../tensor/tensor.js";
-import { outputSize, pair, type IntPair } from "./window.js";
+import { Tensor, floatData } from "../tensor/tensor.js";
+import { pair, window2d, type IntPair } from "./window.js";
 
 export interface MaxPool2dOptions {
   /** Step of the window. Default: the kernel size, as PyTorch. */
@@ -23,30 +22,13 @@ export interface MaxPool2dOptions {
  */
 export function maxPool2d(input: Tensor, kernelSize: IntPair, options: MaxPool2dOptions = {}): Tensor {
   const [kernelHeight, kernelWidth] = pair(kernelSize, "maxPool2d", "kernelSize", 1);
-  const [strideHeight, strideWidth] = pair(options.stride ?? kernelSize, "maxPool2d", "stride", 1);
+  const stride = pair(options.stride ?? kernelSize, "maxPool2d", "stride", 1);
   const [padHeight, padWidth] = pair(options.padding ?? 0, "maxPool2d", "padding", 0);
   if (padHeight > kernelHeight / 2 || padWidth > kernelWidth / 2) {
     throw new Error(`maxPool2d: padding should be at most half of the kernel size, got padding ${options.padding}`);
   }
-  if (input.ndim !== 4) {
-    throw new Error(`maxPool2d: input must be 4-D [N, C, H, W], got shape ${shapeToString(input.shape)}`);
-  }
-  const [batch, inChannels, inHeight, inWidth] = input.shape;
-  const geometry: Window2d = {
-    batch,
-    inChannels,
-    inHeight,
-    inWidth,
-    kernelHeight,
-    kernelWidth,
-    strideHeight,
-    strideWidth,
-    padHeight,
-    padWidth,
-    outHeight: outputSize("maxPool2d", "height", inHeight, kernelHeight, strideHeight, padHeight),
-    outWidth: outputSize("maxPool2d", "width", inWidth, kernelWidth, strideWidth, padWidth),
-  };
+  const geometry = window2d("maxPool2d", input.shape, [kernelHeight, kernelWidth], stride, [padHeight, padWidth]);
   const { y, argmax } = kernel("maxPool2dForward")(floatData(input, "maxPool2d"), geometry);
-  const out = new Tensor(y, [batch, inChannels, geometry.outHeight, geometry.outWidth]);
+  const out = new Tensor(y, [geometry.batch, geometry.inChannels, geometry.outHeight, geometry.outWidth]);
   return record(out, "maxPool2d", [input], (dy) => [kernel("maxPool2dBackward")(dy, argmax, geometry)]);
 }

@@ -1,3 +1,6 @@
+import type { Window2d } from "../kernels/types.js";
+import { shapeToString, type Shape } from "../tensor/tensor.js";
+
 /** A size given once for both spatial dimensions, or as [height, width], as PyTorch's `_pair`. */
 export type IntPair = number | readonly [number, number];
 
@@ -24,4 +27,35 @@ export function outputSize(op: string, dim: string, size: number, kernel: number
     );
   }
   return out;
+}
+
+/**
+ * The geometry of a window of `kernel` sliding over an NCHW input with `stride` and `padding`, each side's output
+ * size from {@link outputSize}. Shared by convolution and pooling, which differ only in what a window computes.
+ */
+export function window2d(
+  op: string,
+  inputShape: Shape,
+  [kernelHeight, kernelWidth]: [number, number],
+  [strideHeight, strideWidth]: [number, number],
+  [padHeight, padWidth]: [number, number],
+): Window2d {
+  if (inputShape.length !== 4) {
+    throw new Error(`${op}: input must be 4-D [N, C, H, W], got shape ${shapeToString(inputShape)}`);
+  }
+  const [batch, inChannels, inHeight, inWidth] = inputShape;
+  return {
+    batch,
+    inChannels,
+    inHeight,
+    inWidth,
+    kernelHeight,
+    kernelWidth,
+    strideHeight,
+    strideWidth,
+    padHeight,
+    padWidth,
+    outHeight: outputSize(op, "height", inHeight, kernelHeight, strideHeight, padHeight),
+    outWidth: outputSize(op, "width", inWidth, kernelWidth, strideWidth, padWidth),
+  };
 }

@@ -31,9 +31,27 @@ export interface WasmExports {
     accumulate: number,
   ): void;
   transpose(input: number, rows: number, cols: number, out: number): void;
-  conv2dForward(g: number, x: number, w: number, b: number, col: number, y: number): void;
-  conv2dBackwardInput(g: number, dy: number, w: number, wT: number, dcol: number, dx: number): void;
-  conv2dBackwardWeight(g: number, dy: number, x: number, col: number, dw: number): void;
+  conv2dForward(
+    g: number,
+    x: number,
+    w: number,
+    b: number,
+    col: number,
+    grouped: number,
+    y: number,
+    group: number,
+  ): void;
+  conv2dBackwardInput(
+    g: number,
+    dy: number,
+    w: number,
+    wT: number,
+    grouped: number,
+    dcol: number,
+    dx: number,
+    group: number,
+  ): void;
+  conv2dBackwardWeight(g: number, dy: number, x: number, col: number, grouped: number, dw: number, group: number): void;
   conv2dBackwardBias(g: number, dy: number, db: number): void;
   maxPool2dForward(g: number, x: number, y: number, argmax: number): void;
   maxPool2dBackward(dy: number, argmax: number, outputs: number, dx: number, inputs: number): void;
@@ -50,26 +68,46 @@ function isF32(...arrays: (FloatStorage | null)[]): boolean {
   return arrays.every((a) => a === null || a instanceof Float32Array);
 }
 
+/** Columns per GEMM (images × positions): enough to fill the SIMD blocks, few enough to stay in the L2 cache. */
+const GEMM_COLUMNS = 1024;
+
 /**
  * The `wasm` backend's kernels: float32 SIMD in WebAssembly. Each copies its inputs into the arena, runs, and copies
  * the result out. Float64 inputs (gradient checks) go to the reference kernels, which are the oracle anyway.
  *
- * With `threads`, the convolutions split the batch into one contiguous range of images per thread: each range gets
- * its own geometry (batch = its size), pointers offset to its first image, and its own scratch. The weight gradient
- * sums over the batch, so each thread fills its own buffer and the buffers are added at the end.
+ * The convolutions split the batch into one contiguous range of images per thread; each range gets its own geometry
+ * (batch = its size), pointers offset to its first image, and its own scratch, sized for the group of images that
+ * one GEMM takes. The weight gradient sums over the batch, so each thread fills its own buffer and the buffers are
+ * added at the end.
  */
 export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: KernelThreads | null): Partial<KernelTable> {
-  const im2colSize = (g: Conv2dGeometry) => g.inChannels * g.kernelHeight * g.kernelWidth * g.outHeight * g.outWidth;
+  const taps = (g: Conv2dGeometry) => g.inChannels * g.kernelHeight * g.kernelWidth;
+  const positions = (g: Conv2dGeometry) => g.outHeight * g.outWidth;
   const inSize = (g: Conv2dGeometry) => g.inChannels * g.inHeight * g.inWidth;
-  const outSize = (g: Conv2dGeometry) => g.outChannels * g.outHeight * g.outWidth;
-  /** Runs one job per batch range, on the worker threads when there are any. */
-  const perImages = (g: Conv2dGeometry, job: (range: Conv2dGeometry, first: number, index: number) => Job): void => {
+  const outSize = (g: Conv2dGeometry) => g.outChannels * positions(g);
+
+  /**
+   * Runs one job per thread over its range of images. `scratch(group)` lists the floats of each scratch buffer
+   * for a group of that many images; `job` builds a job from its range, first image, buffers and group size.
+   */
+  const runOverImages = (
+    g: Conv2dGeometry,
+    scratch: (group: number) => number[],
+    job: (range: Conv2dGeometry, first: number, buffers: number[], group: number) => Job,
+  ): void => {
     const ranges = splitRange(g.batch, threads?.size ?? 1);
-    const jobs = ranges.map(([n0, n1], i) => job({ ...g, batch: n1 - n0 }, n0, i));
-    if (threads === null || jobs.length === 1)
+    const group = Math.max(1, Math.min(g.batch, Math.floor(GEMM_COLUMNS / positions(g))));
+    const jobs = ranges.map(([n0, n1]) => {
+      const buffers = scratch(group).map((floats) => arena.alloc(floats * F32));
+      return job({ ...g, batch: n1 - n0 }, n0, buffers, group);
+    });
+    if (threads === null || jobs.length === 1) {
       for (const { fn, args } of jobs) (wasm[fn] as (...a: number[]) => void)(...args);
-    else threads.run(jobs);
+    } else {
+      threads.run(jobs);
+    }
   };
+
   return {
     conv2dForward(x, w, b, g) {
       if (!isF32(x, w, b)) return refKernels.conv2dForward(x, w, b, g);
@@ -79,17 +117,23 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
       const bp = b === null ? 0 : arena.put(b as Float32Array);
       const n = g.batch * outSize(g);
       const y = arena.alloc(n * F32);
-      perImages(g, (range, n0) => ({
-        fn: "conv2dForward",
-        args: [
-          arena.putGeometry(range),
-          xp + n0 * inSize(g) * F32,
-          wp,
-          bp,
-          arena.alloc(im2colSize(g) * F32),
-          y + n0 * outSize(g) * F32,
-        ],
-      }));
+      runOverImages(
+        g,
+        (group) => [taps(g) * group * positions(g), outSize(g) * group],
+        (range, first, [col, grouped], group) => ({
+          fn: "conv2dForward",
+          args: [
+            arena.putGeometry(range),
+            xp + first * inSize(g) * F32,
+            wp,
+            bp,
+            col,
+            grouped,
+            y + first * outSize(g) * F32,
+            group,
+          ],
+        }),
+      );
       return arena.readF32(y, n);
     },
     conv2dBackwardInput(dy, w, g) {
@@ -99,17 +143,23 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
       const wp = arena.put(w as Float32Array);
       const n = g.batch * inSize(g);
       const dx = arena.alloc(n * F32);
-      perImages(g, (range, n0) => ({
-        fn: "conv2dBackwardInput",
-        args: [
-          arena.putGeometry(range),
-          dyp + n0 * outSize(g) * F32,
-          wp,
-          arena.alloc(w.length * F32),
-          arena.alloc(im2colSize(g) * F32),
-          dx + n0 * inSize(g) * F32,
-        ],
-      }));
+      runOverImages(
+        g,
+        (group) => [w.length, outSize(g) * group, taps(g) * group * positions(g)],
+        (range, first, [wT, grouped, dcol], group) => ({
+          fn: "conv2dBackwardInput",
+          args: [
+            arena.putGeometry(range),
+            dyp + first * outSize(g) * F32,
+            wp,
+            wT,
+            grouped,
+            dcol,
+            dx + first * inSize(g) * F32,
+            group,
+          ],
+        }),
+      );
       return arena.readF32(dx, n);
     },
     conv2dBackwardWeight(dy, x, g) {
@@ -117,22 +167,27 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
       arena.reset();
       const dyp = arena.put(dy as Float32Array);
       const xp = arena.put(x as Float32Array);
-      const n = g.outChannels * g.inChannels * g.kernelHeight * g.kernelWidth;
+      const n = g.outChannels * taps(g);
       const partials: number[] = [];
-      perImages(g, (range, n0) => {
-        const dw = arena.alloc(n * F32);
-        partials.push(dw);
-        return {
-          fn: "conv2dBackwardWeight",
-          args: [
-            arena.putGeometry(range),
-            dyp + n0 * outSize(g) * F32,
-            xp + n0 * inSize(g) * F32,
-            arena.alloc(im2colSize(g) * F32),
-            dw,
-          ],
-        };
-      });
+      runOverImages(
+        g,
+        (group) => [taps(g) * group * positions(g), outSize(g) * group, n],
+        (range, first, [col, grouped, dw], group) => {
+          partials.push(dw);
+          return {
+            fn: "conv2dBackwardWeight",
+            args: [
+              arena.putGeometry(range),
+              dyp + first * outSize(g) * F32,
+              xp + first * inSize(g) * F32,
+              col,
+              grouped,
+              dw,
+              group,
+            ],
+          };
+        },
+      );
       const dw = arena.readF32(partials[0], n);
       for (const partial of partials.slice(1)) {
         const more = arena.readF32(partial, n);
