@@ -49,7 +49,7 @@ export function trainThroughput(train: MnistDataset, arch: Arch, steps: number, 
 }
 
 /** Inference throughput over the whole test set (no gradients), in batches of `batchSize`. */
-export function inferenceThroughput(test: MnistDataset, arch: Arch, batchSize = 1000, rounds = 3): number {
+export function inferenceThroughput(test: MnistDataset, arch: Arch, batchSize = 64, rounds = 3): number {
   manualSeed(0);
   const model = new MnistCNN(arch).eval();
   const loader = new DataLoader(test, { batchSize });

@@ -3,7 +3,9 @@ import { Command, Option } from "commander";
 import { arch, learningRate, momentum, nonNegativeInt, positiveInt } from "./options.js";
 import { trainCommand, type TrainFlags } from "./commands/train.js";
 import { evalCommand, type EvalFlags } from "./commands/eval.js";
+import { summaryCommand, type SummaryFlags } from "./commands/summary.js";
 import { benchCommand, type BenchFlags } from "./commands/bench.js";
+import { explainCommand, explainFormat, explainTopic, lang, type ExplainFlags } from "./commands/explain.js";
 import { useBackend } from "../src/node/backend.js";
 
 const program = new Command("convlab")
@@ -22,7 +24,9 @@ commonOptions(
     .command("train")
     .description("train the tutorial's CNN on MNIST and report the test accuracy")
     .addOption(
-      new Option("--arch <name>", "model: seed (the tutorial) or conv3 (the homework)").default("seed").argParser(arch),
+      new Option("--arch <name>", "model: seed (the tutorial), conv3 (the homework) or a spec file (.json)")
+        .default("seed")
+        .argParser(arch),
     )
     .option("--epochs <n>", "passes over the training set", positiveInt, 5)
     .option("--lr <number>", "SGD learning rate", learningRate, 0.01)
@@ -41,8 +45,10 @@ commonOptions(
     .command("eval")
     .description("test accuracy (overall and per class) of saved weights")
     .requiredOption("--weights <file>", "a .safetensors state dict, e.g. runs/…/model.safetensors")
-    .addOption(new Option("--arch <name>", "model: seed or conv3 (default: from the file)").argParser(arch))
-    .option("--batch-size <n>", "images per forward pass", positiveInt, 1000)
+    .addOption(
+      new Option("--arch <name>", "model: seed, conv3 or a spec file (default: from the weights file)").argParser(arch),
+    )
+    .option("--batch-size <n>", "images per forward pass (the tutorial's test_loader uses 64)", positiveInt, 64)
     .option("--json", "print one JSON object instead of text", false),
 ).action(async (flags: EvalFlags) => {
   await evalCommand(flags);
@@ -58,6 +64,34 @@ commonOptions(
     .option("--torch-script <file>", "the tutorial's PyTorch script", "../shared/reference/seed_torch.py"),
 ).action(async (flags: BenchFlags) => {
   await benchCommand(flags);
+});
+
+program
+  .command("summary")
+  .description("each layer's output shape with the formula behind it, its parameters and mult-adds (as torchinfo)")
+  .addOption(new Option("--arch <name>", "model: seed, conv3 or a spec file (.json)").default("seed").argParser(arch))
+  .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+  .option("--json", "same as --format json")
+  .action((flags: SummaryFlags & { json?: boolean }) => {
+    summaryCommand({ ...flags, format: flags.json === true ? "json" : flags.format });
+  });
+
+commonOptions(
+  program
+    .command("explain")
+    .description("walk through the tutorial's worked examples (or your numbers), every number computed by the library")
+    .argument("[topic]", "conv, padding, relu, pool, fc, pipeline or all", explainTopic, "all")
+    .option("--lang <lang>", "en or vi (default: vi when LC_ALL/LC_MESSAGES/LANG starts with vi, else en)", lang)
+    .option("--format <format>", "text, md (Markdown) or json", explainFormat, "text")
+    .option("--image <json>", "your image as a JSON matrix, e.g. '[[1,0,1],[0,1,0],[1,0,1]]'")
+    .option("--kernel <json>", "your kernel as a JSON matrix (relu and pool then use its feature map)")
+    .option("--stride <n>", "stride S of the convolution", positiveInt)
+    .option("--padding <n>", "padding P of the convolution", nonNegativeInt)
+    .option("--mnist-index <n>", "a real digit: image N of the MNIST test set", nonNegativeInt)
+    .option("--weights <file>", "a trained model (.safetensors): its conv1 kernel is used")
+    .option("--channel <n>", "which of conv1's kernels (default 0)", nonNegativeInt),
+).action(async (topic: Parameters<typeof explainCommand>[0], flags: ExplainFlags) => {
+  await explainCommand(topic, flags);
 });
 
 program.hook("preAction", async (_program, command) => {

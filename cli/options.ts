@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "commander";
-import { ARCHS, isArch, type Arch } from "../src/models/tutorial.js";
+import { ARCHS, isArch } from "../src/models/presets.js";
 
 /**
  * Parsers for command-line values. Each rejects a bad value with commander's InvalidArgumentError, so the user sees
@@ -35,7 +35,10 @@ export function momentum(value: string): number {
   return n;
 }
 
-export function arch(value: string): Arch {
-  if (!isArch(value)) throw new InvalidArgumentError(`Choose one of: ${ARCHS.join(", ")}.`);
+/** A preset name, or the path of a model spec file; the file itself is read and checked by the command. */
+export function arch(value: string): string {
+  if (!isArch(value) && !/\.json$/i.test(value)) {
+    throw new InvalidArgumentError(`Choose one of: ${ARCHS.join(", ")}, or the path of a model spec file (.json).`);
+  }
   return value;
 }

@@ -25,6 +25,26 @@ export { Conv2d, Linear, MaxPool2d, ReLU, Flatten, Sequential } from "./nn/layer
 export { CrossEntropyLoss } from "./nn/loss.js";
 export { kaimingUniform_, uniform_ } from "./nn/init.js";
 export { MnistCNN, ARCHS, isArch, type Arch } from "./models/tutorial.js";
+export { presetSpec } from "./models/presets.js";
+export {
+  SpecModel,
+  buildModel,
+  specInput,
+  LAYER_TYPES,
+  type ModelSpec,
+  type LayerSpec,
+  type LayerDef,
+  type LayerType,
+  type SizeSpec,
+  type Conv2dSpec,
+  type LinearSpec,
+  type MaxPool2dSpec,
+  type ReLUSpec,
+  type FlattenSpec,
+  type UseSpec,
+} from "./models/spec.js";
+export { validateSpec, didYouMean, SpecError } from "./models/validate.js";
+export { traceSpec, formatTrace, SpecShapeError, type Trace, type TraceRow } from "./models/trace.js";
 
 export { SGD, type SGDOptions } from "./optim/sgd.js";
 export { Adam, type AdamOptions } from "./optim/adam.js";
@@ -39,3 +59,5 @@ export { parseIdx, parseMnistImages, parseMnistLabels, IdxError, type IdxArray }
 export { encodeSafetensors, decodeSafetensors, SafetensorsError } from "./io/safetensors.js";
 
 export { trainEpoch, evaluate, NonFiniteLossError, type EpochResult, type EvalResult } from "./train/loop.js";
+
+export * as explainLab from "./explain/index.js";

@@ -30,7 +30,7 @@ export async function benchCommand(flags: BenchFlags): Promise<void> {
     const { kernelMsPerStep, ...throughput } = trainThroughput(train, arch, flags.steps);
     emit({ bench: "train", arch, batchSize: 64, steps: flags.steps, ...throughput });
     emit({ bench: "kernels", arch, msPerStep: kernelMsPerStep });
-    emit({ bench: "inference", arch, batchSize: 1000, imagesPerSec: inferenceThroughput(test, arch) });
+    emit({ bench: "inference", arch, batchSize: 64, imagesPerSec: inferenceThroughput(test, arch, 64) });
   }
   emit({ bench: "memory", peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) });
   if (!flags.torch) return;

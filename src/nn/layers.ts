@@ -1,4 +1,4 @@
-import { Parameter, Tensor } from "../tensor/tensor.js";
+import { Parameter, Tensor, numel, shapeToString } from "../tensor/tensor.js";
 import { conv2d } from "../ops/conv2d.js";
 import { maxPool2d } from "../ops/pool.js";
 import { relu } from "../ops/relu.js";
@@ -59,7 +59,15 @@ export class Conv2d extends Module {
     resetParameters(this.weight, this.bias, options.generator ?? defaultGenerator);
   }
 
+  /** Checks the input against this layer first, so a mismatch names the layer: "conv2 (Conv2d) expects …". */
   forward(input: Tensor): Tensor {
+    if (input.ndim !== 4 || input.shape[1] !== this.inChannels) {
+      throw new Error(
+        `${this.describe()} expects an input of shape [N, ${this.inChannels}, H, W] (in_channels = ` +
+          `${this.inChannels}), but got ${shapeToString(input.shape)}` +
+          (input.ndim === 4 ? `, which has ${input.shape[1]} channels` : ""),
+      );
+    }
     return conv2d(input, this.weight, this.bias, { stride: this.stride, padding: this.padding });
   }
 }
@@ -84,7 +92,16 @@ export class Linear extends Module {
     resetParameters(this.weight, this.bias, generator);
   }
 
+  /** Checks the input against this layer first, so a mismatch names the layer: "fc1 (Linear) expects …". */
   forward(input: Tensor): Tensor {
+    if (input.ndim !== 2 || input.shape[1] !== this.inFeatures) {
+      const features = numel(input.shape.slice(1));
+      throw new Error(
+        `${this.describe()} expects an input of shape [N, ${this.inFeatures}] (in_features = ${this.inFeatures}), ` +
+          `but got ${shapeToString(input.shape)}` +
+          (input.ndim > 2 ? `: flatten it first (${input.shape.slice(1).join("×")} = ${features} features)` : ""),
+      );
+    }
     return linear(input, this.weight, this.bias);
   }
 }

@@ -15,6 +15,13 @@ export abstract class Module {
   /** Training mode (true) or evaluation mode (false); set with train()/eval(). No layer here depends on it yet. */
   training = true;
 
+  /**
+   * This module's dotted key in the model that holds it (`fc1`, `features.0`), so its errors can say which layer
+   * failed. A model built from a spec sets it when it creates the layer; {@link namedModules} sets it on every
+   * module it visits. "" for a root, or a module not yet registered anywhere.
+   */
+  path = "";
+
   abstract forward(input: Tensor): Tensor;
 
   /** Direct sub-modules with their names. */
@@ -38,13 +45,23 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
-  /** Every module in the tree with its dotted path, this one first with the name "". */
+  /**
+   * Every module in the tree with its dotted path, this one first with the name "". Records each descendant's path
+   * in its {@link path}, since a child only learns its name from its parent.
+   */
   namedModules(prefix = ""): [string, Module][] {
     const out: [string, Module][] = [[prefix, this]];
     for (const [name, child] of this.namedChildren()) {
-      out.push(...child.namedModules(prefix === "" ? name : `${prefix}.${name}`));
+      const path = prefix === "" ? name : `${prefix}.${name}`;
+      child.path = path;
+      out.push(...child.namedModules(path));
     }
     return out;
+  }
+
+  /** How errors name this module: `fc1 (Linear)`, or just `Linear` when it has no path yet. */
+  protected describe(): string {
+    return this.path === "" ? this.constructor.name : `${this.path} (${this.constructor.name})`;
   }
 
   /** The parameters by key. The tensors share data with the model: clone them to keep a snapshot. */

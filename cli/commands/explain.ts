@@ -1,0 +1,133 @@
+import { InvalidArgumentError } from "commander";
+import {
+  ExplainInputError,
+  allTopics,
+  explain,
+  isCustom,
+  parseMatrix,
+  renderMarkdown,
+  renderText,
+  toDocument,
+  type ExplainInput,
+  type Lang,
+  type Topic,
+  LANGS,
+  TOPICS,
+} from "../../src/explain/index.js";
+import { clean, toMatrixOf } from "../../src/explain/matrix.js";
+import { messages } from "../../src/explain/messages.js";
+import { loadSafetensorsFile } from "../../src/node/safetensors-file.js";
+import { loadSplit, type DataFlags } from "../data.js";
+
+export type ExplainFormat = "text" | "md" | "json";
+
+export interface ExplainFlags extends DataFlags {
+  lang?: Lang;
+  format: ExplainFormat;
+  image?: string;
+  kernel?: string;
+  stride?: number;
+  padding?: number;
+  mnistIndex?: number;
+  weights?: string;
+  channel?: number;
+}
+
+/** Commander parsers of the explain flags; a bad value is refused with the choices, as in cli/options.ts. */
+export function explainTopic(value: string): Topic | "all" {
+  if (value !== "all" && !(TOPICS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`Choose one of: ${TOPICS.join(", ")}, all.`);
+  }
+  return value as Topic | "all";
+}
+
+export function lang(value: string): Lang {
+  if (!(LANGS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`Choose one of: ${LANGS.join(", ")}.`);
+  }
+  return value as Lang;
+}
+
+export function explainFormat(value: string): ExplainFormat {
+  if (value !== "text" && value !== "md" && value !== "json") {
+    throw new InvalidArgumentError("Choose one of: text, md, json.");
+  }
+  return value;
+}
+
+/** The language of the locale, as gettext reads it (LC_ALL, then LC_MESSAGES, then LANG): "vi…" → vi, else en. */
+export function localeLang(env: NodeJS.ProcessEnv = process.env): Lang {
+  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || "";
+  return locale.toLowerCase().startsWith("vi") ? "vi" : "en";
+}
+
+/** The image and kernel the flags ask for, read and checked; {} for the tutorial's own examples. */
+async function inputOf(flags: ExplainFlags, lang: Lang): Promise<ExplainInput> {
+  const m = messages(lang);
+  const input: ExplainInput = { stride: flags.stride, padding: flags.padding };
+  if (flags.image !== undefined && flags.mnistIndex !== undefined) {
+    throw new ExplainInputError("give either --image or --mnist-index, not both");
+  }
+  if (flags.kernel !== undefined && flags.weights !== undefined) {
+    throw new ExplainInputError("give either --kernel or --weights, not both");
+  }
+  if (flags.channel !== undefined && flags.weights === undefined) {
+    throw new ExplainInputError("--channel picks a kernel of --weights; pass --weights FILE too");
+  }
+  if (flags.image !== undefined) {
+    input.image = parseMatrix(flags.image, "--image");
+    input.imageSource = m.matrixSource("--image");
+  }
+  if (flags.kernel !== undefined) {
+    input.kernel = parseMatrix(flags.kernel, "--kernel");
+    input.kernelSource = m.matrixSource("--kernel");
+  }
+  if (flags.mnistIndex !== undefined) {
+    const testSet = await loadSplit(flags, false, flags.format === "json");
+    if (flags.mnistIndex >= testSet.length) {
+      throw new ExplainInputError(
+        `--mnist-index ${flags.mnistIndex} is out of range: the test set has images 0–${testSet.length - 1}`,
+      );
+    }
+    const [image, label] = testSet.get(flags.mnistIndex);
+    input.image = toMatrixOf(image);
+    input.imageSource = m.mnistSource(flags.mnistIndex, label);
+  }
+  if (flags.weights !== undefined) {
+    const { tensors } = loadSafetensorsFile(flags.weights);
+    const weight = tensors["conv1.weight"];
+    if (weight === undefined || weight.ndim !== 4 || weight.shape[1] !== 1) {
+      throw new ExplainInputError(
+        `${flags.weights}: no conv1.weight of shape [C, 1, F, F]; pass a model saved by \`convlab train\``,
+      );
+    }
+    const [channels, , kh, kw] = weight.shape;
+    const channel = flags.channel ?? 0;
+    if (channel >= channels) {
+      throw new ExplainInputError(
+        `--channel ${channel} is out of range: conv1 has ${channels} channels (0–${channels - 1})`,
+      );
+    }
+    const plane = weight.data.subarray(channel * kh * kw, (channel + 1) * kh * kw);
+    input.kernel = Array.from({ length: kh }, (_, i) => Array.from(plane.subarray(i * kw, (i + 1) * kw), clean));
+    input.bias = clean(tensors["conv1.bias"]?.data[channel] ?? 0);
+    input.kernelSource = m.weightsSource(flags.weights, channel, input.bias);
+  }
+  return input;
+}
+
+/** `convlab explain [topic]`: the tutorial's worked examples (or the learner's numbers), computed by the library. */
+export async function explainCommand(topic: Topic | "all", flags: ExplainFlags): Promise<void> {
+  const lang = flags.lang ?? localeLang();
+  const input = await inputOf(flags, lang);
+  const topics = topic === "all" ? allTopics(isCustom(input)) : [topic];
+  const explanation = explain(topics, input);
+  if (flags.format === "json") {
+    console.log(JSON.stringify({ lang, ...explanation }));
+    return;
+  }
+  const document = toDocument(explanation, lang);
+  // NO_COLOR (https://no-color.org): any non-empty value turns colour off.
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  process.stdout.write(flags.format === "md" ? renderMarkdown(document) : renderText(document, { color }));
+}

@@ -1,0 +1,172 @@
+import { Conv2d, Flatten, Linear, MaxPool2d, ReLU } from "../nn/layers.js";
+import { Module } from "../nn/module.js";
+import { defaultGenerator, type Generator } from "../tensor/random.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { traceSpec, type TraceRow } from "./trace.js";
+import { validateSpec } from "./validate.js";
+
+/**
+ * A model as data: the JSON a learner can write instead of a `class MNIST_CNN(nn.Module)`. Keys use PyTorch's
+ * argument names (`in_channels`, `kernel_size`, …) so a line of the tutorial's `__init__` reads across directly:
+ *
+ *   self.conv1 = nn.Conv2d(1, 16, kernel_size=3, stride=1, padding=0)
+ *   {"name": "conv1", "type": "Conv2d", "in_channels": 1, "out_channels": 16, "kernel_size": 3, "stride": 1, "padding": 0}
+ *
+ * `layers` lists the forward pass in order. A layer with a `name` gets that state-dict key (`conv1.weight`); an
+ * unnamed one gets its index in `layers`, as `nn.Sequential` does (`3.weight`). `{"use": "pool"}` runs an earlier
+ * named layer again, as the tutorial's forward calls its single `self.pool` after every convolution. Layers are
+ * created, and so draw their initial weights, in order of first appearance.
+ */
+export interface ModelSpec {
+  /** Shown by `convlab summary` and stored with trained weights. */
+  name?: string;
+  /** One example's shape [C, H, W] (no batch dimension). Default [1, 28, 28], an MNIST image. */
+  input?: [number, number, number];
+  layers: LayerSpec[];
+}
+
+/** A size for both spatial dimensions, or [height, width], as PyTorch's `_pair` arguments. */
+export type SizeSpec = number | [number, number];
+
+export interface Conv2dSpec {
+  type: "Conv2d";
+  name?: string;
+  in_channels: number;
+  out_channels: number;
+  kernel_size: SizeSpec;
+  /** Default 1. */
+  stride?: SizeSpec;
+  /** Default 0. */
+  padding?: SizeSpec;
+  /** Default true. */
+  bias?: boolean;
+}
+
+export interface LinearSpec {
+  type: "Linear";
+  name?: string;
+  in_features: number;
+  out_features: number;
+  /** Default true. */
+  bias?: boolean;
+}
+
+export interface MaxPool2dSpec {
+  type: "MaxPool2d";
+  name?: string;
+  kernel_size: SizeSpec;
+  /** Default: kernel_size, as PyTorch. */
+  stride?: SizeSpec;
+  /** Default 0; at most half of kernel_size. */
+  padding?: SizeSpec;
+}
+
+export interface ReLUSpec {
+  type: "ReLU";
+  name?: string;
+}
+
+/** `nn.Flatten()`: [N, C, H, W] → [N, C·H·W] (start_dim 1, as the tutorial's `x.view(-1, 32 * 5 * 5)`). */
+export interface FlattenSpec {
+  type: "Flatten";
+  name?: string;
+}
+
+/** Runs the layer named `use`, defined earlier in `layers`, again: the same module and the same weights. */
+export interface UseSpec {
+  use: string;
+}
+
+/** A layer that is defined here (not a reuse). */
+export type LayerDef = Conv2dSpec | LinearSpec | MaxPool2dSpec | ReLUSpec | FlattenSpec;
+export type LayerSpec = LayerDef | UseSpec;
+export type LayerType = LayerDef["type"];
+export const LAYER_TYPES: readonly LayerType[] = ["Conv2d", "Linear", "MaxPool2d", "ReLU", "Flatten"];
+
+/** The input shape of one example, [C, H, W]; the spec's `input` or MNIST's [1, 28, 28]. */
+export function specInput(spec: ModelSpec): [number, number, number] {
+  return spec.input ?? [1, 28, 28];
+}
+
+/** Creates the module a layer definition describes; its parameters draw from `generator` as PyTorch's would. */
+function createLayer(layer: LayerDef, generator: Generator): Module {
+  switch (layer.type) {
+    case "Conv2d":
+      return new Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, {
+        stride: layer.stride ?? 1,
+        padding: layer.padding ?? 0,
+        bias: layer.bias ?? true,
+        generator,
+      });
+    case "Linear":
+      return new Linear(layer.in_features, layer.out_features, layer.bias ?? true, generator);
+    case "MaxPool2d":
+      return new MaxPool2d(layer.kernel_size, {
+        stride: layer.stride ?? layer.kernel_size,
+        padding: layer.padding ?? 0,
+      });
+    case "ReLU":
+      return new ReLU();
+    case "Flatten":
+      return new Flatten(1, -1);
+  }
+}
+
+/**
+ * A model built from a {@link ModelSpec}: its children are the spec's layers, keyed by name (or index), in order of
+ * first appearance, so its state dict keys and parameter order are those a PyTorch class with the same attributes
+ * would have. `forward` applies the layers in the order `layers` lists them, reused ones included.
+ */
+export class SpecModel extends Module {
+  /** The spec, validated; stored with trained weights so the model can be rebuilt. */
+  readonly spec: ModelSpec;
+  /** The shapes each layer gives for one example, as `convlab summary` prints them. */
+  readonly trace: readonly TraceRow[];
+  readonly #children: [string, Module][] = [];
+  readonly #sequence: Module[] = [];
+
+  /**
+   * Validates `spec` (throws {@link SpecError} naming the JSON path of each problem), traces its shapes (throws
+   * {@link SpecShapeError} with the shapes and the fix when they do not fit), and only then creates the layers, so a
+   * bad spec draws nothing from the generator.
+   */
+  constructor(spec: unknown, options: { generator?: Generator } = {}) {
+    super();
+    this.spec = validateSpec(spec);
+    this.trace = traceSpec(this.spec).rows;
+    const generator = options.generator ?? defaultGenerator;
+    const byKey = new Map<string, Module>();
+    for (const row of this.trace) {
+      let module = byKey.get(row.key);
+      if (module === undefined) {
+        module = createLayer(row.layer, generator);
+        // The key is the module's path in this model, so its run-time shape errors can say "fc1 expects …".
+        module.path = row.key;
+        byKey.set(row.key, module);
+        this.#children.push([row.key, module]);
+      }
+      this.#sequence.push(module);
+    }
+  }
+
+  override namedChildren(): [string, Module][] {
+    return [...this.#children];
+  }
+
+  /** The layer with this key (a spec name such as "conv1", or the index of an unnamed layer). */
+  layer(key: string): Module {
+    const found = this.#children.find(([k]) => k === key);
+    if (found === undefined) throw new Error(`model has no layer '${key}'; it has ${this.#children.map(([k]) => k)}`);
+    return found[1];
+  }
+
+  /** Shapes: [N, C, H, W] (the spec's input) → whatever the last layer gives, [N, 10] for the MNIST presets. */
+  forward(x: Tensor): Tensor {
+    return this.#sequence.reduce((h, layer) => layer.forward(h), x);
+  }
+}
+
+/** Builds the Module a spec describes; see {@link SpecModel}. `spec` may be parsed JSON: it is validated first. */
+export function buildModel(spec: unknown, options: { generator?: Generator } = {}): SpecModel {
+  return new SpecModel(spec, options);
+}
