@@ -3,9 +3,13 @@ import { Command, Option } from "commander";
 import { arch, learningRate, momentum, nonNegativeInt, positiveInt } from "./options.js";
 import { trainCommand, type TrainFlags } from "./commands/train.js";
 import { evalCommand, type EvalFlags } from "./commands/eval.js";
+import { predictCommand, type PredictFlags } from "./commands/predict.js";
 import { summaryCommand, type SummaryFlags } from "./commands/summary.js";
 import { benchCommand, type BenchFlags } from "./commands/bench.js";
+import { featuresCommand, type FeaturesFlags } from "./commands/features.js";
 import { explainCommand, explainFormat, explainTopic, lang, type ExplainFlags } from "./commands/explain.js";
+import { gridAxis, sweepCommand, type SweepFlags } from "./commands/sweep.js";
+import { runsCommand, type RunsFlags } from "./commands/runs.js";
 import { useBackend } from "../src/node/backend.js";
 
 const program = new Command("convlab")
@@ -35,6 +39,11 @@ commonOptions(
     .option("--seed <n>", "seed of the weight init and shuffling (as torch.manual_seed)", nonNegativeInt, 0)
     .option("--out <dir>", "run folder for metrics.json and model.safetensors (default: runs/<time>-<arch>-…)")
     .option("--no-progress", "no progress bar")
+    .option(
+      "--lang <lang>",
+      "language of the run report (report.html, pictures): en or vi (default: from the locale)",
+      lang,
+    )
     .option("--json", "print one JSON object with the results instead of text", false),
 ).action(async (flags: TrainFlags) => {
   await trainCommand(flags);
@@ -52,6 +61,21 @@ commonOptions(
     .option("--json", "print one JSON object instead of text", false),
 ).action(async (flags: EvalFlags) => {
   await evalCommand(flags);
+});
+
+commonOptions(
+  program
+    .command("predict")
+    .description("the top-3 digits, with probabilities, of images prepared as MNIST's digits were, or of a test image")
+    .argument("[images...]", "PNG or JPEG pictures of a digit, any size, dark on light or light on dark")
+    .requiredOption("--weights <file>", "a .safetensors state dict, e.g. runs/…/model.safetensors")
+    .addOption(
+      new Option("--arch <name>", "model: seed, conv3 or a spec file (default: from the weights file)").argParser(arch),
+    )
+    .option("--mnist-index <n>", "predict image N of the MNIST test set instead of image files", nonNegativeInt)
+    .option("--json", "print one JSON object instead of text", false),
+).action(async (images: string[], flags: PredictFlags) => {
+  await predictCommand(images, flags);
 });
 
 commonOptions(
@@ -93,6 +117,57 @@ commonOptions(
 ).action(async (topic: Parameters<typeof explainCommand>[0], flags: ExplainFlags) => {
   await explainCommand(topic, flags);
 });
+
+commonOptions(
+  program
+    .command("features")
+    .description("a layer's feature maps (after ReLU) of a test image, as the tutorial draws them: PNG and SVG")
+    .requiredOption("--weights <file>", "a .safetensors state dict, e.g. runs/…/model.safetensors")
+    .requiredOption("--layer <name>", "the layer: conv1, conv2, … (any layer that gives feature maps)")
+    .requiredOption("--mnist-index <n>", "the image: N of the MNIST test set (the tutorial draws 0)", nonNegativeInt)
+    .option("--out <dir>", "folder of the pictures (default: the weights file's folder)")
+    .option("--lang <lang>", "en or vi (default: vi when LC_ALL/LC_MESSAGES/LANG starts with vi, else en)", lang),
+).action(async (flags: FeaturesFlags) => {
+  await featuresCommand(flags);
+});
+
+commonOptions(
+  program
+    .command("sweep")
+    .description("train several runs, each in its own folder, then compare them (resumable: finished runs are kept)")
+    .argument("[preset]", "homework: 5 and 10 epochs, conv3, lr 0.001 and 0.1 (default: the --grid runs)")
+    .option(
+      "--grid <key=values>",
+      "a setting and its values, e.g. lr=0.001,0.01,0.1 (repeat for a product)",
+      gridAxis,
+      [],
+    )
+    .addOption(
+      new Option("--arch <name>", "model of every run: seed, conv3 or a spec file (.json)")
+        .default("seed")
+        .argParser(arch),
+    )
+    .option("--epochs <n>", "passes over the training set", positiveInt, 5)
+    .option("--lr <number>", "SGD learning rate", learningRate, 0.01)
+    .option("--momentum <number>", "SGD momentum", momentum, 0.9)
+    .option("--batch-size <n>", "images per step", positiveInt, 64)
+    .option("--seed <n>", "seed of the weight init and shuffling (as torch.manual_seed)", nonNegativeInt, 0)
+    .option("--out <dir>", "sweep folder, one run folder per run inside (default: runs/homework or runs/sweep)")
+    .option("--lang <lang>", "language of the comparison report: en or vi (default from the locale)", lang)
+    .option("--no-progress", "no progress bar")
+    .option("--json", "print one JSON object with the summary instead of text", false),
+).action(async (preset: string | undefined, flags: SweepFlags) => {
+  await sweepCommand(preset, flags);
+});
+
+program
+  .command("runs")
+  .description("list the runs in a folder (and in its sweeps) with their settings, accuracy, loss and status")
+  .argument("[dir]", "a runs folder, a sweep folder or a run folder", "runs")
+  .option("--json", "print one JSON object instead of text", false)
+  .action((dir: string, flags: RunsFlags) => {
+    runsCommand(dir, flags);
+  });
 
 program.hook("preAction", async (_program, command) => {
   const { backend, threads } = command.opts<{ backend?: string; threads?: number }>();

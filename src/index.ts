@@ -4,7 +4,7 @@
  */
 export { Tensor, Parameter, numel, type DType, type Shape, type Storage, type FloatStorage } from "./tensor/tensor.js";
 export { tensor, zeros, ones, full, rand } from "./tensor/creation.js";
-export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
+export { Generator, manualSeed, defaultGenerator, type GeneratorState } from "./tensor/random.js";
 export { noGrad, isGradEnabled } from "./autograd/graph.js";
 
 export { conv2d, type Conv2dOptions } from "./ops/conv2d.js";
@@ -48,16 +48,40 @@ export { traceSpec, formatTrace, SpecShapeError, type Trace, type TraceRow } fro
 
 export { SGD, type SGDOptions } from "./optim/sgd.js";
 export { Adam, type AdamOptions } from "./optim/adam.js";
-export { Optimizer } from "./optim/optimizer.js";
+export { Optimizer, type OptimizerStateDict, type ParamGroup, type Hyperparameter } from "./optim/optimizer.js";
 
 export { DataLoader, randperm, type Batch, type DataLoaderOptions } from "./data/dataloader.js";
 export type { Dataset, BatchDataset, Example } from "./data/dataset.js";
 export { MnistDataset } from "./data/mnist.js";
 export { toTensor, normalize, compose, type Transform } from "./data/transforms.js";
+export {
+  grayscale,
+  borderMedian,
+  hasLightBackground,
+  toInk,
+  inkBox,
+  crop,
+  cleanInk,
+  resizeArea,
+  scaleToFit,
+  centerOfMass,
+  centerInCanvas,
+  preprocessDigit,
+  PreprocessError,
+  MNIST_CANVAS,
+  MNIST_BOX,
+  NOISE_THRESHOLD,
+  MIN_CONTRAST,
+  type GrayImage,
+  type PixelBox,
+  type Point,
+  type PreprocessedDigit,
+} from "./data/preprocess.js";
 export { parseIdx, parseMnistImages, parseMnistLabels, IdxError, type IdxArray } from "./data/idx.js";
 
 export { encodeSafetensors, decodeSafetensors, SafetensorsError } from "./io/safetensors.js";
 
 export { trainEpoch, evaluate, NonFiniteLossError, type EpochResult, type EvalResult } from "./train/loop.js";
+export { encodeCheckpoint, restoreCheckpoint, type CheckpointContent, type TrainingState } from "./train/checkpoint.js";
 
 export * as explainLab from "./explain/index.js";

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { convlab, show, succeeded, type Run } from "./helpers/cli.js";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import { MnistCNN } from "../src/models/tutorial.js";
 import { loadSafetensorsFile, saveSafetensorsFile } from "../src/node/safetensors-file.js";
@@ -16,7 +15,6 @@ import { writeTinyMnist } from "./helpers/idx.js";
  * tiny, learnable MNIST (see writeTinyMnist) from --data-dir, so training takes seconds on the reference backend.
  */
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const TMP = mkdtempSync(join(tmpdir(), "convlab-cli-"));
 after(() => rmSync(TMP, { recursive: true, force: true }));
 
@@ -29,39 +27,6 @@ writeTinyMnist(SMALL, { train: 128, test: 32, seed: 2 });
 
 const FAST = { timeout: 30_000 };
 const TRAINING = { timeout: 90_000 };
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `convlab <args>` in a child process and collects its output. */
-function convlab(...args: string[]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], {
-      cwd: REPO,
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 120_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
-}
-
-function show(run: Run): string {
-  return `exit ${run.code}\n--- stdout\n${run.stdout}--- stderr\n${run.stderr}`;
-}
-
-function succeeded(run: Run): Run {
-  assert.equal(run.code, 0, show(run));
-  return run;
-}
 
 /** Asserts a failed run: non-zero exit, nothing on stdout, and a message on stderr holding every fragment. */
 function failed(run: Run, ...fragments: string[]): Run {
@@ -143,7 +108,10 @@ test(
     const accuracy = /^Test accuracy: (\d{1,3}\.\d{2})%$/m.exec(run.stdout);
     assert.ok(accuracy, run.stdout);
 
-    assert.deepEqual(readdirSync(out).sort(), ["metrics.json", "model.safetensors"], "no .tmp or other files left");
+    // The run report's pictures (test/report.test.ts checks them) and nothing else: no .tmp file left behind.
+    const pictures = ["confusion", "features-conv1", "features-conv2", "kernels-conv1", "loss", "predictions", "wrong"];
+    const left = readdirSync(out).filter((f) => !pictures.some((p) => f === `${p}.svg` || f === `${p}.png`));
+    assert.deepEqual(left.sort(), ["metrics.json", "model.safetensors", "report.html"], "no .tmp or other files left");
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as Metrics;
     assert.equal(metrics.config.arch, "seed");
     assert.equal(metrics.config.lr, 0.01);

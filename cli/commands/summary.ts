@@ -1,5 +1,5 @@
 import { formatTrace, type Trace } from "../../src/models/trace.js";
-import { chooseModel } from "../model.js";
+import { chooseModel } from "../../src/node/model-file.js";
 
 export interface SummaryFlags {
   /** A preset (seed, conv3) or the path of a model spec file. */

@@ -1,17 +1,34 @@
 import { join } from "node:path";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { DataLoader } from "../../src/data/dataloader.js";
 import { SpecModel, type ModelSpec } from "../../src/models/spec.js";
 import { SGD } from "../../src/optim/sgd.js";
-import { manualSeed } from "../../src/tensor/random.js";
-import { evaluate, trainEpoch, type EvalResult } from "../../src/train/loop.js";
+import { defaultGenerator, manualSeed } from "../../src/tensor/random.js";
+import { evaluate, NonFiniteLossError, trainEpoch, type EvalResult } from "../../src/train/loop.js";
+import { encodeCheckpoint, restoreCheckpoint, type TrainingState } from "../../src/train/checkpoint.js";
+import type { MnistDataset } from "../../src/data/mnist.js";
 import { writeFileAtomic } from "../../src/node/atomic.js";
-import { saveSafetensorsFile } from "../../src/node/safetensors-file.js";
+import { loadSafetensorsFile, saveSafetensorsFile } from "../../src/node/safetensors-file.js";
 import { getBackend } from "../../src/kernels/registry.js";
 import { wasmThreads } from "../../src/kernels/wasm/index.js";
 import { loadSplit, type DataFlags } from "../data.js";
 import { epochProgress } from "../progress.js";
-import { checkMnist, chooseModel, modelMetadata, shortName, type ModelChoice } from "../model.js";
+import { checkMnist, chooseModel, modelMetadata, shortName, type ModelChoice } from "../../src/node/model-file.js";
+import { writeRunReport } from "../../src/node/run-report.js";
+import type { ReportLang } from "../../src/report/types.js";
+import { localeLang } from "./explain.js";
+import {
+  CHECKPOINT_FILE,
+  FAILED_FILE,
+  METRICS_FILE,
+  MODEL_FILE,
+  checkpointInfo,
+  checkpointMetadata,
+  checkSameConfig,
+  type CheckpointInfo,
+  type FailureInfo,
+  type RunConfig,
+} from "../run-folder.js";
 
 export interface TrainFlags extends DataFlags {
   /** A preset (seed, conv3) or the path of a model spec file (.json). */
@@ -24,17 +41,21 @@ export interface TrainFlags extends DataFlags {
   out?: string;
   json: boolean;
   progress: boolean;
+  /** Language of the run report's labels and titles; default from the locale (LC_ALL, LC_MESSAGES, LANG). */
+  lang?: ReportLang;
 }
 
 export interface EpochMetrics {
   epoch: number;
   loss: number;
   seconds: number;
+  /** Every batch's loss, in order: the report's per-batch curve. Absent in metrics.json files of older versions. */
+  batchLosses?: number[];
 }
 
 /** What `metrics.json` holds: the run's settings, each epoch's mean loss and time, and the test result. */
 export interface RunMetrics {
-  config: Omit<TrainFlags, "json" | "progress" | "out"> & {
+  config: Omit<TrainFlags, "json" | "progress" | "out" | "lang"> & {
     backend: string;
     threads: number;
     optimizer: string;
@@ -49,31 +70,74 @@ export interface RunMetrics {
   peakRssMB: number;
 }
 
+/** How a sweep runs `train`; a plain `convlab train` uses none of it. */
+export interface TrainOptions {
+  /** The training and test sets, already loaded (a sweep reads MNIST once for all its runs). */
+  data?: { train: MnistDataset; test: MnistDataset };
+  /** On a diverging loss, write failed.json in the run folder, so sweep reruns and `convlab runs` know of it. */
+  recordFailure?: boolean;
+  /** Print nothing, not even the `--json` object (a sweep with --json prints one object for all runs). */
+  quiet?: boolean;
+}
+
 function defaultOutDir(flags: TrainFlags, choice: ModelChoice): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
   return join("runs", `${stamp}-${shortName(choice)}-lr${flags.lr}-e${flags.epochs}-s${flags.seed}`);
+}
+
+/** The settings recorded in metrics.json and checkpoints: the flags that shape training, and what ran them. */
+export function runConfig(flags: TrainFlags, choice: ModelChoice): RunConfig {
+  const { json: _json, progress: _progress, out: _out, lang: _lang, ...config } = flags;
+  return {
+    ...config,
+    backend: getBackend(),
+    threads: getBackend() === "wasm" ? wasmThreads() : 1,
+    optimizer: "SGD",
+    ...(choice.specFile !== undefined ? { spec: choice.spec } : {}),
+  };
+}
+
+/**
+ * Continues from `out`'s checkpoint, if there is one: restores the weights, the momentum buffers and the global
+ * generator (so the next epoch shuffles as an uninterrupted run would) and returns what the checkpoint recorded.
+ * A checkpoint made with other settings is refused, naming the setting.
+ */
+function resumeFrom(out: string, training: TrainingState, config: RunConfig): CheckpointInfo | undefined {
+  const path = join(out, CHECKPOINT_FILE);
+  if (!existsSync(path)) return undefined;
+  const content = loadSafetensorsFile(path);
+  const info = checkpointInfo(content.metadata, path);
+  checkSameConfig(out, "checkpoint", info.config, config);
+  restoreCheckpoint(content, training);
+  return info;
 }
 
 /**
  * The tutorial's exercise: train the model (a preset or a spec file) with SGD(momentum) on shuffled batches, print each epoch's mean loss,
  * then the test accuracy; save `metrics.json` and `model.safetensors` in the run folder. The files are written only
  * when training succeeded, each atomically, so a failed or interrupted run leaves no half-written output.
+ *
+ * After each epoch, `checkpoint.safetensors` (see src/train/checkpoint.ts and {@link CheckpointInfo}) holds the
+ * weights, the optimizer's buffers, the generator state, the settings and the metrics so far. Rerunning with the same
+ * `--out` and settings resumes after the last saved epoch and ends with the same weights as an uninterrupted run
+ * (bit for bit on the ref backend, or wasm with --threads 1). The checkpoint is removed when the run has finished:
+ * model.safetensors then holds the final weights, and a finished run is not resumed.
  */
-export async function trainCommand(flags: TrainFlags): Promise<RunMetrics> {
+export async function trainCommand(flags: TrainFlags, options: TrainOptions = {}): Promise<RunMetrics> {
   const say = (line: string) => {
-    if (!flags.json) console.log(line);
+    if (!flags.json && options.quiet !== true) console.log(line);
   };
   // A spec that is invalid or does not fit MNIST fails here, before any data is read or weight drawn.
   const choice = chooseModel(flags.arch);
   checkMnist(choice);
   const out = flags.out ?? defaultOutDir(flags, choice);
-  if (existsSync(join(out, "model.safetensors"))) {
+  if (existsSync(join(out, MODEL_FILE))) {
     throw new Error(`${out} already holds a trained model (model.safetensors); choose another --out folder`);
   }
-  const [trainSet, testSet] = await Promise.all([
-    loadSplit(flags, true, flags.json),
-    loadSplit(flags, false, flags.json),
-  ]);
+  const [trainSet, testSet] =
+    options.data !== undefined
+      ? [options.data.train, options.data.test]
+      : await Promise.all([loadSplit(flags, true, flags.json), loadSplit(flags, false, flags.json)]);
 
   // Same order of random draws as the tutorial's script after torch.manual_seed: model init, then each epoch's order.
   manualSeed(flags.seed);
@@ -82,40 +146,53 @@ export async function trainCommand(flags: TrainFlags): Promise<RunMetrics> {
   const trainLoader = new DataLoader(trainSet, { batchSize: flags.batchSize, shuffle: true });
   const testLoader = new DataLoader(testSet, { batchSize: 64, shuffle: false }); // the tutorial's test_loader
 
-  const start = performance.now();
-  const epochs: EpochMetrics[] = [];
-  for (let epoch = 1; epoch <= flags.epochs; epoch++) {
-    const progress = epochProgress(epoch, flags.epochs, trainLoader.length, flags.progress && !flags.json);
-    let result;
-    try {
-      result = trainEpoch(model, trainLoader, optimizer, epoch, (r) => progress.update(r.batch, r.loss, r.examples));
-    } finally {
-      progress.stop();
+  const config = runConfig(flags, choice);
+  const training: TrainingState = { model, optimizer, generator: defaultGenerator };
+  const resumed = resumeFrom(out, training, config);
+  if (resumed !== undefined) say(`Resuming ${out} after epoch ${resumed.epoch} of ${flags.epochs}`);
+  // A resumed run reports its total time: the checkpoint's seconds count as already spent.
+  const start = performance.now() - 1000 * (resumed?.seconds ?? 0);
+  const epochs: EpochMetrics[] = resumed?.epochs ?? [];
+  try {
+    for (let epoch = (resumed?.epoch ?? 0) + 1; epoch <= flags.epochs; epoch++) {
+      const progress = epochProgress(epoch, flags.epochs, trainLoader.length, flags.progress && !flags.json);
+      let result;
+      try {
+        result = trainEpoch(model, trainLoader, optimizer, epoch, (r) => progress.update(r.batch, r.loss, r.examples));
+      } finally {
+        progress.stop();
+      }
+      epochs.push({ epoch, loss: result.loss, seconds: result.seconds, batchLosses: result.batchLosses });
+      say(`Epoch ${epoch}, Loss: ${result.loss.toFixed(4)} (${result.seconds.toFixed(1)}s)`);
+      const info = checkpointMetadata({ epoch, config, epochs, seconds: (performance.now() - start) / 1000 });
+      const checkpoint = encodeCheckpoint(training, { ...modelMetadata(choice), ...info });
+      saveSafetensorsFile(join(out, CHECKPOINT_FILE), checkpoint.tensors, checkpoint.metadata);
     }
-    epochs.push({ epoch, loss: result.loss, seconds: result.seconds });
-    say(`Epoch ${epoch}, Loss: ${result.loss.toFixed(4)} (${result.seconds.toFixed(1)}s)`);
+  } catch (error) {
+    if (options.recordFailure === true && error instanceof NonFiniteLossError) {
+      const failure: FailureInfo = { message: error.message, config, epochs };
+      writeFileAtomic(join(out, FAILED_FILE), JSON.stringify(failure, null, 2) + "\n");
+    }
+    throw error;
   }
   const test = evaluate(model, testLoader);
   say(`Test accuracy: ${(100 * test.accuracy).toFixed(2)}%`);
 
-  const { json: _json, progress: _progress, out: _out, ...config } = flags;
   const metrics: RunMetrics = {
-    config: {
-      ...config,
-      backend: getBackend(),
-      threads: getBackend() === "wasm" ? wasmThreads() : 1,
-      optimizer: "SGD",
-      ...(choice.specFile !== undefined ? { spec: choice.spec } : {}),
-    },
+    config,
     epochs,
     test,
     parameters: model.numParameters(),
     seconds: (performance.now() - start) / 1000,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
-  saveSafetensorsFile(join(out, "model.safetensors"), model.stateDict(), modelMetadata(choice));
-  writeFileAtomic(join(out, "metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
-  say(`Saved ${join(out, "model.safetensors")} and ${join(out, "metrics.json")}`);
-  if (flags.json) console.log(JSON.stringify({ out, ...metrics }));
+  saveSafetensorsFile(join(out, MODEL_FILE), model.stateDict(), modelMetadata(choice));
+  writeFileAtomic(join(out, METRICS_FILE), JSON.stringify(metrics, null, 2) + "\n");
+  // Only now, with both files in place: a crash before this line leaves a resumable checkpoint.
+  rmSync(join(out, CHECKPOINT_FILE), { force: true });
+  rmSync(join(out, FAILED_FILE), { force: true });
+  say(`Saved ${join(out, MODEL_FILE)} and ${join(out, METRICS_FILE)}`);
+  await writeRunReport(out, { metrics, model, testSet, lang: flags.lang ?? localeLang() });
+  if (flags.json && options.quiet !== true) console.log(JSON.stringify({ out, ...metrics }));
   return metrics;
 }

@@ -1,5 +1,5 @@
-import type { FloatStorage, Parameter } from "../tensor/tensor.js";
-import { Optimizer } from "./optimizer.js";
+import { Tensor, type FloatStorage, type Parameter } from "../tensor/tensor.js";
+import { Optimizer, hyper, type Hyperparameter, type ParamGroup } from "./optimizer.js";
 
 export interface AdamOptions {
   lr?: number;
@@ -14,12 +14,17 @@ export interface AdamOptions {
  *
  *   g ← g + λ·p;   m ← β₁·m + (1 − β₁)·g;   v ← β₂·v + (1 − β₂)·g²
  *   p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+ *
+ * `stateDict()` gives PyTorch's layout: `state[i]` holds `step` (a float32 scalar tensor, as PyTorch ≥ 1.12),
+ * `exp_avg` (m) and `exp_avg_sq` (v); the group holds `lr`, `betas`, `eps`, `weight_decay`, `amsgrad: false` and
+ * `maximize: false`.
  */
 export class Adam extends Optimizer {
-  readonly lr: number;
-  readonly betas: [number, number];
-  readonly eps: number;
-  readonly weightDecay: number;
+  // Writable, as a param group's entries in PyTorch: loadStateDict replaces them, and a schedule may change lr.
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
   readonly state = new Map<Parameter, { step: number; expAvg: FloatStorage; expAvgSq: FloatStorage }>();
 
   constructor(params: Iterable<Parameter>, options: AdamOptions = {}) {
@@ -58,5 +63,43 @@ export class Adam extends Optimizer {
         w[i] -= (stepSize * s.expAvg[i]) / (Math.sqrt(s.expAvgSq[i]) / bias2Sqrt + this.eps);
       }
     }
+  }
+
+  protected hyperparameters(): Record<string, Hyperparameter> {
+    const { lr, betas, eps, weightDecay } = this;
+    return { lr, betas: [...betas], eps, weight_decay: weightDecay, amsgrad: false, maximize: false };
+  }
+
+  protected setHyperparameters(group: ParamGroup): void {
+    const betas = group.betas;
+    if (!Array.isArray(betas) || betas.length !== 2 || !betas.every((b) => typeof b === "number")) {
+      throw new Error("Adam.loadStateDict: param_groups[0].betas should be two numbers");
+    }
+    this.lr = hyper(group, "Adam", "lr", "number");
+    this.betas = [betas[0], betas[1]];
+    this.eps = hyper(group, "Adam", "eps", "number");
+    this.weightDecay = hyper(group, "Adam", "weight_decay", "number");
+  }
+
+  protected paramState(p: Parameter): Record<string, Tensor> | undefined {
+    const s = this.state.get(p);
+    if (s === undefined) return undefined;
+    return {
+      step: new Tensor(Float32Array.of(s.step), []),
+      exp_avg: new Tensor(s.expAvg, p.shape),
+      exp_avg_sq: new Tensor(s.expAvgSq, p.shape),
+    };
+  }
+
+  protected setParamState(p: Parameter, state: Record<string, Tensor> | undefined): void {
+    if (state === undefined) {
+      this.state.delete(p);
+      return;
+    }
+    const { step, exp_avg: expAvg, exp_avg_sq: expAvgSq } = state;
+    if (step?.size !== 1 || expAvg === undefined || expAvgSq === undefined) {
+      throw new Error("Adam.loadStateDict: each parameter's state needs step, exp_avg and exp_avg_sq");
+    }
+    this.state.set(p, { step: step.data[0], expAvg: this.copyLike(p, expAvg), expAvgSq: this.copyLike(p, expAvgSq) });
   }
 }

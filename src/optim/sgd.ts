@@ -1,5 +1,5 @@
-import type { FloatStorage, Parameter } from "../tensor/tensor.js";
-import { Optimizer } from "./optimizer.js";
+import { Tensor, type FloatStorage, type Parameter } from "../tensor/tensor.js";
+import { Optimizer, hyper, type Hyperparameter, type ParamGroup } from "./optimizer.js";
 
 export interface SGDOptions {
   lr: number;
@@ -19,13 +19,17 @@ export interface SGDOptions {
  *
  * Like PyTorch (and unlike Sutskever et al.), lr multiplies the velocity rather than being folded into it, so
  * changing lr mid-training rescales the whole step at once.
+ *
+ * `stateDict()` gives PyTorch's layout: `state[i].momentum_buffer` for each stepped parameter i, and the group's
+ * `lr`, `momentum`, `dampening`, `weight_decay`, `nesterov` (and `maximize: false`, which convlab does not support).
  */
 export class SGD extends Optimizer {
-  readonly lr: number;
-  readonly momentum: number;
-  readonly dampening: number;
-  readonly weightDecay: number;
-  readonly nesterov: boolean;
+  // Writable, as a param group's entries in PyTorch: loadStateDict replaces them, and a schedule may change lr.
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
   /** The momentum buffer b of each parameter, created on its first step. */
   readonly momentumBuffers = new Map<Parameter, FloatStorage>();
 
@@ -66,5 +70,29 @@ export class SGD extends Optimizer {
         w[i] -= lr * g;
       }
     }
+  }
+
+  protected hyperparameters(): Record<string, Hyperparameter> {
+    const { lr, momentum, dampening, weightDecay, nesterov } = this;
+    return { lr, momentum, dampening, weight_decay: weightDecay, nesterov, maximize: false };
+  }
+
+  protected setHyperparameters(group: ParamGroup): void {
+    this.lr = hyper(group, "SGD", "lr", "number");
+    this.momentum = hyper(group, "SGD", "momentum", "number");
+    this.dampening = hyper(group, "SGD", "dampening", "number");
+    this.weightDecay = hyper(group, "SGD", "weight_decay", "number");
+    this.nesterov = hyper(group, "SGD", "nesterov", "boolean");
+  }
+
+  protected paramState(p: Parameter): Record<string, Tensor> | undefined {
+    const buf = this.momentumBuffers.get(p);
+    return buf === undefined ? undefined : { momentum_buffer: new Tensor(buf, p.shape) };
+  }
+
+  protected setParamState(p: Parameter, state: Record<string, Tensor> | undefined): void {
+    const buf = state?.momentum_buffer;
+    if (buf === undefined) this.momentumBuffers.delete(p);
+    else this.momentumBuffers.set(p, this.copyLike(p, buf));
   }
 }

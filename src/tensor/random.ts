@@ -33,6 +33,35 @@ export class Generator {
     return this.seedValue;
   }
 
+  /**
+   * The generator's exact state: the 624 words of the MT19937 state vector, the position of the next word to
+   * temper, and the seed it started from. {@link setState} with it continues the very same stream, so a training
+   * run saved after an epoch draws the same shuffles when it resumes (PyTorch's `get_rng_state`, as plain numbers).
+   */
+  getState(): GeneratorState {
+    return { state: Array.from(this.state), index: this.index, seed: this.seedValue };
+  }
+
+  /** Restores a state from {@link getState}; a state that could not have come from it is refused, not repaired. */
+  setState(saved: GeneratorState): this {
+    const { state, index, seed } = saved;
+    if (
+      !Array.isArray(state) ||
+      state.length !== 624 ||
+      !state.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)
+    ) {
+      throw new Error("Generator.setState: state must hold 624 unsigned 32-bit integers");
+    }
+    if (!Number.isInteger(index) || index < 0 || index > 624) {
+      throw new Error(`Generator.setState: index must be an integer in [0, 624], got ${index}`);
+    }
+    if (!Number.isInteger(seed) || seed < 0) throw new Error(`Generator.setState: invalid seed ${seed}`);
+    this.state.set(state);
+    this.index = index;
+    this.seedValue = seed;
+    return this;
+  }
+
   /** The next 32-bit unsigned integer of the MT19937 stream. */
   random(): number {
     const mt = this.state;
@@ -63,6 +92,16 @@ export class Generator {
   randomInt(n: number): number {
     return this.random() % n;
   }
+}
+
+/** A {@link Generator}'s exact state, as plain JSON-friendly numbers. */
+export interface GeneratorState {
+  /** The MT19937 state vector: 624 unsigned 32-bit words. */
+  state: number[];
+  /** Index of the next word to temper; 624 means the vector is regenerated before the next draw. */
+  index: number;
+  /** The seed the stream started from ({@link Generator.initialSeed}). */
+  seed: number;
 }
 
 /** The default generator, like PyTorch's global CPU generator. */

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { isArch, presetSpec, type Arch } from "../src/models/presets.js";
-import { specInput, type ModelSpec } from "../src/models/spec.js";
-import { SpecShapeError, traceSpec, type Trace } from "../src/models/trace.js";
-import { validateSpec } from "../src/models/validate.js";
+import { ARCHS, isArch, presetSpec, type Arch } from "../models/presets.js";
+import { SpecModel, specInput, type ModelSpec } from "../models/spec.js";
+import { SpecShapeError, traceSpec, type Trace } from "../models/trace.js";
+import { validateSpec } from "../models/validate.js";
+import { loadSafetensorsFile } from "./safetensors-file.js";
 
 /** What `--arch` named: a built-in preset, or a spec file (the spec is kept so saved weights can rebuild it). */
 export interface ModelChoice {
@@ -95,4 +96,63 @@ export function shortName(choice: ModelChoice): string {
 export function modelMetadata(choice: ModelChoice): Record<string, string> {
   if (choice.preset !== undefined) return { format: "pt", arch: choice.preset };
   return { format: "pt", arch: choice.spec.name ?? shortName(choice), spec: JSON.stringify(choice.spec) };
+}
+
+/**
+ * The model of saved weights: `arch` (the --arch flag), else the spec stored in the file's metadata (a model trained from a
+ * spec file), else the preset it names, else told by its keys.
+ */
+function modelOf(
+  weights: string,
+  arch: string | undefined,
+  metadata: Record<string, string>,
+  keys: string[],
+): ModelChoice {
+  if (arch !== undefined) return chooseModel(arch);
+  if (metadata.spec !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(metadata.spec);
+    } catch (error) {
+      throw new Error(`${weights}: the metadata 'spec' is not valid JSON: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const spec = validateSpec(json, `${weights} (metadata 'spec')`);
+    return fromSpec(spec, metadata.arch ?? spec.name ?? "spec");
+  }
+  if (metadata.arch !== undefined && isArch(metadata.arch)) return chooseModel(metadata.arch);
+  return chooseModel(keys.includes("conv3.weight") ? "conv3" : "seed");
+}
+
+/** What to do when the weights do not fit the model: usually, an --arch that differs from the one they were saved for. */
+function archFix(arch: string | undefined, metadata: Record<string, string>): string {
+  const saved = metadata.arch;
+  if (arch !== undefined && metadata.spec !== undefined) {
+    return `the file holds the model of its own spec '${saved}': leave --arch out to rebuild it from the file`;
+  }
+  if (arch !== undefined && saved !== undefined && isArch(saved) && saved !== arch) {
+    return `the file says it holds a '${saved}' model: pass --arch ${saved}, or leave --arch out to read it from the file`;
+  }
+  return `pass the --arch the weights were trained with (${ARCHS.join(", ")} or the spec file), or check that the file is a state dict of this model`;
+}
+
+/**
+ * Saved weights loaded into the model they were trained as (see modelOf), checked to take MNIST images and give 10
+ * class scores. A file that does not fit the model is an error naming it, with the fix.
+ */
+export function loadTrainedModel(weights: string, arch?: string): { choice: ModelChoice; model: SpecModel } {
+  const { tensors, metadata } = loadSafetensorsFile(weights);
+  const choice = modelOf(weights, arch, metadata, Object.keys(tensors));
+  checkMnist(choice);
+  const model = new SpecModel(choice.spec);
+  try {
+    model.loadStateDict(tensors);
+  } catch (error) {
+    const fix = archFix(arch, metadata);
+    throw new Error(`${weights}: does not fit the '${choice.arch}' model. ${(error as Error).message}\nFix: ${fix}`, {
+      cause: error,
+    });
+  }
+  return { choice, model };
 }

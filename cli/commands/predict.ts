@@ -1,0 +1,117 @@
+import { MNIST_CANVAS, preprocessDigit, PreprocessError, type PreprocessedDigit } from "../../src/data/preprocess.js";
+import { noGrad } from "../../src/autograd/graph.js";
+import { softmax } from "../../src/ops/softmax.js";
+import { Tensor } from "../../src/tensor/tensor.js";
+import { readImageFile } from "../../src/node/image-file.js";
+import { loadSplit, type DataFlags } from "../data.js";
+import { loadTrainedModel } from "../../src/node/model-file.js";
+
+export interface PredictFlags extends DataFlags {
+  weights: string;
+  /** A preset (seed, conv3) or the path of a model spec file; default: from the weights file. */
+  arch?: string;
+  /** Predict image N of the MNIST test set instead of image files. */
+  mnistIndex?: number;
+  json: boolean;
+}
+
+/** How many of the most probable classes to show. */
+const TOP = 3;
+/** Pixels of one MNIST image. */
+const PIXELS = MNIST_CANVAS * MNIST_CANVAS;
+
+/** One input ready for the model: a [1, 28, 28] image, where it came from, and what is known about it. */
+interface Input {
+  name: string;
+  image: Tensor;
+  /** The MNIST label, for --mnist-index. */
+  label?: number;
+  /** What each preprocessing step decided, for image files. */
+  steps?: Omit<PreprocessedDigit, "tensor" | "image">;
+}
+
+/** A class and its probability, softmax(logits)_k. */
+interface Guess {
+  digit: number;
+  probability: number;
+}
+
+/**
+ * An image file prepared as MNIST's digits were (see src/data/preprocess.ts). Errors name the file and the fix; the
+ * file errors (missing, not an image, truncated) already do.
+ */
+function fromFile(path: string): Input {
+  const { width, height, data } = readImageFile(path);
+  let digit: PreprocessedDigit;
+  try {
+    digit = preprocessDigit(data, width, height, 4);
+  } catch (error) {
+    if (!(error instanceof PreprocessError)) throw error;
+    throw new Error(
+      `${path}: ${error.message}; draw or photograph the digit darker than its background (or lighter on a dark ` +
+        `one), large and in focus, with nothing else in the picture`,
+      { cause: error },
+    );
+  }
+  const { tensor, image: _image, ...steps } = digit;
+  return { name: path, image: tensor, steps };
+}
+
+/** Image N of the MNIST test set, as train and eval feed it (ToTensor only: it is already an MNIST digit). */
+async function fromMnist(flags: PredictFlags, index: number): Promise<Input> {
+  const testSet = await loadSplit(flags, false, flags.json);
+  if (index >= testSet.length) {
+    throw new Error(`--mnist-index ${index} is out of range: the test set has images 0–${testSet.length - 1}`);
+  }
+  const [image, label] = testSet.get(index);
+  return { name: `MNIST test image ${index}`, image, label };
+}
+
+/** The `TOP` most probable classes of each row of [N, C] probabilities, most probable first. */
+function topClasses(probabilities: Tensor): Guess[][] {
+  const [rows, classes] = probabilities.shape;
+  const p = probabilities.data;
+  return Array.from({ length: rows }, (_, r) =>
+    Array.from({ length: classes }, (_, k) => ({ digit: k, probability: p[r * classes + k] }))
+      .sort((a, b) => b.probability - a.probability)
+      .slice(0, TOP),
+  );
+}
+
+/**
+ * `convlab predict`: the top-3 classes, with softmax probabilities, of each image file (prepared as an MNIST digit)
+ * or of one MNIST test image. Every input is read and prepared before any is predicted, so a bad file fails the
+ * command before it prints anything.
+ */
+export async function predictCommand(images: string[], flags: PredictFlags): Promise<void> {
+  if (images.length > 0 === (flags.mnistIndex !== undefined)) {
+    throw new Error(
+      images.length > 0
+        ? "give image files or --mnist-index N, not both"
+        : "nothing to predict: give one or more image files (.png or .jpg), or --mnist-index N for a test image",
+    );
+  }
+  const { choice, model } = loadTrainedModel(flags.weights, flags.arch);
+  const inputs = flags.mnistIndex !== undefined ? [await fromMnist(flags, flags.mnistIndex)] : images.map(fromFile);
+
+  const batch = new Float32Array(inputs.length * PIXELS);
+  inputs.forEach((input, i) => batch.set(input.image.data, i * PIXELS));
+  model.eval();
+  const probabilities = noGrad(() =>
+    softmax(model.forward(new Tensor(batch, [inputs.length, 1, MNIST_CANVAS, MNIST_CANVAS])), 1),
+  );
+  const tops = topClasses(probabilities);
+
+  if (flags.json) {
+    const predictions = inputs.map(({ name, label, steps }, i) => ({ input: name, label, top: tops[i], ...steps }));
+    console.log(JSON.stringify({ weights: flags.weights, arch: choice.arch, predictions }));
+    return;
+  }
+  inputs.forEach((input, i) => {
+    const label = input.label === undefined ? "" : ` (label ${input.label})`;
+    console.log(`${input.name}${label}: ${tops[i][0].digit}`);
+    for (const { digit, probability } of tops[i]) {
+      console.log(`  ${digit}  ${(100 * probability).toFixed(2).padStart(6)}%`);
+    }
+  });
+}

@@ -1,0 +1,131 @@
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { inspectRun, type RunInfo, type RunStatus } from "../run-folder.js";
+import { formatTable, type Column } from "../table.js";
+
+export interface RunsFlags {
+  json: boolean;
+}
+
+/** A run's key numbers, as `convlab runs` and `convlab sweep` show them; numbers absent where the run has none. */
+export interface RunRow {
+  /** The folder's path below the listed folder (`arch=conv3,lr=0.1`, or `homework/arch=conv3,…` for a sweep's run). */
+  name: string;
+  dir: string;
+  status: RunStatus;
+  arch: string;
+  /** Epochs finished, and planned. */
+  epochsDone: number;
+  epochs: number;
+  lr: number;
+  /** Test accuracy in [0, 1]: finished runs only. */
+  testAccuracy?: number;
+  /** Mean training loss of the last finished epoch. */
+  finalLoss?: number;
+  parameters?: number;
+  /** Training and test time: the whole run when finished, else the finished epochs. */
+  seconds?: number;
+  /** Why a failed run stopped. */
+  error?: string;
+}
+
+/** The row of an inspected run folder. */
+export function runRow(name: string, info: RunInfo): RunRow {
+  const { config, epochs, metrics } = info;
+  const last = epochs.at(-1);
+  return {
+    name,
+    dir: info.dir,
+    status: info.status,
+    arch: config.arch,
+    epochsDone: epochs.length,
+    epochs: config.epochs,
+    lr: config.lr,
+    ...(metrics !== undefined ? { testAccuracy: metrics.test.accuracy, parameters: metrics.parameters } : {}),
+    ...(last !== undefined ? { finalLoss: last.loss } : {}),
+    seconds: metrics?.seconds ?? epochs.reduce((s, e) => s + e.seconds, 0),
+    ...(info.error !== undefined ? { error: info.error } : {}),
+  };
+}
+
+const dash = "–";
+const fixed = (value: number | undefined, digits: number) => (value === undefined ? dash : value.toFixed(digits));
+
+/** Columns both commands show, by name, so `runs` and `sweep` print the same numbers the same way. */
+export const RUN_COLUMNS = {
+  run: { header: "run", value: (r) => r.name },
+  status: { header: "status", value: (r) => r.status },
+  arch: { header: "arch", value: (r) => r.arch },
+  epochs: {
+    header: "epochs",
+    value: (r) => (r.epochsDone === r.epochs ? String(r.epochs) : `${r.epochsDone}/${r.epochs}`),
+    numeric: true,
+  },
+  lr: { header: "lr", value: (r) => String(r.lr), numeric: true },
+  accuracy: {
+    header: "test acc",
+    value: (r) => (r.testAccuracy === undefined ? dash : `${(100 * r.testAccuracy).toFixed(2)}%`),
+    numeric: true,
+  },
+  loss: { header: "final loss", value: (r) => fixed(r.finalLoss, 4), numeric: true },
+  parameters: { header: "params", value: (r) => r.parameters?.toLocaleString("en-US") ?? dash, numeric: true },
+  seconds: { header: "seconds", value: (r) => fixed(r.seconds, 1), numeric: true },
+} satisfies Record<string, Column<RunRow>>;
+
+/** The lines under a table that say why each failed run failed (too long for a cell). */
+export function failureNotes(rows: readonly RunRow[]): string[] {
+  return rows.filter((r) => r.error !== undefined).map((r) => `${r.name}: ${r.error}`);
+}
+
+function subfolders(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith("."))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+/**
+ * The runs in `dir`: `dir` itself if it is a run folder, else each run folder in it, and for a folder that is not a
+ * run (a sweep) the run folders in that, one level down. Folders without run files are left out.
+ */
+export function listRuns(dir: string): RunRow[] {
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new Error(`no such folder: ${dir}; train a model first with \`convlab train\`, or pass a runs folder`);
+  }
+  const self = inspectRun(dir);
+  if (self !== undefined) return [runRow(".", self)];
+  const rows: RunRow[] = [];
+  for (const name of subfolders(dir)) {
+    const info = inspectRun(join(dir, name));
+    if (info !== undefined) {
+      rows.push(runRow(name, info));
+      continue;
+    }
+    for (const child of subfolders(join(dir, name))) {
+      const inner = inspectRun(join(dir, name, child));
+      if (inner !== undefined) rows.push(runRow(`${name}/${child}`, inner));
+    }
+  }
+  return rows;
+}
+
+/**
+ * `convlab runs [DIR]`: a table of the runs in DIR (default `runs`) with their settings and key numbers. A run is
+ * finished (model and metrics written), interrupted (a checkpoint only: killed, or still training) or failed (a
+ * sweep's run that diverged).
+ */
+export function runsCommand(dir: string, flags: RunsFlags): RunRow[] {
+  const rows = listRuns(dir);
+  if (flags.json) {
+    console.log(JSON.stringify({ dir, runs: rows }));
+    return rows;
+  }
+  if (rows.length === 0) {
+    console.log(`No runs in ${dir}.`);
+    return rows;
+  }
+  const c = RUN_COLUMNS;
+  console.log(formatTable(rows, [c.run, c.status, c.arch, c.epochs, c.lr, c.accuracy, c.loss, c.seconds]));
+  for (const note of failureNotes(rows)) console.log(note);
+  return rows;
+}

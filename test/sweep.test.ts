@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { gridAxis, planSweep } from "../cli/commands/sweep.js";
+import type { TrainFlags } from "../cli/commands/train.js";
+import { convlab, show, succeeded } from "./helpers/cli.js";
+import { writeTinyMnist } from "./helpers/idx.js";
+
+/**
+ * `convlab sweep` and `convlab runs` on a tiny MNIST: one grid sweep of four runs (two of which diverge), its
+ * identical rerun, and the listings. wasm with one thread keeps each run's training well under a second.
+ */
+
+const TMP = mkdtempSync(join(tmpdir(), "convlab-sweep-"));
+after(() => rmSync(TMP, { recursive: true, force: true }));
+const DATA = join(TMP, "data");
+writeTinyMnist(DATA, { train: 128, test: 32, seed: 4 });
+const SWEEP = join(TMP, "sweep");
+// lr 1e12 makes the loss NaN within the first epoch for both models on this data.
+const sweepArgs = [
+  "sweep",
+  ...["--grid", "lr=0.01,1e12", "--grid", "arch=seed,conv3", "--epochs", "2", "--batch-size", "32"],
+  ...["--data-dir", DATA, "--out", SWEEP, "--threads", "1", "--no-progress", "--lang", "en"],
+];
+const NAMES = ["arch=conv3,lr=0.01", "arch=conv3,lr=1000000000000", "arch=seed,lr=0.01", "arch=seed,lr=1000000000000"];
+
+interface SummaryRun {
+  name: string;
+  status: string;
+  trained: boolean;
+  testAccuracy?: number;
+  error?: string;
+}
+
+const base: TrainFlags = {
+  arch: "seed",
+  epochs: 5,
+  lr: 0.01,
+  momentum: 0.9,
+  batchSize: 64,
+  seed: 0,
+  json: false,
+  progress: false,
+  dataDir: "./data",
+  download: false,
+};
+
+test("homework plans the tutorial's five runs, named by what varies", () => {
+  const runs = planSweep("homework", [], base);
+  assert.deepEqual(
+    runs.map((r) => r.name),
+    [
+      "arch=seed,epochs=5,lr=0.01",
+      "arch=seed,epochs=10,lr=0.01",
+      "arch=conv3,epochs=10,lr=0.01",
+      "arch=seed,epochs=10,lr=0.001",
+      "arch=seed,epochs=10,lr=0.1",
+    ],
+  );
+  assert.equal(runs[2].flags.arch, "conv3");
+  assert.equal(runs[4].flags.lr, 0.1);
+  assert.equal(runs[4].flags.momentum, 0.9, "shared flags apply to every run");
+});
+
+test("--grid is parsed with train's checks; a misspelt key gets a suggestion", () => {
+  const axes = gridAxis("arch=seed,conv3", gridAxis("lr=0.001,0.01,0.01"));
+  assert.deepEqual(axes, [
+    { key: "lr", values: [0.001, 0.01] },
+    { key: "arch", values: ["seed", "conv3"] },
+  ]);
+  assert.equal(planSweep(undefined, axes, base).length, 4);
+  assert.throws(() => gridAxis("lrr=0.1"), /Unknown setting 'lrr'; did you mean lr\?/);
+  assert.throws(() => gridAxis("lr=0,0.1"), /learning rate must be greater than 0/);
+  assert.throws(() => gridAxis("lr=0.1", gridAxis("lr=0.01")), /'lr' is already in another --grid/);
+});
+
+test(
+  "a grid sweep trains each run in its folder, records diverged runs, and an identical rerun trains nothing",
+  {
+    timeout: 80_000,
+  },
+  async () => {
+    const first = succeeded(await convlab(...sweepArgs));
+    assert.deepEqual(
+      readdirSync(SWEEP)
+        .filter((f) => f.startsWith("arch="))
+        .sort(),
+      NAMES,
+    );
+    const summary = JSON.parse(readFileSync(join(SWEEP, "summary.json"), "utf8")) as { runs: SummaryRun[] };
+    const status = Object.fromEntries(summary.runs.map((r) => [r.name, r.status]));
+    assert.deepEqual(status, {
+      "arch=seed,lr=0.01": "finished",
+      "arch=seed,lr=1000000000000": "failed",
+      "arch=conv3,lr=0.01": "finished",
+      "arch=conv3,lr=1000000000000": "failed",
+    });
+    assert.ok(summary.runs.every((r) => r.trained));
+    for (const r of summary.runs.filter((r) => r.status === "failed")) {
+      assert.match(r.error ?? "", /the loss became NaN at epoch 1/);
+    }
+    // The printed table: one line per run, failures explained under it.
+    assert.match(first.stdout, /^run\s+status\s+test acc\s+final loss\s+params\s+seconds$/m);
+    assert.match(first.stdout, /^arch=seed,lr=0\.01\s+finished\s+\d+\.\d\d%\s+\d\.\d{4}\s+12,810\s+\d+\.\d$/m);
+    assert.match(first.stdout, /^arch=seed,lr=1000000000000: the loss became NaN/m);
+
+    const model = join(SWEEP, "arch=seed,lr=0.01", "model.safetensors");
+    const mtime = statSync(model).mtimeMs;
+    const again = succeeded(await convlab(...sweepArgs));
+    assert.ok(!/^Epoch \d/m.test(again.stdout), `trained again:\n${show(again)}`);
+    assert.equal((again.stdout.match(/Finished before: skipped/g) ?? []).length, 2);
+    assert.equal((again.stdout.match(/Failed before: skipped/g) ?? []).length, 2);
+    assert.equal(statSync(model).mtimeMs, mtime, "the finished model was rewritten");
+    const rerun = JSON.parse(readFileSync(join(SWEEP, "summary.json"), "utf8")) as { runs: SummaryRun[] };
+    assert.ok(rerun.runs.every((r) => !r.trained));
+    assert.deepEqual(
+      rerun.runs.map((r) => r.testAccuracy),
+      summary.runs.map((r) => r.testAccuracy),
+    );
+
+    // The same folder with other settings is refused, naming the setting, before anything is trained.
+    const other = await convlab(...sweepArgs, "--seed", "1");
+    assert.notEqual(other.code, 0, show(other));
+    assert.match(other.stderr, /trained with --seed 0, but this run asks for --seed 1/);
+
+    // runs: the sweep's runs, one level down from the parent folder, and --json.
+    const listed = succeeded(await convlab("runs", TMP));
+    assert.match(listed.stdout, /^run\s+status\s+arch\s+epochs\s+lr\s+test acc\s+final loss\s+seconds$/m);
+    assert.match(listed.stdout, /^sweep\/arch=conv3,lr=0\.01\s+finished\s+conv3\s+2\s+0\.01\s+\d+\.\d\d%/m);
+    assert.match(listed.stdout, /^sweep\/arch=seed,lr=1000000000000\s+failed\s+seed\s+0\/2\s+1000000000000\s+–/m);
+    const json = JSON.parse(succeeded(await convlab("runs", SWEEP, "--json")).stdout) as { runs: SummaryRun[] };
+    assert.deepEqual(json.runs.map((r) => r.name).sort(), NAMES);
+  },
+);
+
+test("runs of a missing folder says how to get one", { timeout: 20_000 }, async () => {
+  const run = await convlab("runs", join(TMP, "nowhere"));
+  assert.notEqual(run.code, 0);
+  assert.match(run.stderr, /no such folder: .*nowhere; train a model first/);
+});
