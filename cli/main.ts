@@ -23,10 +23,9 @@ const commonOptions = (cmd: Command) =>
     .option("--data-dir <dir>", "dataset root, as torchvision's root (files in <dir>/MNIST/raw)", "./data")
     .option("--download", "download MNIST from the mirrors if neither --data-dir nor the embedded copy has it", false);
 
-commonOptions(
-  program
-    .command("train")
-    .description("train the tutorial's CNN on MNIST and report the test accuracy")
+/** The tutorial's training settings, shared by train and sweep (where a --grid axis overrides one). */
+const trainingOptions = (cmd: Command) =>
+  cmd
     .addOption(
       new Option("--arch <name>", "model: seed (the tutorial), conv3 (the homework) or a spec file (.json)")
         .default("seed")
@@ -36,7 +35,12 @@ commonOptions(
     .option("--lr <number>", "SGD learning rate", learningRate, 0.01)
     .option("--momentum <number>", "SGD momentum", momentum, 0.9)
     .option("--batch-size <n>", "images per step", positiveInt, 64)
-    .option("--seed <n>", "seed of the weight init and shuffling (as torch.manual_seed)", nonNegativeInt, 0)
+    .option("--seed <n>", "seed of the weight init and shuffling (as torch.manual_seed)", nonNegativeInt, 0);
+
+commonOptions(
+  trainingOptions(
+    program.command("train").description("train the tutorial's CNN on MNIST and report the test accuracy"),
+  )
     .option("--out <dir>", "run folder for metrics.json and model.safetensors (default: runs/<time>-<arch>-…)")
     .option("--no-progress", "no progress bar")
     .option(
@@ -132,30 +136,22 @@ commonOptions(
 });
 
 commonOptions(
-  program
-    .command("sweep")
-    .description("train several runs, each in its own folder, then compare them (resumable: finished runs are kept)")
-    .argument("[preset]", "homework: 5 and 10 epochs, conv3, lr 0.001 and 0.1 (default: the --grid runs)")
-    .option(
-      "--grid <key=values>",
-      "a setting and its values, e.g. lr=0.001,0.01,0.1 (repeat for a product)",
-      gridAxis,
-      [],
-    )
-    .addOption(
-      new Option("--arch <name>", "model of every run: seed, conv3 or a spec file (.json)")
-        .default("seed")
-        .argParser(arch),
-    )
-    .option("--epochs <n>", "passes over the training set", positiveInt, 5)
-    .option("--lr <number>", "SGD learning rate", learningRate, 0.01)
-    .option("--momentum <number>", "SGD momentum", momentum, 0.9)
-    .option("--batch-size <n>", "images per step", positiveInt, 64)
-    .option("--seed <n>", "seed of the weight init and shuffling (as torch.manual_seed)", nonNegativeInt, 0)
-    .option("--out <dir>", "sweep folder, one run folder per run inside (default: runs/homework or runs/sweep)")
-    .option("--lang <lang>", "language of the comparison report: en or vi (default from the locale)", lang)
-    .option("--no-progress", "no progress bar")
-    .option("--json", "print one JSON object with the summary instead of text", false),
+  trainingOptions(
+    program
+      .command("sweep")
+      .description("train several runs, each in its own folder, then compare them (resumable: finished runs are kept)")
+      .argument("[preset]", "homework: 5 and 10 epochs, conv3, lr 0.001 and 0.1 (default: the --grid runs)")
+      .option(
+        "--grid <key=values>",
+        "a setting and its values, e.g. lr=0.001,0.01,0.1 (repeat for a product)",
+        gridAxis,
+        [],
+      )
+      .option("--out <dir>", "sweep folder, one run folder per run inside (default: runs/homework or runs/sweep)")
+      .option("--lang <lang>", "language of the comparison report: en or vi (default from the locale)", lang)
+      .option("--no-progress", "no progress bar")
+      .option("--json", "print one JSON object with the summary instead of text", false),
+  ),
 ).action(async (preset: string | undefined, flags: SweepFlags) => {
   await sweepCommand(preset, flags);
 });

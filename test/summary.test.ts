@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { after, test } from "node:test";
 import { MnistCNN, presetSpec, rand, traceSpec, type ModelSpec } from "../src/index.js";
 import { loadSafetensorsFile } from "../src/node/safetensors-file.js";
 import { writeTinyMnist } from "./helpers/idx.js";
+import { convlab, type Run } from "./helpers/cli.js";
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const TMP = mkdtempSync(join(tmpdir(), "convlab-summary-"));
 after(() => rmSync(TMP, { recursive: true, force: true }));
 
@@ -52,29 +50,6 @@ for (const [arch, channels] of [
     const fc1 = trace.rows.find((r) => r.key === "fc1")!;
     assert.deepEqual(fc1.input, [1, expected.features]);
     assert.deepEqual(trace.output, new MnistCNN(arch).forward(rand([1, 1, 28, 28])).shape);
-  });
-}
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function convlab(...args: string[]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], {
-      cwd: REPO,
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 120_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
   });
 }
 

@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
+import type { EvalResult } from "../train/loop.js";
 
 /** The languages of the report's labels and titles: English, and the tutorial's Vietnamese. */
 export type ReportLang = "en" | "vi";
@@ -13,14 +14,7 @@ export type ChartSpec = TopLevelSpec;
 export interface ReportMetrics {
   config: { arch: string; lr: number; momentum: number; batchSize: number; epochs: number; seed: number };
   epochs: { epoch: number; loss: number; seconds: number; batchLosses?: number[] }[];
-  test: {
-    loss: number;
-    accuracy: number;
-    correct: number;
-    total: number;
-    confusion: number[][];
-    perClassAccuracy: number[];
-  };
+  test: EvalResult;
   parameters: number;
   seconds: number;
 }
