@@ -10,7 +10,10 @@ export const PNG_SCALE = 2;
 
 /** Compiles a Vega-Lite spec and renders it headlessly (no DOM, no canvas) to an SVG document. */
 export async function renderSvg(spec: ChartSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
+  // Vega-Lite's warnings (e.g. a legend property set two ways by layered marks) are about styling choices, not
+  // errors; printed to stderr they would only confuse the training log, so only errors are logged.
+  const compiled = compile(spec, { logger: vega.logger(vega.Error) }).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none", logLevel: vega.Error });
   try {
     return await view.toSVG();
   } finally {
