@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
-import { arch, learningRate, momentum, nonNegativeInt, positiveInt } from "./options.js";
+import { arch, lang, learningRate, momentum, nonNegativeInt, positiveInt } from "./options.js";
 import { trainCommand, type TrainFlags } from "./commands/train.js";
 import { evalCommand, type EvalFlags } from "./commands/eval.js";
 import { predictCommand, type PredictFlags } from "./commands/predict.js";
 import { summaryCommand, type SummaryFlags } from "./commands/summary.js";
 import { benchCommand, type BenchFlags } from "./commands/bench.js";
 import { featuresCommand, type FeaturesFlags } from "./commands/features.js";
-import { explainCommand, explainFormat, explainTopic, lang, type ExplainFlags } from "./commands/explain.js";
+import { explainCommand, explainFormat, explainTopic, type ExplainFlags } from "./commands/explain.js";
 import { gridAxis, sweepCommand, type SweepFlags } from "./commands/sweep.js";
 import { runsCommand, type RunsFlags } from "./commands/runs.js";
 import { useBackend } from "../src/node/backend.js";

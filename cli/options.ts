@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "commander";
+import { LANGS, type Lang } from "../src/explain/index.js";
 import { ARCHS, isArch } from "../src/models/presets.js";
 
 /**
@@ -41,4 +42,18 @@ export function arch(value: string): string {
     throw new InvalidArgumentError(`Choose one of: ${ARCHS.join(", ")}, or the path of a model spec file (.json).`);
   }
   return value;
+}
+
+/** `--lang`: the language of labels, titles and explanations, English or the tutorial's Vietnamese. */
+export function lang(value: string): Lang {
+  if (!(LANGS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`Choose one of: ${LANGS.join(", ")}.`);
+  }
+  return value as Lang;
+}
+
+/** The language of the locale, as gettext reads it (LC_ALL, then LC_MESSAGES, then LANG): "vi…" → vi, else en. */
+export function localeLang(env: NodeJS.ProcessEnv = process.env): Lang {
+  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || "";
+  return locale.toLowerCase().startsWith("vi") ? "vi" : "en";
 }

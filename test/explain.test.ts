@@ -18,7 +18,7 @@ import {
   type TopicResult,
 } from "../src/explain/index.js";
 import { check } from "../src/explain/checks.js";
-import { localeLang } from "../cli/commands/explain.js";
+import { localeLang } from "../cli/options.js";
 import { assertClose } from "./helpers/close.js";
 import { assertSnapshot } from "./helpers/snapshot.js";
 

@@ -11,13 +11,13 @@ import {
   type ExplainInput,
   type Lang,
   type Topic,
-  LANGS,
   TOPICS,
 } from "../../src/explain/index.js";
 import { clean, toMatrixOf } from "../../src/explain/matrix.js";
 import { messages } from "../../src/explain/messages.js";
 import { loadSafetensorsFile } from "../../src/node/safetensors-file.js";
 import { loadSplit, type DataFlags } from "../data.js";
+import { localeLang } from "../options.js";
 
 export type ExplainFormat = "text" | "md" | "json";
 
@@ -41,24 +41,11 @@ export function explainTopic(value: string): Topic | "all" {
   return value as Topic | "all";
 }
 
-export function lang(value: string): Lang {
-  if (!(LANGS as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`Choose one of: ${LANGS.join(", ")}.`);
-  }
-  return value as Lang;
-}
-
 export function explainFormat(value: string): ExplainFormat {
   if (value !== "text" && value !== "md" && value !== "json") {
     throw new InvalidArgumentError("Choose one of: text, md, json.");
   }
   return value;
-}
-
-/** The language of the locale, as gettext reads it (LC_ALL, then LC_MESSAGES, then LANG): "vi…" → vi, else en. */
-export function localeLang(env: NodeJS.ProcessEnv = process.env): Lang {
-  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || "";
-  return locale.toLowerCase().startsWith("vi") ? "vi" : "en";
 }
 
 /** The image and kernel the flags ask for, read and checked; {} for the tutorial's own examples. */

@@ -5,7 +5,7 @@ import type { ReportLang } from "../../src/report/types.js";
 import { writeChart } from "../../src/node/render.js";
 import { loadSplit, type DataFlags } from "../data.js";
 import { loadTrainedModel } from "../../src/node/model-file.js";
-import { localeLang } from "./explain.js";
+import { localeLang } from "../options.js";
 
 export interface FeaturesFlags extends DataFlags {
   weights: string;

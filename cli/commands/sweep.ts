@@ -10,7 +10,7 @@ import { arch, learningRate, momentum, nonNegativeInt, positiveInt } from "../op
 import { checkSameConfig, inspectRun, type RunInfo } from "../run-folder.js";
 import { formatTable } from "../table.js";
 import { RUN_COLUMNS, failureNotes, runRow, type RunRow } from "./runs.js";
-import { localeLang } from "./explain.js";
+import { localeLang } from "../options.js";
 import { runConfig, trainCommand, type TrainFlags } from "./train.js";
 
 /** Flags of `convlab sweep`: train's (the settings every run shares, and the reports' language) plus the grid. */

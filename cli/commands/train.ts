@@ -16,7 +16,7 @@ import { epochProgress } from "../progress.js";
 import { checkMnist, chooseModel, modelMetadata, shortName, type ModelChoice } from "../../src/node/model-file.js";
 import { writeRunReport } from "../../src/node/run-report.js";
 import type { ReportLang } from "../../src/report/types.js";
-import { localeLang } from "./explain.js";
+import { localeLang } from "../options.js";
 import {
   CHECKPOINT_FILE,
   FAILED_FILE,
