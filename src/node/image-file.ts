@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import * as jpeg from "jpeg-js";
 import { PNG } from "pngjs";
+import { readFileOr } from "./read-file.js";
 
 /** The image formats convlab reads. */
 export type ImageFormat = "png" | "jpeg";
@@ -126,18 +126,10 @@ export function decodeImage(bytes: Uint8Array, path: string): DecodedImage {
 
 /** Reads and decodes a PNG or JPEG file (see {@link decodeImage}); a missing file is an {@link ImageFileError} too. */
 export function readImageFile(path: string): DecodedImage {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") {
-      throw new ImageFileError(path, `no such file: ${path}; check the path of the image`);
-    }
-    if (code === "EISDIR") {
-      throw new ImageFileError(path, `${path} is a directory; pass the path of a .png or .jpg file inside it`);
-    }
-    throw error;
-  }
+  const bytes = readFileOr(path, (problem) =>
+    problem === "missing"
+      ? new ImageFileError(path, `no such file: ${path}; check the path of the image`)
+      : new ImageFileError(path, `${path} is a directory; pass the path of a .png or .jpg file inside it`),
+  );
   return decodeImage(bytes, path);
 }

@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { SafetensorsError, decodeSafetensors, encodeSafetensors, type SafetensorsContent } from "../io/safetensors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { writeFileAtomic } from "./atomic.js";
+import { readFileOr } from "./read-file.js";
 
 /**
  * Saves tensors to a `.safetensors` file that `safetensors.torch.load_file` reads, creating missing folders. The
@@ -20,28 +20,17 @@ export function saveSafetensorsFile(
  * that name `path`, including for a missing file.
  */
 export function loadSafetensorsFile(path: string): SafetensorsContent {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") {
-      throw new SafetensorsError(
+  const bytes = readFileOr(
+    path,
+    (problem) =>
+      new SafetensorsError(
         "FileNotFound",
         path,
         path,
-        `no such file: ${path}; train a model first with \`convlab train\`, or pass the path of a .safetensors file`,
-      );
-    }
-    if (code === "EISDIR") {
-      throw new SafetensorsError(
-        "FileNotFound",
-        path,
-        path,
-        `${path} is a directory, expected a .safetensors file; pass the path of a .safetensors file inside it`,
-      );
-    }
-    throw error;
-  }
+        problem === "missing"
+          ? `no such file: ${path}; train a model first with \`convlab train\`, or pass the path of a .safetensors file`
+          : `${path} is a directory, expected a .safetensors file; pass the path of a .safetensors file inside it`,
+      ),
+  );
   return decodeSafetensors(bytes, path);
 }
