@@ -101,6 +101,17 @@ export function lossComparisonSpec(
     height: 320,
     data: { values: runs.flatMap((r) => r.metrics.epochs.map((e) => ({ x: e.epoch, loss: e.loss, run: r.name }))) },
     mark: { type: "line", point: true },
-    encoding: { x, y, color: { field: "run", type: "nominal", title: m.run, sort: runs.map((r) => r.name) } },
+    encoding: {
+      x,
+      y,
+      color: {
+        field: "run",
+        type: "nominal",
+        title: m.run,
+        sort: runs.map((r) => r.name),
+        // Run names such as "arch=seed,epochs=10,lr=0.001" differ only at the end: show them whole.
+        legend: { labelLimit: 400 },
+      },
+    },
   });
 }
