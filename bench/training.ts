@@ -2,9 +2,10 @@ import { noGrad } from "../src/autograd/graph.js";
 import { DataLoader } from "../src/data/dataloader.js";
 import type { MnistDataset } from "../src/data/mnist.js";
 import { MnistCNN, type Arch } from "../src/models/tutorial.js";
-import { crossEntropy } from "../src/ops/loss.js";
 import { SGD } from "../src/optim/sgd.js";
 import { manualSeed } from "../src/tensor/random.js";
+import { tidy } from "../src/tensor/scope.js";
+import { trainStep } from "../src/train/loop.js";
 import { profileKernels } from "./profile.js";
 
 export interface TrainThroughput {
@@ -32,9 +33,7 @@ export function trainThroughput(train: MnistDataset, arch: Arch, steps: number, 
         profile.reset();
         start = performance.now();
       }
-      optimizer.zeroGrad();
-      crossEntropy(model.forward(inputs), labels).backward();
-      optimizer.step();
+      trainStep(model, inputs, labels, optimizer, (loss) => new Error(`the bench's loss became ${loss}`));
       if (++step === warmup + steps) {
         const ms = (performance.now() - start) / steps;
         const kernels = [...profile.totals].sort((a, b) => b[1].ms - a[1].ms);
@@ -57,7 +56,7 @@ export function inferenceThroughput(test: MnistDataset, arch: Arch, batchSize = 
   for (let r = 0; r < rounds; r++) {
     const start = performance.now();
     noGrad(() => {
-      for (const { inputs } of loader) model.forward(inputs);
+      for (const { inputs } of loader) tidy(() => void model.forward(inputs));
     });
     best = Math.min(best, performance.now() - start);
   }

@@ -3,12 +3,14 @@
  * and in browsers; file and network access live in `convlab/node`.
  */
 export { Tensor, Parameter, numel, type DType, type Shape, type Storage, type FloatStorage } from "./tensor/tensor.js";
+export { tidy } from "./tensor/scope.js";
 export { tensor, zeros, ones, full, rand } from "./tensor/creation.js";
 export { Generator, manualSeed, defaultGenerator, type GeneratorState } from "./tensor/random.js";
 export { noGrad, isGradEnabled } from "./autograd/graph.js";
 
 export { conv2d, type Conv2dOptions } from "./ops/conv2d.js";
 export { maxPool2d, type MaxPool2dOptions } from "./ops/pool.js";
+export { conv2dReluMaxPool2d } from "./ops/conv-relu-pool.js";
 export { relu } from "./ops/relu.js";
 export { linear, matmul } from "./ops/matmul.js";
 export { add, mul, sub } from "./ops/arithmetic.js";
@@ -81,7 +83,14 @@ export { parseIdx, parseMnistImages, parseMnistLabels, IdxError, type IdxArray }
 
 export { encodeSafetensors, decodeSafetensors, SafetensorsError } from "./io/safetensors.js";
 
-export { trainEpoch, evaluate, NonFiniteLossError, type EpochResult, type EvalResult } from "./train/loop.js";
+export {
+  trainEpoch,
+  trainStep,
+  evaluate,
+  NonFiniteLossError,
+  type EpochResult,
+  type EvalResult,
+} from "./train/loop.js";
 export { encodeCheckpoint, restoreCheckpoint, type CheckpointContent, type TrainingState } from "./train/checkpoint.js";
 
 export * as explainLab from "./explain/index.js";

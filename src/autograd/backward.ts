@@ -1,3 +1,4 @@
+import { isScoped } from "../tensor/scope.js";
 import { Tensor, allocLike, shapeToString, type FloatStorage } from "../tensor/tensor.js";
 
 /** Nodes reachable from `root` through recorded ops, each after every node that consumes it. */
@@ -64,7 +65,8 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
     if (g === undefined) continue;
     grads.delete(node);
     if (node.gradFn === null) {
-      if (node.grad === null) node.grad = new Tensor(g, node.shape);
+      // A leaf's gradient outlives the step's tidy() scope (the optimizer and the caller read it).
+      if (node.grad === null) node.grad = new Tensor(isScoped(g) ? g.slice() : g, node.shape);
       else accumulate(node.grad.data as FloatStorage, g);
       continue;
     }

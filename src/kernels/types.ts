@@ -69,6 +69,16 @@ export interface KernelTable {
   maxPool2dForward(x: FloatStorage, g: Window2d): { y: FloatStorage; argmax: Int32Array };
   /** dx[argmax[o]] += dy[o] */
   maxPool2dBackward(dy: FloatStorage, argmax: Int32Array, g: Window2d): FloatStorage;
+  /** y = maxPool2d(relu(conv2d(x, w, b))) in one pass, with maxPool2dForward's argmax (into the conv output). */
+  conv2dReluMaxPool2dForward(
+    x: FloatStorage,
+    w: FloatStorage,
+    b: FloatStorage | null,
+    conv: Conv2dGeometry,
+    pool: Window2d,
+  ): { y: FloatStorage; argmax: Int32Array };
+  /** dx[argmax[o]] += dy[o] where pooled[o] > 0: the gradient of relu then max-pool, from the pooled output alone */
+  reluMaxPool2dBackward(dy: FloatStorage, argmax: Int32Array, pooled: FloatStorage, pool: Window2d): FloatStorage;
   /** C = op(A)·op(B) */
   gemm(a: FloatStorage, b: FloatStorage, s: GemmShape): FloatStorage;
   /** y = max(x, 0) */

@@ -1,5 +1,6 @@
 import { Parameter, Tensor, numel, shapeToString } from "../tensor/tensor.js";
 import { conv2d } from "../ops/conv2d.js";
+import { conv2dReluMaxPool2d } from "../ops/conv-relu-pool.js";
 import { maxPool2d } from "../ops/pool.js";
 import { relu } from "../ops/relu.js";
 import { linear } from "../ops/matmul.js";
@@ -61,6 +62,18 @@ export class Conv2d extends Module {
 
   /** Checks the input against this layer first, so a mismatch names the layer: "conv2 (Conv2d) expects …". */
   forward(input: Tensor): Tensor {
+    this.checkInput(input);
+    return conv2d(input, this.weight, this.bias, { stride: this.stride, padding: this.padding });
+  }
+
+  /** `pool(relu(this(input)))` as one fused op, {@link conv2dReluMaxPool2d}; models use it for that run of layers. */
+  forwardReluMaxPool(input: Tensor, pool: MaxPool2d): Tensor {
+    this.checkInput(input);
+    const conv = { stride: this.stride, padding: this.padding };
+    return conv2dReluMaxPool2d(input, this.weight, this.bias, conv, pool.kernelSize, pool.options);
+  }
+
+  private checkInput(input: Tensor): void {
     if (input.ndim !== 4 || input.shape[1] !== this.inChannels) {
       throw new Error(
         `${this.describe()} expects an input of shape [N, ${this.inChannels}, H, W] (in_channels = ` +
@@ -68,7 +81,6 @@ export class Conv2d extends Module {
           (input.ndim === 4 ? `, which has ${input.shape[1]} channels` : ""),
       );
     }
-    return conv2d(input, this.weight, this.bias, { stride: this.stride, padding: this.padding });
   }
 }
 

@@ -1,7 +1,7 @@
 import { record } from "../autograd/graph.js";
 import { kernel } from "../kernels/registry.js";
 import type { Conv2dGeometry } from "../kernels/types.js";
-import { Tensor, floatData, shapeToString } from "../tensor/tensor.js";
+import { Tensor, floatData, shapeToString, type FloatStorage } from "../tensor/tensor.js";
 import { pair, window2d, type IntPair } from "./window.js";
 
 export interface Conv2dOptions {
@@ -24,6 +24,23 @@ export interface Conv2dOptions {
  * Differs from `torch.nn.functional.conv2d`: no dilation or groups, and a 3-D unbatched input is not accepted.
  */
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  const geometry = conv2dGeometry(input, weight, bias, options);
+  const x = floatData(input, "conv2d");
+  const w = floatData(weight, "conv2d");
+  const b = bias === null ? null : floatData(bias, "conv2d");
+  const y = kernel("conv2dForward")(x, w, b, geometry);
+  const out = new Tensor(y, [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth]);
+  const inputs = bias === null ? [input, weight] : [input, weight, bias];
+  return record(out, "conv2d", inputs, (dy) => conv2dGradients(dy, input, weight, bias, geometry));
+}
+
+/** Checks conv2d's operands against each other and returns the geometry its kernels take. */
+export function conv2dGeometry(
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  options: Conv2dOptions,
+): Conv2dGeometry {
   const stride = pair(options.stride ?? 1, "conv2d", "stride", 1);
   const padding = pair(options.padding ?? 0, "conv2d", "padding", 0);
   if (weight.ndim !== 4) {
@@ -40,16 +57,20 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
     throw new Error(`conv2d: bias must have shape [${outChannels}], got ${shapeToString(bias.shape)}`);
   }
-  const geometry: Conv2dGeometry = { ...window, outChannels };
-  const x = floatData(input, "conv2d");
-  const w = floatData(weight, "conv2d");
-  const b = bias === null ? null : floatData(bias, "conv2d");
-  const y = kernel("conv2dForward")(x, w, b, geometry);
-  const out = new Tensor(y, [geometry.batch, outChannels, geometry.outHeight, geometry.outWidth]);
-  const inputs = bias === null ? [input, weight] : [input, weight, bias];
-  return record(out, "conv2d", inputs, (dy) => [
-    input.requiresGrad ? kernel("conv2dBackwardInput")(dy, w, geometry) : null,
-    weight.requiresGrad ? kernel("conv2dBackwardWeight")(dy, x, geometry) : null,
+  return { ...window, outChannels };
+}
+
+/** [d input, d weight, d bias] from the gradient of conv2d's output, each only where it is needed. */
+export function conv2dGradients(
+  dy: FloatStorage,
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  geometry: Conv2dGeometry,
+): (FloatStorage | null)[] {
+  return [
+    input.requiresGrad ? kernel("conv2dBackwardInput")(dy, floatData(weight, "conv2d"), geometry) : null,
+    weight.requiresGrad ? kernel("conv2dBackwardWeight")(dy, floatData(input, "conv2d"), geometry) : null,
     bias?.requiresGrad ? kernel("conv2dBackwardBias")(dy, geometry) : null,
-  ]);
+  ];
 }

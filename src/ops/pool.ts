@@ -1,6 +1,7 @@
 import { record } from "../autograd/graph.js";
 import { kernel } from "../kernels/registry.js";
-import { Tensor, floatData } from "../tensor/tensor.js";
+import type { Window2d } from "../kernels/types.js";
+import { Tensor, floatData, type Shape } from "../tensor/tensor.js";
 import { pair, window2d, type IntPair } from "./window.js";
 
 export interface MaxPool2dOptions {
@@ -21,14 +22,19 @@ export interface MaxPool2dOptions {
  * as PyTorch's CPU kernel. Differs from PyTorch: no dilation, no ceil_mode, no return_indices.
  */
 export function maxPool2d(input: Tensor, kernelSize: IntPair, options: MaxPool2dOptions = {}): Tensor {
+  const geometry = maxPool2dGeometry(input.shape, kernelSize, options);
+  const { y, argmax } = kernel("maxPool2dForward")(floatData(input, "maxPool2d"), geometry);
+  const out = new Tensor(y, [geometry.batch, geometry.inChannels, geometry.outHeight, geometry.outWidth]);
+  return record(out, "maxPool2d", [input], (dy) => [kernel("maxPool2dBackward")(dy, argmax, geometry)]);
+}
+
+/** Checks max-pooling's arguments against an input shape and returns the geometry its kernels take. */
+export function maxPool2dGeometry(shape: Shape, kernelSize: IntPair, options: MaxPool2dOptions): Window2d {
   const [kernelHeight, kernelWidth] = pair(kernelSize, "maxPool2d", "kernelSize", 1);
   const stride = pair(options.stride ?? kernelSize, "maxPool2d", "stride", 1);
   const [padHeight, padWidth] = pair(options.padding ?? 0, "maxPool2d", "padding", 0);
   if (padHeight > kernelHeight / 2 || padWidth > kernelWidth / 2) {
     throw new Error(`maxPool2d: padding should be at most half of the kernel size, got padding ${options.padding}`);
   }
-  const geometry = window2d("maxPool2d", input.shape, [kernelHeight, kernelWidth], stride, [padHeight, padWidth]);
-  const { y, argmax } = kernel("maxPool2dForward")(floatData(input, "maxPool2d"), geometry);
-  const out = new Tensor(y, [geometry.batch, geometry.inChannels, geometry.outHeight, geometry.outWidth]);
-  return record(out, "maxPool2d", [input], (dy) => [kernel("maxPool2dBackward")(dy, argmax, geometry)]);
+  return window2d("maxPool2d", shape, [kernelHeight, kernelWidth], stride, [padHeight, padWidth]);
 }

@@ -1,5 +1,6 @@
 import type { GradFn } from "../autograd/graph.js";
 import { runBackward } from "../autograd/backward.js";
+import { trackScoped } from "./scope.js";
 
 /** Element types. `float32` is the training type; `float64` exists for gradient checks; `int32` holds class labels. */
 export type DType = "float32" | "float64" | "int32";
@@ -51,9 +52,10 @@ export function shapeToString(shape: Shape): string {
  *
  * Tensors are immutable values for the ops (every op allocates its result), so they are never freed by hand.
  * Only optimizers write into `data` in place, outside of the autograd graph, as PyTorch's `torch.no_grad()` steps do.
+ * The one exception is a result made on backend memory inside a tidy() scope: the scope releases it.
  */
 export class Tensor {
-  readonly data: Storage;
+  private storage: Storage | null;
   readonly shape: Shape;
   /** Whether backward() should compute a gradient for this tensor (leaves) or through it (results of ops). */
   requiresGrad: boolean;
@@ -74,9 +76,33 @@ export class Tensor {
     if (requiresGrad && data instanceof Int32Array) {
       throw new Error("Tensor: only floating-point tensors can require gradients");
     }
-    this.data = data;
+    this.storage = data;
     this.shape = Object.freeze([...shape]);
     this.requiresGrad = requiresGrad;
+    trackScoped(this, data);
+  }
+
+  /** The elements in row-major order. Throws for a tensor released by the end of its tidy() scope. */
+  get data(): Storage {
+    const data = this.storage;
+    if (data === null) {
+      throw new Error(
+        `this tensor (shape ${shapeToString(this.shape)}) was released when the tidy() scope that made it ended; ` +
+          "return it from the scope (or clone() it inside) to keep it",
+      );
+    }
+    return data;
+  }
+
+  /** Ends a scoped tensor: its memory goes back to the backend, and it leaves the graph. Used by tidy(). */
+  release(): void {
+    this.storage = null;
+    this.gradFn = null;
+  }
+
+  /** Gives a scoped tensor a heap copy of its data, so it outlives its scope. Used by tidy(). */
+  moveToHeap(): void {
+    this.storage = this.data.slice();
   }
 
   get dtype(): DType {

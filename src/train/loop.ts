@@ -4,6 +4,8 @@ import type { Module } from "../nn/module.js";
 import { crossEntropy } from "../ops/loss.js";
 import { argmax } from "../ops/reduce.js";
 import type { Optimizer } from "../optim/optimizer.js";
+import { tidy } from "../tensor/scope.js";
+import type { Tensor } from "../tensor/tensor.js";
 
 /** Raised when the loss stops being a finite number: training cannot recover, so it stops with advice. */
 export class NonFiniteLossError extends Error {
@@ -37,6 +39,29 @@ export interface EpochResult {
 }
 
 /**
+ * One optimisation step on one batch: zero_grad, forward, cross-entropy, backward, step. Returns the batch's loss.
+ * The step's activations and gradients live in a tidy() scope, so a backend with memory of its own reuses it every
+ * step. A NaN or infinite loss throws before `optimizer.step()` would spread it into the weights.
+ */
+export function trainStep(
+  model: Module,
+  inputs: Tensor,
+  labels: Int32Array,
+  optimizer: Optimizer,
+  onNonFinite: (loss: number) => Error,
+): number {
+  return tidy(() => {
+    optimizer.zeroGrad();
+    const loss = crossEntropy(model.forward(inputs), labels);
+    const value = loss.item();
+    if (!Number.isFinite(value)) throw onNonFinite(value);
+    loss.backward();
+    optimizer.step();
+    return value;
+  });
+}
+
+/**
  * One pass over the training data, the tutorial's inner loop: for each batch, zero_grad, forward, cross-entropy,
  * backward, step. A NaN or infinite loss stops it with a {@link NonFiniteLossError} before the step that would
  * spread the NaN into the weights.
@@ -54,12 +79,9 @@ export function trainEpoch(
   let b = 0;
   for (const { inputs, labels } of loader) {
     b++;
-    optimizer.zeroGrad();
-    const loss = crossEntropy(model.forward(inputs), labels);
-    const value = loss.item();
-    if (!Number.isFinite(value)) throw new NonFiniteLossError(epoch, b, value, optimizer.lr);
-    loss.backward();
-    optimizer.step();
+    const value = trainStep(model, inputs, labels, optimizer, (loss) => {
+      return new NonFiniteLossError(epoch, b, loss, optimizer.lr);
+    });
     batchLosses.push(value);
     onBatch?.({ epoch, batch: b, batches: loader.length, loss: value, examples: labels.length });
   }
@@ -88,11 +110,13 @@ export function evaluate(model: Module, loader: DataLoader, classes = 10): EvalR
   let total = 0;
   noGrad(() => {
     for (const { inputs, labels } of loader) {
-      const logits = model.forward(inputs);
-      lossSum += crossEntropy(logits, labels, "sum").item();
-      const predicted = argmax(logits, 1).data;
-      for (let i = 0; i < labels.length; i++) confusion[labels[i]][predicted[i]]++;
-      total += labels.length;
+      tidy(() => {
+        const logits = model.forward(inputs);
+        lossSum += crossEntropy(logits, labels, "sum").item();
+        const predicted = argmax(logits, 1).data;
+        for (let i = 0; i < labels.length; i++) confusion[labels[i]][predicted[i]]++;
+        total += labels.length;
+      });
     }
   });
   const correct = confusion.reduce((n, row, c) => n + row[c], 0);

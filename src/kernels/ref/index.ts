@@ -1,5 +1,6 @@
 import type { KernelTable } from "../types.js";
 import { conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward } from "./conv2d.js";
+import { conv2dReluMaxPool2dForward, reluMaxPool2dBackward } from "./fused.js";
 import { add, mul, reduceBroadcast, relu, reluBackward } from "./elementwise.js";
 import { gemm } from "./gemm.js";
 import { nllLoss, nllLossBackward } from "./loss.js";
@@ -19,6 +20,8 @@ export const refKernels: KernelTable = {
   conv2dBackwardBias,
   maxPool2dForward,
   maxPool2dBackward,
+  conv2dReluMaxPool2dForward,
+  reluMaxPool2dBackward,
   gemm,
   relu,
   reluBackward,

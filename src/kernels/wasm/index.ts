@@ -1,3 +1,4 @@
+import { useScopedMemory } from "../../tensor/scope.js";
 import { registerBackend } from "../registry.js";
 import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64, SHARED_MAXIMUM_PAGES } from "./binary.generated.js";
 import { wasmKernels, type WasmExports } from "./kernels.js";
@@ -35,6 +36,7 @@ export interface WasmBackendOptions {
 }
 
 let running: KernelThreads | null = null;
+let arenaInUse: WasmArena | null = null;
 
 /** Threads the wasm convolutions run on now, the calling one included. */
 export function wasmThreads(): number {
@@ -50,14 +52,16 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
   if (!wasmSupported()) return false;
   running?.stop();
   running = null;
-  const workers = options.spawnWorker && typeof SharedArrayBuffer === "function" ? (options.threads ?? 1) - 1 : 0;
-  if (workers <= 0) {
+  // A shared memory whenever the platform has one, even on 1 thread: only a shared memory can lend tidy() scopes
+  // views that survive its growth (see WasmArena).
+  if (typeof SharedArrayBuffer !== "function") {
     const memory = new WebAssembly.Memory({ initial: 2 });
     const instance = await WebAssembly.instantiate(await WebAssembly.compile(kernelBytes()), { env: { memory } });
     const exports = instance.exports as unknown as WasmExports;
-    registerBackend("wasm", wasmKernels(exports, new WasmArena(memory, exports.heapBase()), null));
+    register(exports, new WasmArena(memory, exports.heapBase()), null);
     return true;
   }
+  const workers = options.spawnWorker ? (options.threads ?? 1) - 1 : 0;
   const module = await WebAssembly.compile(decodeBase64(KERNELS_WASM_SHARED_BASE64));
   const memory = new WebAssembly.Memory({ initial: 2, maximum: SHARED_MAXIMUM_PAGES, shared: true });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
@@ -65,6 +69,12 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
   // Each worker packs GEMM panels in its own region above the static data; the arena starts above them all.
   const panelBytes = (exports.PACK_PANEL_BYTES.value as number) + 16;
   const firstPanel = (exports.heapBase() + 15) & ~15;
+  if (workers <= 0) {
+    register(exports, new WasmArena(memory, firstPanel), null);
+    return true;
+  }
+  const panelsEnd = firstPanel + workers * panelBytes;
+  if (panelsEnd > memory.buffer.byteLength) memory.grow(Math.ceil((panelsEnd - memory.buffer.byteLength) / 65536));
   const control = new SharedArrayBuffer(workers * SLOT_INTS * 4);
   const spawn = options.spawnWorker!;
   try {
@@ -79,7 +89,17 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
     return initWasmBackend({ ...options, threads: 1 });
   }
   running = new KernelThreads(exports, control, workers);
-  const arena = new WasmArena(memory, firstPanel + workers * panelBytes);
-  registerBackend("wasm", wasmKernels(exports, arena, running));
+  register(exports, new WasmArena(memory, panelsEnd), running);
   return true;
+}
+
+function register(exports: WasmExports, arena: WasmArena, threads: KernelThreads | null): void {
+  registerBackend("wasm", wasmKernels(exports, arena, threads));
+  useScopedMemory(arena);
+  arenaInUse = arena;
+}
+
+/** Bytes of WebAssembly memory the kernels hold now (it grows to the largest tidy() step and call, never shrinks). */
+export function wasmMemoryBytes(): number {
+  return arenaInUse?.memory.buffer.byteLength ?? 0;
 }

@@ -52,9 +52,31 @@ export interface WasmExports {
     group: number,
   ): void;
   conv2dBackwardWeight(g: number, dy: number, x: number, col: number, grouped: number, dw: number, group: number): void;
-  conv2dBackwardBias(g: number, dy: number, db: number): void;
-  maxPool2dForward(g: number, x: number, y: number, argmax: number): void;
-  maxPool2dBackward(dy: number, argmax: number, outputs: number, dx: number, inputs: number): void;
+  conv2dBackwardBias(g: number, dy: number, db: number, co0: number, co1: number): void;
+  conv2dReluMaxPool2dForward(
+    g: number,
+    pg: number,
+    x: number,
+    w: number,
+    b: number,
+    col: number,
+    grouped: number,
+    convOut: number,
+    y: number,
+    argmax: number,
+    group: number,
+    firstImage: number,
+  ): void;
+  maxPool2dForward(g: number, x: number, y: number, argmax: number, first: number): void;
+  maxPool2dBackward(
+    dy: number,
+    argmax: number,
+    pooled: number,
+    outputs: number,
+    dx: number,
+    zeroFrom: number,
+    zeroCount: number,
+  ): void;
   relu(x: number, y: number, n: number): void;
   reluBackward(dy: number, x: number, dx: number, n: number): void;
   heapBase(): number;
@@ -68,12 +90,17 @@ function isF32(...arrays: (FloatStorage | null)[]): boolean {
   return arrays.every((a) => a === null || a instanceof Float32Array);
 }
 
-/** Columns per GEMM (images × positions): enough to fill the SIMD blocks, few enough to stay in the L2 cache. */
+/** Columns per GEMM (images × positions) for images with few positions: enough to fill the SIMD blocks. */
 const GEMM_COLUMNS = 1024;
+/** Elements a thread must get before a memory-bound kernel is split across threads. */
+const MIN_SPLIT = 32_768;
+/** Positions from which an image's GEMM goes alone, reading and writing NCHW in place (see assembly/conv.ts). */
+const ALONE_POSITIONS = 64;
 
 /**
- * The `wasm` backend's kernels: float32 SIMD in WebAssembly. Each copies its inputs into the arena, runs, and copies
- * the result out. Float64 inputs (gradient checks) go to the reference kernels, which are the oracle anyway.
+ * The `wasm` backend's kernels: float32 SIMD in WebAssembly. Each reads its inputs in place if they are views of the
+ * arena (results of earlier kernels in a tidy() scope), else copies them in, and returns its result as such a view
+ * in a scope, else as a heap copy (see {@link WasmArena}). Float64 inputs (gradient checks) go to the reference kernels, which are the oracle anyway.
  *
  * The convolutions split the batch into one contiguous range of images per thread; each range gets its own geometry
  * (batch = its size), pointers offset to its first image, and its own scratch, sized for the group of images that
@@ -86,6 +113,24 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
   const inSize = (g: Conv2dGeometry) => g.inChannels * g.inHeight * g.inWidth;
   const outSize = (g: Conv2dGeometry) => g.outChannels * positions(g);
 
+  /** Runs the jobs, one per thread: the first on the calling thread, the others on the workers. */
+  const run = (jobs: Job[]): void => {
+    if (threads === null || jobs.length === 1) {
+      for (const { fn, args } of jobs) (wasm[fn] as (...a: number[]) => void)(...args);
+    } else {
+      threads.run(jobs);
+    }
+  };
+
+  /**
+   * Splits [0, count) into one range per thread and runs `job(start, end)` for each. Under `minPerThread` items a
+   * thread, the work is too small to repay the dispatch (about a microsecond) and runs whole on the calling thread.
+   */
+  const runSplit = (count: number, minPerThread: number, job: (start: number, end: number) => Job): void => {
+    const parts = Math.min(threads?.size ?? 1, Math.floor(count / minPerThread));
+    run(splitRange(count, Math.max(1, parts)).map(([start, end]) => job(start, end)));
+  };
+
   /**
    * Runs one job per thread over its range of images. `scratch(group)` lists the floats of each scratch buffer
    * for a group of that many images; `job` builds a job from its range, first image, buffers and group size.
@@ -95,28 +140,48 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
     scratch: (group: number) => number[],
     job: (range: Conv2dGeometry, first: number, buffers: number[], group: number) => Job,
   ): void => {
-    const ranges = splitRange(g.batch, threads?.size ?? 1);
-    const group = Math.max(1, Math.min(g.batch, Math.floor(GEMM_COLUMNS / positions(g))));
-    const jobs = ranges.map(([n0, n1]) => {
+    const P = positions(g);
+    const group = P >= ALONE_POSITIONS ? 1 : Math.max(1, Math.min(g.batch, Math.floor(GEMM_COLUMNS / P)));
+    runSplit(g.batch, 1, (n0, n1) => {
       const buffers = scratch(group).map((floats) => arena.alloc(floats * F32));
       return job({ ...g, batch: n1 - n0 }, n0, buffers, group);
     });
-    if (threads === null || jobs.length === 1) {
-      for (const { fn, args } of jobs) (wasm[fn] as (...a: number[]) => void)(...args);
-    } else {
-      threads.run(jobs);
-    }
+  };
+
+  /** dx[argmax[o]] += dy[o] (where pooled[o] > 0, given pooled), split across threads by image. */
+  const poolBackward = (dy: Float32Array, argmax: Int32Array, pooled: Float32Array | null, g: Window2d) => {
+    arena.beginCall();
+    const n = g.batch * g.inChannels * g.inHeight * g.inWidth;
+    const dx = arena.result(n * F32);
+    const dyp = arena.input(dy);
+    const ap = arena.input(argmax);
+    const pp = pooled === null ? 0 : arena.input(pooled);
+    const inPerImage = g.inChannels * g.inHeight * g.inWidth;
+    const outPerImage = g.inChannels * g.outHeight * g.outWidth;
+    runSplit(g.batch, Math.ceil(MIN_SPLIT / inPerImage), (n0, n1) => ({
+      fn: "maxPool2dBackward",
+      args: [
+        dyp + n0 * outPerImage * F32,
+        ap + n0 * outPerImage * 4,
+        pp === 0 ? 0 : pp + n0 * outPerImage * F32,
+        (n1 - n0) * outPerImage,
+        dx,
+        n0 * inPerImage,
+        (n1 - n0) * inPerImage,
+      ],
+    }));
+    return arena.readF32(dx, n);
   };
 
   return {
     conv2dForward(x, w, b, g) {
       if (!isF32(x, w, b)) return refKernels.conv2dForward(x, w, b, g);
-      arena.reset();
-      const xp = arena.put(x as Float32Array);
-      const wp = arena.put(w as Float32Array);
-      const bp = b === null ? 0 : arena.put(b as Float32Array);
+      arena.beginCall();
       const n = g.batch * outSize(g);
-      const y = arena.alloc(n * F32);
+      const y = arena.result(n * F32);
+      const xp = arena.input(x as Float32Array);
+      const wp = arena.input(w as Float32Array);
+      const bp = b === null ? 0 : arena.input(b as Float32Array);
       runOverImages(
         g,
         (group) => [taps(g) * group * positions(g), outSize(g) * group],
@@ -138,11 +203,11 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
     },
     conv2dBackwardInput(dy, w, g) {
       if (!isF32(dy, w)) return refKernels.conv2dBackwardInput(dy, w, g);
-      arena.reset();
-      const dyp = arena.put(dy as Float32Array);
-      const wp = arena.put(w as Float32Array);
+      arena.beginCall();
       const n = g.batch * inSize(g);
-      const dx = arena.alloc(n * F32);
+      const dx = arena.result(n * F32);
+      const dyp = arena.input(dy as Float32Array);
+      const wp = arena.input(w as Float32Array);
       runOverImages(
         g,
         (group) => [w.length, outSize(g) * group, taps(g) * group * positions(g)],
@@ -164,9 +229,9 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
     },
     conv2dBackwardWeight(dy, x, g) {
       if (!isF32(dy, x)) return refKernels.conv2dBackwardWeight(dy, x, g);
-      arena.reset();
-      const dyp = arena.put(dy as Float32Array);
-      const xp = arena.put(x as Float32Array);
+      arena.beginCall();
+      const dyp = arena.input(dy as Float32Array);
+      const xp = arena.input(x as Float32Array);
       const n = g.outChannels * taps(g);
       const partials: number[] = [];
       runOverImages(
@@ -197,40 +262,87 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
     },
     conv2dBackwardBias(dy, g) {
       if (!isF32(dy)) return refKernels.conv2dBackwardBias(dy, g);
-      arena.reset();
+      arena.beginCall();
+      const db = arena.result(g.outChannels * F32);
       const gp = arena.putGeometry(g);
-      const dyp = arena.put(dy as Float32Array);
-      const db = arena.alloc(g.outChannels * F32);
-      wasm.conv2dBackwardBias(gp, dyp, db);
+      const dyp = arena.input(dy as Float32Array);
+      const perChannel = g.batch * positions(g);
+      runSplit(g.outChannels, Math.ceil(MIN_SPLIT / perChannel), (co0, co1) => ({
+        fn: "conv2dBackwardBias",
+        args: [gp, dyp, db, co0, co1],
+      }));
       return arena.readF32(db, g.outChannels);
     },
     maxPool2dForward(x, g: Window2d) {
       if (!isF32(x)) return refKernels.maxPool2dForward(x, g);
-      arena.reset();
-      const gp = arena.putGeometry(g);
-      const xp = arena.put(x as Float32Array);
+      arena.beginCall();
       const n = g.batch * g.inChannels * g.outHeight * g.outWidth;
-      const y = arena.alloc(n * F32);
-      const argmax = arena.alloc(n * 4);
-      wasm.maxPool2dForward(gp, xp, y, argmax);
+      const y = arena.result(n * F32);
+      const argmax = arena.result(n * 4);
+      const xp = arena.input(x as Float32Array);
+      const inPerImage = g.inChannels * g.inHeight * g.inWidth;
+      const outPerImage = g.inChannels * g.outHeight * g.outWidth;
+      runSplit(g.batch, Math.ceil(MIN_SPLIT / inPerImage), (n0, n1) => ({
+        fn: "maxPool2dForward",
+        args: [
+          arena.putGeometry({ ...g, batch: n1 - n0 }),
+          xp + n0 * inPerImage * F32,
+          y + n0 * outPerImage * F32,
+          argmax + n0 * outPerImage * 4,
+          n0 * inPerImage,
+        ],
+      }));
       return { y: arena.readF32(y, n), argmax: arena.readI32(argmax, n) };
     },
     maxPool2dBackward(dy, argmax, g) {
       if (!isF32(dy)) return refKernels.maxPool2dBackward(dy, argmax, g);
-      arena.reset();
-      const dyp = arena.put(dy as Float32Array);
-      const ap = arena.put(argmax);
-      const n = g.batch * g.inChannels * g.inHeight * g.inWidth;
-      const dx = arena.alloc(n * F32);
-      wasm.maxPool2dBackward(dyp, ap, dy.length, dx, n);
-      return arena.readF32(dx, n);
+      return poolBackward(dy as Float32Array, argmax, null, g);
+    },
+    conv2dReluMaxPool2dForward(x, w, b, g, pool) {
+      if (!isF32(x, w, b)) return refKernels.conv2dReluMaxPool2dForward(x, w, b, g, pool);
+      arena.beginCall();
+      const pooledPerImage = pool.inChannels * pool.outHeight * pool.outWidth;
+      const n = g.batch * pooledPerImage;
+      const y = arena.result(n * F32);
+      const argmax = arena.result(n * 4);
+      const xp = arena.input(x as Float32Array);
+      const wp = arena.input(w as Float32Array);
+      const bp = b === null ? 0 : arena.input(b as Float32Array);
+      const pg = arena.putGeometry({ ...pool, batch: 1 });
+      runOverImages(
+        g,
+        (group) => [taps(g) * group * positions(g), outSize(g) * group, outSize(g) * group],
+        (range, first, [col, grouped, convOut], group) => ({
+          fn: "conv2dReluMaxPool2dForward",
+          args: [
+            arena.putGeometry(range),
+            pg,
+            xp + first * inSize(g) * F32,
+            wp,
+            bp,
+            col,
+            grouped,
+            convOut,
+            y + first * pooledPerImage * F32,
+            argmax + first * pooledPerImage * 4,
+            group,
+            first,
+          ],
+        }),
+      );
+      return { y: arena.readF32(y, n), argmax: arena.readI32(argmax, n) };
+    },
+    reluMaxPool2dBackward(dy, argmax, pooled, g) {
+      if (!isF32(dy, pooled)) return refKernels.reluMaxPool2dBackward(dy, argmax, pooled, g);
+      return poolBackward(dy as Float32Array, argmax, pooled as Float32Array, g);
     },
     gemm(a, b, s: GemmShape) {
       if (!isF32(a, b)) return refKernels.gemm(a, b, s);
-      arena.reset();
+      arena.beginCall();
       const { m, k, n } = s;
-      let ap = arena.put(a as Float32Array);
-      const bp = arena.put(b as Float32Array);
+      const c = arena.result(m * n * F32);
+      let ap = arena.input(a as Float32Array);
+      const bp = arena.input(b as Float32Array);
       // The kernels take A as [M,K]: a transposed A is laid out that way first. B may come either way:
       // sgemm takes B [K,N], sgemmNT takes B [N,K] (dot products along K).
       if (s.transA) {
@@ -238,26 +350,31 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
         wasm.transpose(ap, k, m, t);
         ap = t;
       }
-      const c = arena.alloc(m * n * F32);
       if (s.transB) wasm.sgemmNT(m, n, k, ap, k, bp, k, c, n, 0);
       else wasm.sgemm(m, n, k, ap, k, bp, n, c, n, 0);
       return arena.readF32(c, m * n);
     },
     relu(x) {
       if (!isF32(x)) return refKernels.relu(x);
-      arena.reset();
-      const xp = arena.put(x as Float32Array);
-      const y = arena.alloc(x.length * F32);
-      wasm.relu(xp, y, x.length);
+      arena.beginCall();
+      const y = arena.result(x.length * F32);
+      const xp = arena.input(x as Float32Array);
+      runSplit(x.length, MIN_SPLIT, (i0, i1) => ({
+        fn: "relu",
+        args: [xp + i0 * F32, y + i0 * F32, i1 - i0],
+      }));
       return arena.readF32(y, x.length);
     },
     reluBackward(dy, x) {
       if (!isF32(dy, x)) return refKernels.reluBackward(dy, x);
-      arena.reset();
-      const dyp = arena.put(dy as Float32Array);
-      const xp = arena.put(x as Float32Array);
-      const dx = arena.alloc(dy.length * F32);
-      wasm.reluBackward(dyp, xp, dx, dy.length);
+      arena.beginCall();
+      const dx = arena.result(dy.length * F32);
+      const dyp = arena.input(dy as Float32Array);
+      const xp = arena.input(x as Float32Array);
+      runSplit(dy.length, MIN_SPLIT, (i0, i1) => ({
+        fn: "reluBackward",
+        args: [dyp + i0 * F32, xp + i0 * F32, dx + i0 * F32, i1 - i0],
+      }));
       return arena.readF32(dx, dy.length);
     },
   };

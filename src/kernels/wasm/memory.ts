@@ -1,15 +1,32 @@
+import type { ScopedMemory } from "../../tensor/scope.js";
+import type { Storage } from "../../tensor/tensor.js";
 import type { Window2d } from "../types.js";
 
 const PAGE = 65536;
+/** Readable bytes after every allocation: room for the v128 over-reads of rows.ts. */
+const SLACK = 16;
 
 /**
- * The host's view of the kernels' linear memory: a bump allocator reset before every kernel call, so WebAssembly
- * memory stays an internal scratch space (inputs are copied in, results copied out; no tensor lives in it).
- * Memory only grows, to the largest call seen; a training step reuses it without new pages.
+ * The host's side of the kernels' linear memory, a stack allocator.
+ *
+ * Each kernel call starts with {@link beginCall} and allocates its results with {@link result} and its scratch
+ * (copied-in inputs, im2col columns) with {@link alloc}. Outside a tidy() scope, the next call reuses everything:
+ * results are copied out to the JavaScript heap. Inside a scope (shared memory only), results stay where they are
+ * and the tensors made on them are views into this memory, so the next kernel reads them in place; the scope's exit
+ * takes all of it back at once. A training step thus reuses the same addresses every step, and memory grows only to
+ * the largest step seen.
+ *
+ * Only a shared memory can lend views: growing it never detaches them, where growing an unshared memory would empty
+ * every live view. Without one (a browser page that is not cross-origin isolated) results are always copied.
  */
-export class WasmArena {
+export class WasmArena implements ScopedMemory {
   private readonly base: number;
   private top: number;
+  /** End of the results kept by the open scopes; the next call starts here. */
+  private kept: number;
+  private readonly scopes: number[] = [];
+  private readonly lent = new WeakSet<ArrayBufferLike>();
+  private readonly lends: boolean;
 
   /** `heapBase` is the end of the module's static data (its packing panels); the arena starts above it. */
   constructor(
@@ -18,23 +35,52 @@ export class WasmArena {
   ) {
     this.base = (heapBase + 15) & ~15;
     this.top = this.base;
+    this.kept = this.base;
+    this.lends = typeof SharedArrayBuffer === "function" && memory.buffer instanceof SharedArrayBuffer;
   }
 
-  /** Starts a new call: all earlier allocations are dead. */
-  reset(): void {
-    this.top = this.base;
+  enter(): void {
+    this.scopes.push(this.kept);
   }
 
-  /** Reserves `bytes` (16-byte aligned, for v128 loads) and returns the address. */
+  exit(): void {
+    this.kept = this.scopes.pop() ?? this.base;
+  }
+
+  owns(data: Storage): boolean {
+    return this.lent.has(data.buffer);
+  }
+
+  /** Starts a kernel call: the scratch of earlier calls is dead, and so are their results unless a scope keeps them. */
+  beginCall(): void {
+    this.top = this.kept;
+  }
+
+  /**
+   * Reserves `bytes` of scratch (16-byte aligned, for v128 loads) and returns the address. Every block is followed by
+   * SLACK readable bytes, so a kernel may read a whole v128 that runs past the end of a row (see assembly/rows.ts).
+   */
   alloc(bytes: number): number {
     const ptr = this.top;
-    this.top += (bytes + 15) & ~15;
+    this.top += ((bytes + 15) & ~15) + SLACK;
     const needed = this.top - this.memory.buffer.byteLength;
     if (needed > 0) this.memory.grow(Math.ceil(needed / PAGE));
     return ptr;
   }
 
-  /** Allocates and copies `data` in. Views are made after alloc, since growing memory detaches old views. */
+  /** Reserves `bytes` for a result; inside a scope it is kept until the scope exits. Allocate results first. */
+  result(bytes: number): number {
+    const ptr = this.alloc(bytes);
+    if (this.scopes.length > 0 && this.lends) this.kept = this.top;
+    return ptr;
+  }
+
+  /** The address of `data` for a kernel: where it already is if it is a view lent here, else a copy made now. */
+  input(data: Float32Array | Int32Array): number {
+    return this.owns(data) ? data.byteOffset : this.put(data);
+  }
+
+  /** Allocates and copies `data` in. Views are made after alloc, since growing memory replaces the buffer. */
   put(data: Float32Array | Int32Array): number {
     const ptr = this.alloc(data.byteLength);
     new Uint8Array(this.memory.buffer, ptr, data.byteLength).set(
@@ -43,13 +89,23 @@ export class WasmArena {
     return ptr;
   }
 
-  /** A copy of `n` float32 values at `ptr`, owned by the caller. */
+  /** The `n` float32 results at `ptr`: a view lent to the open scope, or outside one a heap copy. */
   readF32(ptr: number, n: number): Float32Array {
-    return new Float32Array(this.memory.buffer, ptr, n).slice();
+    const view = new Float32Array(this.memory.buffer, ptr, n);
+    return this.lend(view);
   }
 
   readI32(ptr: number, n: number): Int32Array {
-    return new Int32Array(this.memory.buffer, ptr, n).slice();
+    const view = new Int32Array(this.memory.buffer, ptr, n);
+    return this.lend(view);
+  }
+
+  private lend<T extends Float32Array | Int32Array>(view: T): T {
+    if (this.scopes.length === 0 || !this.lends || view.byteOffset + view.byteLength > this.kept) {
+      return view.slice() as T;
+    }
+    this.lent.add(view.buffer);
+    return view;
   }
 
   /** Writes a convolution or pooling geometry as the 13 i32 fields that assembly/geometry.ts reads. */

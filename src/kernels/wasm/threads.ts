@@ -1,7 +1,17 @@
 import type { WasmExports } from "./kernels.js";
 
 /** The kernel entry points a worker can run; a job names one by its index here. */
-export const THREAD_FUNCTIONS = ["conv2dForward", "conv2dBackwardInput", "conv2dBackwardWeight"] as const;
+export const THREAD_FUNCTIONS = [
+  "conv2dForward",
+  "conv2dBackwardInput",
+  "conv2dBackwardWeight",
+  "conv2dBackwardBias",
+  "conv2dReluMaxPool2dForward",
+  "maxPool2dForward",
+  "maxPool2dBackward",
+  "relu",
+  "reluBackward",
+] as const;
 export type ThreadFunction = (typeof THREAD_FUNCTIONS)[number];
 
 /** One piece of a split kernel call: an export and its (pointer and size) arguments. */
@@ -16,7 +26,7 @@ const SEQ = 0;
 const DONE = 1;
 const FN = 2;
 const ARGS = 3;
-const MAX_ARGS = 8;
+const MAX_ARGS = 12;
 export const SLOT_INTS = ARGS + MAX_ARGS;
 const STOP = -1;
 /**

@@ -4,13 +4,17 @@
 //   col[(ci·kH + m)·kW + n, b·P + i·OW + j] = x[b, ci, i·S + m − P, j·S + n − P]   (0 outside the image)
 //   Y[co, b·P + p] = Σ_k w[co, k] · col[k, b·P + p]                                 (w seen as [C_out, K])
 //
-// Images go through in groups of `group` (the host picks about a thousand columns' worth): enough columns to keep
-// the SIMD blocks full where an image has few positions (conv3 has P = 9), few enough that the column matrix stays
-// in the L2 cache while the GEMM sweeps it once per 4 output channels.
+// Images go through in groups of `group`. An image with many positions (conv1: P = 676, conv2: 121) goes alone: its
+// [C_out, P] output is its NCHW slice, so the GEMM reads and writes the tensors in place, with its columns in the
+// L2 cache. Images with few positions (conv3: P = 9) are grouped to about a thousand columns, to keep the SIMD
+// blocks full, at the price of regrouping dY and Y between [N, C_out, P] and [C_out, N·P].
 // Backward reuses the pieces: dcol = wᵀ · dY, then col2im (the adjoint of im2col), for the input gradient; and
 // dw = dY · colᵀ (dot products along the N·P positions, contiguous in both) for the weight gradient.
 // dY is the output gradient regrouped from [N, C_out, P] to [C_out, N·P].
 import { sgemm, sgemmNT, transpose } from "./gemm";
+import { relu } from "./elementwise";
+import { maxPool2dForward } from "./pool";
+import { addRow, copyRow, copyRowOver, zeroRow } from "./rows";
 import {
   batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth,
   strideHeight, strideWidth, padHeight, padWidth, outHeight, outWidth, f32At,
@@ -31,13 +35,15 @@ function im2col(g: usize, x: usize, col: usize, ld: i32): void {
         for (let i = 0; i < OH; i++) {
           const iy = i * SH + m - PH;
           if (iy < 0 || iy >= H) {
-            memory.fill(dst, 0, <usize>OW << 2);
+            zeroRow(dst, OW);
             dst += <usize>OW << 2;
             continue;
           }
           const src = f32At(xc, iy * W);
           if (SW == 1 && n - PW >= 0 && OW - 1 + n - PW < W) {
-            memory.copy(dst, f32At(src, n - PW), <usize>OW << 2);
+            // Every segment but a tap row's last is followed by the next one, which overwrites the spill.
+            if (i < OH - 1) copyRowOver(dst, f32At(src, n - PW), OW);
+            else copyRow(dst, f32At(src, n - PW), OW);
             dst += <usize>OW << 2;
             continue;
           }
@@ -50,13 +56,6 @@ function im2col(g: usize, x: usize, col: usize, ld: i32): void {
       }
     }
   }
-}
-
-/** dst[0..n) += src[0..n) */
-function addRow(dst: usize, src: usize, n: i32): void {
-  let j = 0;
-  for (; j + 4 <= n; j += 4) v128.store(f32At(dst, j), f32x4.add(v128.load(f32At(dst, j)), v128.load(f32At(src, j))));
-  for (; j < n; j++) store<f32>(f32At(dst, j), load<f32>(f32At(dst, j)) + load<f32>(f32At(src, j)));
 }
 
 /** dx[ci, i·S + m − P, j·S + n − P] += dcol[(ci·kH + m)·kW + n, i·OW + j]: the transpose of im2col. */
@@ -100,18 +99,33 @@ function col2imAdd(g: usize, dcol: usize, ld: i32, dx: usize): void {
 /** [N, C, P] → [C, N·P]: each image's channel rows side by side. */
 function toChannelMajor(from: usize, to: usize, N: i32, C: i32, P: i32): void {
   for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) memory.copy(f32At(to, (c * N + n) * P), f32At(from, (n * C + c) * P), <usize>P << 2);
+    for (let c = 0; c < C; c++) copyRow(f32At(to, (c * N + n) * P), f32At(from, (n * C + c) * P), P);
   }
 }
 
 /** [C, N·P] → [N, C, P], the inverse of toChannelMajor. */
 function toBatchMajor(from: usize, to: usize, N: i32, C: i32, P: i32): void {
   for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) memory.copy(f32At(to, (n * C + c) * P), f32At(from, (c * N + n) * P), <usize>P << 2);
+    for (let c = 0; c < C; c++) copyRow(f32At(to, (n * C + c) * P), f32At(from, (c * N + n) * P), P);
   }
 }
 
-/** y = conv(x, w) + b for this call's N images. col: K·group·P floats; grouped: C_out·group·P floats. */
+/** Adds b[co] to each of the CO rows of `rows` (NP floats each, `ld` apart). */
+function addBias(rows: usize, b: usize, CO: i32, NP: i32, ld: i32): void {
+  for (let co = 0; co < CO; co++) {
+    const row = f32At(rows, co * ld);
+    const bias = load<f32>(f32At(b, co));
+    const bias4 = f32x4.splat(bias);
+    let j = 0;
+    for (; j + 4 <= NP; j += 4) v128.store(f32At(row, j), f32x4.add(v128.load(f32At(row, j)), bias4));
+    for (; j < NP; j++) store<f32>(f32At(row, j), load<f32>(f32At(row, j)) + bias);
+  }
+}
+
+/**
+ * y = conv(x, w) + b for this call's N images. col: K·group·P floats; grouped: C_out·group·P floats (unused when
+ * group is 1: an image's [C_out, P] output is already its NCHW slice, so the GEMM writes it in place).
+ */
 export function conv2dForward(
   g: usize, x: usize, w: usize, b: usize, col: usize, grouped: usize, y: usize, group: i32,
 ): void {
@@ -123,18 +137,40 @@ export function conv2dForward(
     const nb = min(group, N - n0);
     const NP = nb * P;
     for (let n = 0; n < nb; n++) im2col(g, f32At(x, (n0 + n) * C * HW), f32At(col, n * P), NP);
-    sgemm(CO, NP, K, w, K, col, NP, grouped, NP, false);
-    if (b != 0) {
-      for (let co = 0; co < CO; co++) {
-        const row = f32At(grouped, co * NP);
-        const bias = load<f32>(f32At(b, co));
-        const bias4 = f32x4.splat(bias);
-        let j = 0;
-        for (; j + 4 <= NP; j += 4) v128.store(f32At(row, j), f32x4.add(v128.load(f32At(row, j)), bias4));
-        for (; j < NP; j++) store<f32>(f32At(row, j), load<f32>(f32At(row, j)) + bias);
-      }
+    const out = nb == 1 ? f32At(y, n0 * CO * P) : grouped;
+    sgemm(CO, NP, K, w, K, col, NP, out, NP, false);
+    if (b != 0) addBias(out, b, CO, NP, NP);
+    if (nb > 1) toBatchMajor(grouped, f32At(y, n0 * CO * P), nb, CO, P);
+  }
+}
+
+/**
+ * maxPool2d(relu(conv2d(x, w) + b)) for this call's N images, each image's convolution pooled while it is in cache.
+ * pg: the pooling geometry for one image (batch 1, C_out channels). convOut: C_out·group·P floats. argmax indexes
+ * the whole batch's convolution output, whose first image here is `firstImage`.
+ */
+export function conv2dReluMaxPool2dForward(
+  g: usize, pg: usize, x: usize, w: usize, b: usize, col: usize, grouped: usize, convOut: usize,
+  y: usize, argmax: usize, group: i32, firstImage: i32,
+): void {
+  const N = batch(g), C = inChannels(g), CO = outChannels(g);
+  const HW = inHeight(g) * inWidth(g);
+  const K = C * kernelHeight(g) * kernelWidth(g);
+  const P = outHeight(g) * outWidth(g);
+  const pooled = CO * outHeight(pg) * outWidth(pg);
+  for (let n0 = 0; n0 < N; n0 += group) {
+    const nb = min(group, N - n0);
+    const NP = nb * P;
+    for (let n = 0; n < nb; n++) im2col(g, f32At(x, (n0 + n) * C * HW), f32At(col, n * P), NP);
+    const out = nb == 1 ? convOut : grouped;
+    sgemm(CO, NP, K, w, K, col, NP, out, NP, false);
+    if (b != 0) addBias(out, b, CO, NP, NP);
+    if (nb > 1) toBatchMajor(grouped, convOut, nb, CO, P);
+    relu(convOut, convOut, NP * CO);
+    for (let n = 0; n < nb; n++) {
+      const o = (n0 + n) * pooled;
+      maxPool2dForward(pg, f32At(convOut, n * CO * P), f32At(y, o), f32At(argmax, o), (firstImage + n0 + n) * CO * P);
     }
-    toBatchMajor(grouped, f32At(y, n0 * CO * P), nb, CO, P);
   }
 }
 
@@ -151,8 +187,12 @@ export function conv2dBackwardInput(
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
     const NP = nb * P;
-    toChannelMajor(f32At(dy, n0 * CO * P), grouped, nb, CO, P);
-    sgemm(K, NP, CO, wT, CO, grouped, NP, dcol, NP, false);
+    let dyRows = f32At(dy, n0 * CO * P);
+    if (nb > 1) {
+      toChannelMajor(dyRows, grouped, nb, CO, P);
+      dyRows = grouped;
+    }
+    sgemm(K, NP, CO, wT, CO, dyRows, NP, dcol, NP, false);
     for (let n = 0; n < nb; n++) col2imAdd(g, f32At(dcol, n * P), NP, f32At(dx, (n0 + n) * C * HW));
   }
 }
@@ -169,24 +209,29 @@ export function conv2dBackwardWeight(
     const nb = min(group, N - n0);
     const NP = nb * P;
     for (let n = 0; n < nb; n++) im2col(g, f32At(x, (n0 + n) * C * HW), f32At(col, n * P), NP);
-    toChannelMajor(f32At(dy, n0 * CO * P), grouped, nb, CO, P);
-    sgemmNT(CO, K, NP, grouped, NP, col, NP, dw, K, n0 > 0);
+    let dyRows = f32At(dy, n0 * CO * P);
+    if (nb > 1) {
+      toChannelMajor(dyRows, grouped, nb, CO, P);
+      dyRows = grouped;
+    }
+    sgemmNT(CO, K, NP, dyRows, NP, col, NP, dw, K, n0 > 0);
   }
 }
 
-export function conv2dBackwardBias(g: usize, dy: usize, db: usize): void {
+/** db[co] = Σ_n Σ_p dy[n, co, p] for the output channels [co0, co1) (threads split the channels). */
+export function conv2dBackwardBias(g: usize, dy: usize, db: usize, co0: i32, co1: i32): void {
   const N = batch(g), CO = outChannels(g);
   const P = outHeight(g) * outWidth(g);
-  memory.fill(db, 0, <usize>CO << 2);
-  for (let n = 0; n < N; n++) {
-    for (let co = 0; co < CO; co++) {
+  for (let co = co0; co < co1; co++) {
+    let s4 = f32x4.splat(0);
+    let s: f32 = 0;
+    for (let n = 0; n < N; n++) {
       const row = f32At(dy, (n * CO + co) * P);
-      let s4 = f32x4.splat(0);
       let j = 0;
       for (; j + 4 <= P; j += 4) s4 = f32x4.add(s4, v128.load(f32At(row, j)));
-      let s = f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3);
       for (; j < P; j++) s += load<f32>(f32At(row, j));
-      store<f32>(f32At(db, co), load<f32>(f32At(db, co)) + s);
     }
+    s += f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3);
+    store<f32>(f32At(db, co), s);
   }
 }

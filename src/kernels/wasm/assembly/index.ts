@@ -1,6 +1,12 @@
 // The WebAssembly kernels: float32, 128-bit SIMD, over one linear memory that the host imports and manages.
 export { sgemm, sgemmNT, transpose, usePackPanel, PACK_PANEL_BYTES } from "./gemm";
-export { conv2dForward, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardBias } from "./conv";
+export {
+  conv2dForward,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  conv2dBackwardBias,
+  conv2dReluMaxPool2dForward,
+} from "./conv";
 export { maxPool2dForward, maxPool2dBackward } from "./pool";
 export { relu, reluBackward } from "./elementwise";
 

@@ -16,12 +16,16 @@ import {
   f32At,
 } from "./geometry";
 
-export function maxPool2dForward(g: usize, x: usize, y: usize, argmax: usize): void {
+/**
+ * Pools this call's images. `first` is the flat index of x[0] in the whole input (non-zero when the batch is split
+ * across threads), so argmax holds indices into the whole input, as the reference kernel's do.
+ */
+export function maxPool2dForward(g: usize, x: usize, y: usize, argmax: usize, first: i32): void {
   if (padHeight(g) == 0 && padWidth(g) == 0) {
     if (kernelHeight(g) == 2 && kernelWidth(g) == 2 && strideHeight(g) == 2 && strideWidth(g) == 2) {
-      maxPool2x2(g, x, y, argmax);
+      maxPool2x2(g, x, y, argmax, first);
     } else {
-      maxPoolNoPadding(g, x, y, argmax);
+      maxPoolNoPadding(g, x, y, argmax, first);
     }
     return;
   }
@@ -60,23 +64,31 @@ export function maxPool2dForward(g: usize, x: usize, y: usize, argmax: usize): v
           if (best != best) break;
         }
         store<f32>(f32At(y, o), best);
-        store<i32>(f32At(argmax, o), bestIndex);
+        store<i32>(f32At(argmax, o), bestIndex + first);
         o++;
       }
     }
   }
 }
 
-export function maxPool2dBackward(dy: usize, argmax: usize, outputs: i32, dx: usize, inputs: i32): void {
-  memory.fill(dx, 0, (<usize>inputs) << 2);
+/**
+ * dx[argmax[o]] += dy[o] for this call's outputs, after zeroing dx[zeroFrom, zeroFrom + zeroCount): the inputs of
+ * the same images, so threads that split the batch never write each other's part. With `pooled` (non-zero), only
+ * where pooled[o] > 0: relu's gradient too, for a relu that the pooling followed.
+ */
+export function maxPool2dBackward(
+  dy: usize, argmax: usize, pooled: usize, outputs: i32, dx: usize, zeroFrom: i32, zeroCount: i32,
+): void {
+  memory.fill(f32At(dx, zeroFrom), 0, (<usize>zeroCount) << 2);
   for (let o = 0; o < outputs; o++) {
+    if (pooled != 0 && !(load<f32>(f32At(pooled, o)) > 0)) continue;
     const p = f32At(dx, load<i32>(f32At(argmax, o)));
     store<f32>(p, load<f32>(p) + load<f32>(f32At(dy, o)));
   }
 }
 
 /** Without padding every window lies inside the image, so the loops need no bounds tests. */
-function maxPoolNoPadding(g: usize, x: usize, y: usize, argmax: usize): void {
+function maxPoolNoPadding(g: usize, x: usize, y: usize, argmax: usize, first: i32): void {
   const planes = batch(g) * inChannels(g), H = inHeight(g), W = inWidth(g);
   const KH = kernelHeight(g), KW = kernelWidth(g), SH = strideHeight(g), SW = strideWidth(g);
   const OH = outHeight(g), OW = outWidth(g);
@@ -100,7 +112,7 @@ function maxPoolNoPadding(g: usize, x: usize, y: usize, argmax: usize): void {
           }
         }
         store<f32>(f32At(y, o), best);
-        store<i32>(f32At(argmax, o), bestIndex);
+        store<i32>(f32At(argmax, o), bestIndex + first);
         o++;
       }
     }
@@ -111,7 +123,7 @@ function maxPoolNoPadding(g: usize, x: usize, y: usize, argmax: usize): void {
  * The tutorial's 2×2, stride 2 pooling, four outputs at a time without branches: a candidate replaces the best so
  * far when it is larger or NaN, and only while the best is not NaN, which is exactly the sequential rule above.
  */
-function maxPool2x2(g: usize, x: usize, y: usize, argmax: usize): void {
+function maxPool2x2(g: usize, x: usize, y: usize, argmax: usize, first: i32): void {
   const planes = batch(g) * inChannels(g), H = inHeight(g), W = inWidth(g);
   const OH = outHeight(g), OW = outWidth(g);
   const OW4 = OW & ~3;
@@ -144,7 +156,7 @@ function maxPool2x2(g: usize, x: usize, y: usize, argmax: usize): void {
         best = v128.bitselect(v, best, take);
         bestIndex = v128.bitselect(i32x4.add(iE0, i32x4.splat(W + 1)), bestIndex, take);
         v128.store(f32At(y, o), best);
-        v128.store(f32At(argmax, o), bestIndex);
+        v128.store(f32At(argmax, o), i32x4.add(bestIndex, i32x4.splat(first)));
         o += 4;
       }
       for (; j < OW; j++) {
@@ -160,7 +172,7 @@ function maxPool2x2(g: usize, x: usize, y: usize, argmax: usize): void {
           }
         }
         store<f32>(f32At(y, o), best);
-        store<i32>(f32At(argmax, o), bestIndex);
+        store<i32>(f32At(argmax, o), bestIndex + first);
         o++;
       }
     }

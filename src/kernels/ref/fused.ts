@@ -1,0 +1,32 @@
+import type { FloatStorage } from "../../tensor/tensor.js";
+import { allocLike } from "../../tensor/tensor.js";
+import type { Conv2dGeometry, Window2d } from "../types.js";
+import { conv2dForward } from "./conv2d.js";
+import { relu } from "./elementwise.js";
+import { maxPool2dForward } from "./pool.js";
+
+/** maxPool2d(relu(conv2d(x, w, b))): the three reference kernels in turn, the oracle for fused backends. */
+export function conv2dReluMaxPool2dForward(
+  x: FloatStorage,
+  w: FloatStorage,
+  b: FloatStorage | null,
+  conv: Conv2dGeometry,
+  pool: Window2d,
+): { y: FloatStorage; argmax: Int32Array } {
+  return maxPool2dForward(relu(conv2dForward(x, w, b, conv)), pool);
+}
+
+/**
+ * dx[argmax[o]] += dy[o] where pooled[o] > 0: max-pool's backward then relu's. A window's winner is where relu's
+ * input equals the pooled value, so relu′ there (input > 0) is pooled > 0, and relu's input need not be kept.
+ */
+export function reluMaxPool2dBackward(
+  dy: FloatStorage,
+  argmax: Int32Array,
+  pooled: FloatStorage,
+  pool: Window2d,
+): FloatStorage {
+  const dx = allocLike(dy, pool.batch * pool.inChannels * pool.inHeight * pool.inWidth);
+  for (let o = 0; o < dy.length; o++) if (pooled[o] > 0) dx[argmax[o]] += dy[o];
+  return dx;
+}

@@ -1,0 +1,43 @@
+import { record } from "../autograd/graph.js";
+import { kernel } from "../kernels/registry.js";
+import { Tensor, floatData } from "../tensor/tensor.js";
+import { conv2dGeometry, conv2dGradients, type Conv2dOptions } from "./conv2d.js";
+import { maxPool2dGeometry, type MaxPool2dOptions } from "./pool.js";
+import type { IntPair } from "./window.js";
+
+/**
+ * The block every convolution of the tutorial's models sits in, as one op:
+ *
+ *   out = maxPool2d(relu(conv2d(input, weight, bias, conv)), kernelSize, pool)
+ *
+ * Same values and gradients as the three ops in turn (the same arithmetic, in the same order), with less memory
+ * traffic: a fast backend pools each image's convolution while it is still in cache, and the backward pass needs
+ * only the pooled output and the winners' indices, since relu′ at a window's winner is (pooled > 0). The
+ * convolution's full output, the largest activation of a step, is never stored.
+ *
+ * Shapes: input [N, C_in, H, W], weight [C_out, C_in, F_h, F_w], bias [C_out] → [N, C_out, H_pool, W_pool], where
+ * H_conv = ⌊(H + 2P − F_h)/S⌋ + 1 and H_pool = ⌊(H_conv + 2P_pool − K)/S_pool⌋ + 1 (for the tutorial's conv1 and its
+ * 2×2 pool: 28 → 26 → 13).
+ */
+export function conv2dReluMaxPool2d(
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  conv: Conv2dOptions,
+  kernelSize: IntPair,
+  pool: MaxPool2dOptions = {},
+): Tensor {
+  const convGeometry = conv2dGeometry(input, weight, bias, conv);
+  const { batch, outChannels, outHeight, outWidth } = convGeometry;
+  const poolGeometry = maxPool2dGeometry([batch, outChannels, outHeight, outWidth], kernelSize, pool);
+  const x = floatData(input, "conv2dReluMaxPool2d");
+  const w = floatData(weight, "conv2dReluMaxPool2d");
+  const b = bias === null ? null : floatData(bias, "conv2dReluMaxPool2d");
+  const { y, argmax } = kernel("conv2dReluMaxPool2dForward")(x, w, b, convGeometry, poolGeometry);
+  const out = new Tensor(y, [batch, outChannels, poolGeometry.outHeight, poolGeometry.outWidth]);
+  const inputs = bias === null ? [input, weight] : [input, weight, bias];
+  return record(out, "conv2dReluMaxPool2d", inputs, (dy) => {
+    const dConv = kernel("reluMaxPool2dBackward")(dy, argmax, y, poolGeometry);
+    return conv2dGradients(dConv, input, weight, bias, convGeometry);
+  });
+}

@@ -1,0 +1,186 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  MnistCNN,
+  Tensor,
+  conv2d,
+  conv2dReluMaxPool2d,
+  crossEntropy,
+  manualSeed,
+  maxPool2d,
+  mul,
+  relu,
+  setBackend,
+  sum,
+  type Conv2dOptions,
+  type MaxPool2dOptions,
+} from "../src/index.js";
+import { initWasmBackend } from "../src/kernels/wasm/index.js";
+import { useBackend } from "../src/node/backend.js";
+import { Generator } from "../src/tensor/random.js";
+import { gradcheck, randomInput } from "./helpers/gradcheck.js";
+
+await initWasmBackend();
+
+interface Case {
+  name: string;
+  input: number[];
+  weight: number[];
+  conv: Conv2dOptions;
+  kernelSize: number;
+  pool: MaxPool2dOptions;
+}
+
+const CASES: Case[] = [
+  {
+    name: "the tutorial's conv1 block, 26 → 13",
+    input: [3, 1, 28, 28],
+    weight: [4, 1, 3, 3],
+    conv: {},
+    kernelSize: 2,
+    pool: {},
+  },
+  {
+    name: "odd size, floor mode: 11 → 5",
+    input: [2, 3, 13, 13],
+    weight: [5, 3, 3, 3],
+    conv: {},
+    kernelSize: 2,
+    pool: {},
+  },
+  {
+    name: "strided, padded conv; 3×3 pool, stride 2, padding 1",
+    input: [5, 2, 9, 9],
+    weight: [3, 2, 3, 3],
+    conv: { stride: 2, padding: 1 },
+    kernelSize: 3,
+    pool: { stride: 2, padding: 1 },
+  },
+  {
+    name: "few positions (grouped images): 5 → 3 → 1",
+    input: [9, 4, 5, 5],
+    weight: [6, 4, 3, 3],
+    conv: {},
+    kernelSize: 2,
+    pool: {},
+  },
+];
+
+function random(shape: number[], g: Generator): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return new Tensor(
+    Float32Array.from({ length: n }, () => g.uniform(-1, 1)),
+    shape,
+    true,
+  );
+}
+
+/** Output and [dx, dw, db] of f under a fixed random weighting of its output. */
+function valuesAndGrads(f: (x: Tensor, w: Tensor, b: Tensor) => Tensor, c: Case) {
+  const g = new Generator(11);
+  const [x, w, b] = [random(c.input, g), random(c.weight, g), random([c.weight[0]], g)];
+  const y = f(x, w, b);
+  const weighting = new Tensor(
+    Float32Array.from({ length: y.size }, () => g.uniform(-1, 1)),
+    y.shape,
+  );
+  sum(mul(y, weighting)).backward();
+  return { y: y.data, dx: x.grad!.data, dw: w.grad!.data, db: b.grad!.data };
+}
+
+for (const backend of ["ref", "wasm"] as const) {
+  for (const c of CASES) {
+    test(`conv2dReluMaxPool2d equals maxPool2d(relu(conv2d)) exactly, values and gradients, on ${backend}: ${c.name}`, () => {
+      setBackend(backend);
+      const fused = valuesAndGrads((x, w, b) => conv2dReluMaxPool2d(x, w, b, c.conv, c.kernelSize, c.pool), c);
+      const separate = valuesAndGrads((x, w, b) => maxPool2d(relu(conv2d(x, w, b, c.conv)), c.kernelSize, c.pool), c);
+      // The same kernels' arithmetic in the same order: no tolerance.
+      assert.deepEqual(fused, separate);
+    });
+  }
+}
+
+test("conv2dReluMaxPool2d: float64 gradients against central differences", () => {
+  setBackend("ref");
+  const g = new Generator(12);
+  gradcheck("conv2dReluMaxPool2d", (x, w, b) => conv2dReluMaxPool2d(x, w, b, { padding: 1 }, 2), [
+    randomInput([2, 2, 7, 7], g),
+    randomInput([3, 2, 3, 3], g),
+    randomInput([3], g),
+  ]);
+});
+
+test("a relu that zeroes a whole window sends no gradient, and a NaN propagates forward but not backward", () => {
+  for (const backend of ["ref", "wasm"] as const) {
+    setBackend(backend);
+    // One channel, identity kernel: the conv output is the input, so the windows are easy to read.
+    const x = new Tensor(Float32Array.of(-1, -2, 3, NaN, -5, -6, 7, 8), [1, 1, 2, 4], true);
+    const w = new Tensor(Float32Array.of(1), [1, 1, 1, 1], true);
+    const y = conv2dReluMaxPool2d(x, w, null, {}, 2);
+    assert.deepEqual([...y.data], [0, NaN], `${backend} forward`);
+    sum(mul(y, new Tensor(Float32Array.of(1, 1), [1, 1, 1, 2]))).backward();
+    assert.deepEqual([...x.grad!.data], [0, 0, 0, 0, 0, 0, 0, 0], `${backend} backward`);
+  }
+});
+
+test("the MNIST models train identically with and without the fused blocks", () => {
+  for (const backend of ["ref", "wasm"] as const) {
+    setBackend(backend);
+    for (const arch of ["seed", "conv3"] as const) {
+      const g = new Generator(13);
+      const x = new Tensor(
+        Float32Array.from({ length: 4 * 784 }, () => g.uniform(0, 1)),
+        [4, 1, 28, 28],
+      );
+      const labels = Int32Array.of(3, 1, 4, 1);
+      const run = (fuse: boolean) => {
+        manualSeed(14);
+        const model = new MnistCNN(arch);
+        model.fuse = fuse;
+        const loss = crossEntropy(model.forward(x), labels);
+        loss.backward();
+        return { loss: loss.item(), grads: model.parameters().map((p) => p.grad!.data) };
+      };
+      assert.deepEqual(run(true), run(false), `${arch} on ${backend}`);
+    }
+  }
+});
+
+test("the fused kernel split over 2 threads gives the reference's results", async () => {
+  assert.equal(await useBackend("wasm", () => {}, 2), "wasm");
+  try {
+    for (const c of CASES) {
+      setBackend("ref");
+      const ref = valuesAndGrads((x, w, b) => conv2dReluMaxPool2d(x, w, b, c.conv, c.kernelSize, c.pool), c);
+      setBackend("wasm");
+      const wasm = valuesAndGrads((x, w, b) => conv2dReluMaxPool2d(x, w, b, c.conv, c.kernelSize, c.pool), c);
+      assert.deepEqual(wasm.y.length, ref.y.length);
+      const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => {
+        // float32 sums in another order than the reference's: 1e-5 relative, 1e-5 absolute.
+        for (let i = 0; i < a.length; i++) {
+          assert.ok(
+            Math.abs(a[i] - b[i]) <= 1e-5 + 1e-5 * Math.abs(b[i]),
+            `${c.name} ${what}[${i}]: ${a[i]} vs ${b[i]}`,
+          );
+        }
+      };
+      close(wasm.y, ref.y, "y");
+      close(wasm.dx, ref.dx, "dx");
+      close(wasm.dw, ref.dw, "dw");
+      close(wasm.db, ref.db, "db");
+    }
+    // Unfused relu and max-pool split by image too, once a thread gets enough elements (here 4 images of 32K).
+    const g = new Generator(15);
+    const x = random([4, 8, 64, 64], g);
+    const pooledGrads = (backend: "ref" | "wasm") => {
+      setBackend(backend);
+      x.grad = null;
+      const y = maxPool2d(relu(x), 2);
+      sum(mul(y, y)).backward();
+      return { y: y.data, dx: x.grad!.data };
+    };
+    assert.deepEqual(pooledGrads("wasm"), pooledGrads("ref"));
+  } finally {
+    await useBackend("wasm", () => {}, 1);
+  }
+});

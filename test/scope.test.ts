@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  MnistCNN,
+  SGD,
+  Tensor,
+  conv2d,
+  crossEntropy,
+  manualSeed,
+  relu,
+  setBackend,
+  tidy,
+  trainStep,
+} from "../src/index.js";
+import { initWasmBackend, wasmMemoryBytes } from "../src/kernels/wasm/index.js";
+import { Generator } from "../src/tensor/random.js";
+
+await initWasmBackend();
+
+function randomTensor(shape: number[], seed: number): Tensor {
+  const g = new Generator(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return new Tensor(
+    Float32Array.from({ length: n }, () => g.uniform(-1, 1)),
+    shape,
+  );
+}
+
+const failOnNaN = (loss: number) => new Error(`loss ${loss}`);
+
+test("on wasm, a tensor made in tidy() and not returned is released, and reading it names the fix", () => {
+  setBackend("wasm");
+  const x = randomTensor([2, 3, 8, 8], 1);
+  let inner: Tensor | null = null;
+  tidy(() => {
+    inner = relu(x);
+    assert.equal(inner.data.length, 2 * 3 * 8 * 8, "readable inside its scope");
+  });
+  assert.throws(() => inner!.data, /released when the tidy\(\) scope that made it ended; return it from the scope/);
+});
+
+test("tensors returned from tidy() live on with the values they had", () => {
+  setBackend("wasm");
+  const x = randomTensor([2, 3, 8, 8], 2);
+  const w = randomTensor([4, 3, 3, 3], 3);
+  const outside = relu(conv2d(x, w)).data.slice();
+  const [single, inArray] = [tidy(() => relu(conv2d(x, w))), tidy(() => [relu(conv2d(x, w))])[0]];
+  const inObject = tidy(() => ({ y: relu(conv2d(x, w)) })).y;
+  for (const kept of [single, inArray, inObject]) assert.deepEqual(kept.data, outside);
+  // A kept tensor no longer shares memory that the next scope reuses.
+  tidy(() => relu(conv2d(randomTensor([2, 3, 8, 8], 9), w)));
+  assert.deepEqual(single.data, outside);
+});
+
+test("leaf gradients outlive the scope, and a step in tidy() gives the same weights as one without", () => {
+  setBackend("wasm");
+  const x = randomTensor([8, 1, 28, 28], 4);
+  const labels = Int32Array.from({ length: 8 }, (_, i) => i % 10);
+  const run = (scoped: boolean) => {
+    manualSeed(5);
+    const model = new MnistCNN("seed");
+    const optimizer = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+    const losses: number[] = [];
+    for (let step = 0; step < 3; step++) {
+      if (scoped) {
+        losses.push(trainStep(model, x, labels, optimizer, failOnNaN));
+      } else {
+        optimizer.zeroGrad();
+        const loss = crossEntropy(model.forward(x), labels);
+        loss.backward();
+        losses.push(loss.item());
+        optimizer.step();
+      }
+    }
+    const grads = model.parameters().map((p) => p.grad!.data.slice());
+    return { losses, grads, weights: model.parameters().map((p) => p.data.slice()) };
+  };
+  const scoped = run(true);
+  const plain = run(false);
+  assert.deepEqual(scoped.losses, plain.losses);
+  assert.deepEqual(scoped.grads, plain.grads);
+  assert.deepEqual(scoped.weights, plain.weights);
+});
+
+test("an error inside tidy() still releases the scope, and the next steps run", () => {
+  setBackend("wasm");
+  const x = randomTensor([2, 3, 8, 8], 6);
+  let made: Tensor | null = null;
+  assert.throws(
+    () =>
+      tidy(() => {
+        made = relu(x);
+        throw new Error("stop");
+      }),
+    /stop/,
+  );
+  assert.throws(() => made!.data, /released/);
+  assert.deepEqual(
+    tidy(() => relu(x)).data,
+    Float32Array.from(x.data, (v) => Math.max(v, 0)),
+  );
+});
+
+test("scopes nest: an inner scope's returned tensor belongs to the outer one", () => {
+  setBackend("wasm");
+  const x = randomTensor([4, 4], 7);
+  let fromInner: Tensor | null = null;
+  const outer = tidy(() => {
+    fromInner = tidy(() => relu(x));
+    return relu(fromInner);
+  });
+  assert.deepEqual(outer.data, fromInner!.data, "the inner result was readable in the outer scope");
+});
+
+test("training steps in tidy() reuse the same WebAssembly memory: it stops growing after the first step", () => {
+  setBackend("wasm");
+  manualSeed(8);
+  const model = new MnistCNN("seed");
+  const optimizer = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const x = randomTensor([64, 1, 28, 28], 8);
+  const labels = Int32Array.from({ length: 64 }, (_, i) => i % 10);
+  trainStep(model, x, labels, optimizer, failOnNaN);
+  const after1 = wasmMemoryBytes();
+  for (let step = 0; step < 20; step++) trainStep(model, x, labels, optimizer, failOnNaN);
+  assert.ok(after1 > 0);
+  assert.equal(wasmMemoryBytes(), after1);
+});
+
+test("on ref, tidy() releases nothing: results are ordinary arrays", () => {
+  setBackend("ref");
+  const x = randomTensor([2, 3], 9);
+  let inner: Tensor | null = null;
+  tidy(() => {
+    inner = relu(x);
+  });
+  assert.deepEqual(
+    inner!.data,
+    Float32Array.from(x.data, (v) => Math.max(v, 0)),
+  );
+  setBackend("wasm");
+});
