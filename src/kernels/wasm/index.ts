@@ -58,7 +58,7 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
     const memory = new WebAssembly.Memory({ initial: 2 });
     const instance = await WebAssembly.instantiate(await WebAssembly.compile(kernelBytes()), { env: { memory } });
     const exports = instance.exports as unknown as WasmExports;
-    register(exports, new WasmArena(memory, exports.heapBase()), null);
+    register(exports, new WasmArena(memory, placePackPanels(exports, memory, 0)[1]), null);
     return true;
   }
   const workers = options.spawnWorker ? (options.threads ?? 1) - 1 : 0;
@@ -66,22 +66,16 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
   const memory = new WebAssembly.Memory({ initial: 2, maximum: SHARED_MAXIMUM_PAGES, shared: true });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = instance.exports as unknown as WasmExports;
-  // Each worker packs GEMM panels in its own region above the static data; the arena starts above them all.
-  const panelBytes = (exports.PACK_PANEL_BYTES.value as number) + 16;
-  const firstPanel = (exports.heapBase() + 15) & ~15;
+  const [panels, panelsEnd] = placePackPanels(exports, memory, workers);
   if (workers <= 0) {
-    register(exports, new WasmArena(memory, firstPanel), null);
+    register(exports, new WasmArena(memory, panelsEnd), null);
     return true;
   }
-  const panelsEnd = firstPanel + workers * panelBytes;
-  if (panelsEnd > memory.buffer.byteLength) memory.grow(Math.ceil((panelsEnd - memory.buffer.byteLength) / 65536));
   const control = new SharedArrayBuffer(workers * SLOT_INTS * 4);
   const spawn = options.spawnWorker!;
   try {
     await Promise.all(
-      Array.from({ length: workers }, (_, slot) =>
-        spawn({ module, memory, control, slot, panel: firstPanel + slot * panelBytes }),
-      ),
+      Array.from({ length: workers }, (_, slot) => spawn({ module, memory, control, slot, panel: panels[slot + 1] })),
     );
   } catch (error) {
     options.notice?.(`convlab: kernel worker threads did not start (${(error as Error).message}); using 1 thread`);
@@ -91,6 +85,20 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
   running = new KernelThreads(exports, control, workers);
   register(exports, new WasmArena(memory, panelsEnd), running);
   return true;
+}
+
+/**
+ * Places each thread's GEMM pack buffer above the module's static data, the calling thread's (panels[0]) first, and
+ * hands it its own. Returns the buffers' addresses and where they end: the arena starts there.
+ */
+function placePackPanels(exports: WasmExports, memory: WebAssembly.Memory, workers: number): [number[], number] {
+  const panelBytes = (exports.PACK_PANEL_BYTES.value as number) + 16;
+  const first = (exports.heapBase() + 15) & ~15;
+  const panels = Array.from({ length: workers + 1 }, (_, i) => first + i * panelBytes);
+  const end = first + (workers + 1) * panelBytes;
+  if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+  exports.usePackPanel(panels[0]);
+  return [panels, end];
 }
 
 function register(exports: WasmExports, arena: WasmArena, threads: KernelThreads | null): void {

@@ -11,14 +11,26 @@
 // Backward reuses the pieces: dcol = wᵀ · dY, then col2im (the adjoint of im2col), for the input gradient; and
 // dw = dY · colᵀ (dot products along the N·P positions, contiguous in both) for the weight gradient.
 // dY is the output gradient regrouped from [N, C_out, P] to [C_out, N·P].
-import { sgemm, sgemmNT, transpose } from "./gemm";
+import { fitsPack, packA, sgemm, sgemmNT, sgemmPacked, transpose } from "./gemm";
 import { relu } from "./elementwise";
 import { maxPool2dForward } from "./pool";
-import { addRow, copyRow, copyRowOver, zeroRow } from "./rows";
+import { addRow, addRowMasked, copyRow, copyRowOver, zeroRow } from "./rows";
 import {
   batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth,
   strideHeight, strideWidth, padHeight, padWidth, outHeight, outWidth, f32At,
 } from "./geometry";
+
+/** The weights A[m, k] packed once for all of a call's images, or 0 where they do not fit the pack buffer. */
+function packWeights(m: i32, k: i32, a: usize): usize {
+  return fitsPack(m, k) ? packA(m, k, a, k) : 0;
+}
+
+/** C = A·B through the packed A when there is one. */
+@inline
+function gemmWith(packed: usize, m: i32, n: i32, k: i32, a: usize, b: usize, ldb: i32, c: usize, ldc: i32): void {
+  if (packed != 0) sgemmPacked(m, n, k, packed, a, k, b, ldb, c, ldc, false);
+  else sgemm(m, n, k, a, k, b, ldb, c, ldc, false);
+}
 
 /** Writes image x's columns into col, whose rows are `ld` floats apart. */
 function im2col(g: usize, x: usize, col: usize, ld: i32): void {
@@ -78,7 +90,9 @@ function col2imAdd(g: usize, dcol: usize, ld: i32, dx: usize): void {
           }
           const dst = f32At(xc, iy * W);
           if (SW == 1 && n - PW >= 0 && OW - 1 + n - PW < W) {
-            addRow(f32At(dst, n - PW), src, OW);
+            // A masked last v128 may touch the 3 floats after the row: this image's own, except after its last row.
+            if (c < C - 1 || iy < H - 1) addRowMasked(f32At(dst, n - PW), src, OW);
+            else addRow(f32At(dst, n - PW), src, OW);
             src += <usize>OW << 2;
             continue;
           }
@@ -133,12 +147,13 @@ export function conv2dForward(
   const HW = inHeight(g) * inWidth(g);
   const K = C * kernelHeight(g) * kernelWidth(g);
   const P = outHeight(g) * outWidth(g);
+  const packed = packWeights(CO, K, w);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
     const NP = nb * P;
     for (let n = 0; n < nb; n++) im2col(g, f32At(x, (n0 + n) * C * HW), f32At(col, n * P), NP);
     const out = nb == 1 ? f32At(y, n0 * CO * P) : grouped;
-    sgemm(CO, NP, K, w, K, col, NP, out, NP, false);
+    gemmWith(packed, CO, NP, K, w, col, NP, out, NP);
     if (b != 0) addBias(out, b, CO, NP, NP);
     if (nb > 1) toBatchMajor(grouped, f32At(y, n0 * CO * P), nb, CO, P);
   }
@@ -158,12 +173,13 @@ export function conv2dReluMaxPool2dForward(
   const K = C * kernelHeight(g) * kernelWidth(g);
   const P = outHeight(g) * outWidth(g);
   const pooled = CO * outHeight(pg) * outWidth(pg);
+  const packed = packWeights(CO, K, w);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
     const NP = nb * P;
     for (let n = 0; n < nb; n++) im2col(g, f32At(x, (n0 + n) * C * HW), f32At(col, n * P), NP);
     const out = nb == 1 ? convOut : grouped;
-    sgemm(CO, NP, K, w, K, col, NP, out, NP, false);
+    gemmWith(packed, CO, NP, K, w, col, NP, out, NP);
     if (b != 0) addBias(out, b, CO, NP, NP);
     if (nb > 1) toBatchMajor(grouped, convOut, nb, CO, P);
     relu(convOut, convOut, NP * CO);
@@ -183,6 +199,7 @@ export function conv2dBackwardInput(
   const K = C * kernelHeight(g) * kernelWidth(g);
   const P = outHeight(g) * outWidth(g);
   transpose(w, CO, K, wT);
+  const packed = packWeights(K, CO, wT);
   memory.fill(dx, 0, (<usize>N * <usize>C * <usize>HW) << 2);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
@@ -192,7 +209,7 @@ export function conv2dBackwardInput(
       toChannelMajor(dyRows, grouped, nb, CO, P);
       dyRows = grouped;
     }
-    sgemm(K, NP, CO, wT, CO, dyRows, NP, dcol, NP, false);
+    gemmWith(packed, K, NP, CO, wT, dyRows, NP, dcol, NP);
     for (let n = 0; n < nb; n++) col2imAdd(g, f32At(dcol, n * P), NP, f32At(dx, (n0 + n) * C * HW));
   }
 }

@@ -16,20 +16,38 @@ function storeBlock(ptr: usize, v: v128, accumulate: bool): void {
   v128.store(ptr, accumulate ? f32x4.add(v128.load(ptr), v) : v);
 }
 
-// A's 4-row panel, interleaved as packed[p·4 + r] = A[r, p] for one chunk of K, so the inner loop reads it with
-// one sequential v128 load instead of four strided scalar loads. Each instance (thread) over a shared memory needs
-// a panel of its own: the host moves it with usePackPanel.
+// A is packed as 4-row panels, interleaved as panel[p·4 + r] = A[r, p], so the inner loop reads one sequential
+// v128 per step instead of four strided scalars. A convolution packs its weights once per call (packA) and reuses
+// the panels for every image (sgemmPacked); a plain sgemm packs one panel at a time, in chunks of K.
+// Each instance (thread) over a shared memory needs a pack buffer of its own, which the host places with
+// usePackPanel before the first call.
 const KC: i32 = 512;
-export const PACK_PANEL_BYTES: i32 = KC * 4 * 4;
-let PACKED_A: usize = memory.data(PACK_PANEL_BYTES, 16);
+/** Floats in the pack buffer: room for a whole weight matrix of up to 64K floats (conv3's is 18,432). */
+export const PACK_FLOATS: i32 = 65536;
+export const PACK_PANEL_BYTES: i32 = PACK_FLOATS * 4;
+let PACKED_A: usize = 0;
 
 export function usePackPanel(ptr: usize): void {
   PACKED_A = ptr;
 }
 
-function packA4(a: usize, lda: i32, k: i32): void {
+/** Whether packA can hold an [m, k] matrix. */
+export function fitsPack(m: i32, k: i32): bool {
+  return (m & ~3) * k <= PACK_FLOATS;
+}
+
+/** Packs rows [0, m − m mod 4) of A[m, k] into the pack buffer: panel i (rows 4i…4i+3) at PACKED_A + i·k·16 bytes. */
+export function packA(m: i32, k: i32, a: usize, lda: i32): usize {
+  const m4 = m & ~3;
+  for (let i = 0; i < m4; i += 4) {
+    packA4(a + ((<usize>i * <usize>lda) << 2), lda, k, PACKED_A + ((<usize>i * <usize>k) << 2));
+  }
+  return PACKED_A;
+}
+
+function packA4(a: usize, lda: i32, k: i32, dst0: usize): void {
   const rowA = <usize>lda << 2;
-  let dst = PACKED_A;
+  let dst = dst0;
   for (let p = 0; p < k; p++) {
     const src = a + (<usize>p << 2);
     store<f32>(dst, load<f32>(src));
@@ -40,29 +58,29 @@ function packA4(a: usize, lda: i32, k: i32): void {
   }
 }
 
-function block4x8(k: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: bool): void {
+/** C[4, 8] (+)= panel · B[k, 8]: 8 f32x4 accumulators, A's values splatted straight from memory. */
+function block4x8(k: i32, panel: usize, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let pa = PACKED_A;
+  let pa = panel;
   let pb = b;
   const stepB = <usize>ldb << 2;
-  const end = PACKED_A + (<usize>k << 4);
+  const end = panel + (<usize>k << 4);
   while (pa < end) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
-    const av = v128.load(pa);
-    const a0 = v128.shuffle<f32>(av, av, 0, 0, 0, 0);
-    const a1 = v128.shuffle<f32>(av, av, 1, 1, 1, 1);
-    const a2 = v128.shuffle<f32>(av, av, 2, 2, 2, 2);
-    const a3 = v128.shuffle<f32>(av, av, 3, 3, 3, 3);
-    c00 = acc(c00, a0, b0);
-    c01 = acc(c01, a0, b1);
-    c10 = acc(c10, a1, b0);
-    c11 = acc(c11, a1, b1);
-    c20 = acc(c20, a2, b0);
-    c21 = acc(c21, a2, b1);
-    c30 = acc(c30, a3, b0);
-    c31 = acc(c31, a3, b1);
+    let a = v128.load32_splat(pa);
+    c00 = acc(c00, a, b0);
+    c01 = acc(c01, a, b1);
+    a = v128.load32_splat(pa, 4);
+    c10 = acc(c10, a, b0);
+    c11 = acc(c11, a, b1);
+    a = v128.load32_splat(pa, 8);
+    c20 = acc(c20, a, b0);
+    c21 = acc(c21, a, b1);
+    a = v128.load32_splat(pa, 12);
+    c30 = acc(c30, a, b0);
+    c31 = acc(c31, a, b1);
     pa += 16;
     pb += stepB;
   }
@@ -108,32 +126,57 @@ export function sgemm(
   accumulate: bool,
 ): void {
   const n8 = n & ~7;
-  const n4 = n & ~3;
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const ai = a + ((<usize>i * <usize>lda) << 2);
+  for (let i = 0; i + 4 <= m; i += 4) {
     const ci = c + ((<usize>i * <usize>ldc) << 2);
-    // K in chunks that fit the packed panel; every chunk after the first adds to C.
+    // K in chunks that fit one panel of the pack buffer; every chunk after the first adds to C.
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = min(KC, k - p0);
-      packA4(ai + (<usize>p0 << 2), lda, kc);
+      packA4(a + ((<usize>i * <usize>lda + <usize>p0) << 2), lda, kc, PACKED_A);
       const bp = b + ((<usize>p0 * <usize>ldb) << 2);
       for (let j = 0; j < n8; j += 8) {
-        block4x8(kc, bp + (<usize>j << 2), ldb, ci + (<usize>j << 2), ldc, accumulate || p0 > 0);
+        block4x8(kc, PACKED_A, bp + (<usize>j << 2), ldb, ci + (<usize>j << 2), ldc, accumulate || p0 > 0);
       }
     }
-    for (let r = 0; r < 4; r++) {
-      const ar = ai + ((<usize>r * <usize>lda) << 2);
-      const cr = ci + ((<usize>r * <usize>ldc) << 2);
-      for (let j = n8; j < n4; j += 4) row1x4(k, ar, b + (<usize>j << 2), ldb, cr + (<usize>j << 2), accumulate);
-      for (let j = n4; j < n; j++) dot1x1(k, ar, b + (<usize>j << 2), ldb, cr + (<usize>j << 2), accumulate);
+  }
+  edges(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+/** sgemm with A already in the pack buffer (packA(m, k, a, lda)); `a` itself serves the edges. */
+export function sgemmPacked(
+  m: i32,
+  n: i32,
+  k: i32,
+  packed: usize,
+  a: usize,
+  lda: i32,
+  b: usize,
+  ldb: i32,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+): void {
+  const m4 = m & ~3;
+  const n8 = n & ~7;
+  for (let j = 0; j < n8; j += 8) {
+    for (let i = 0; i < m4; i += 4) {
+      const panel = packed + ((<usize>i * <usize>k) << 2);
+      block4x8(k, panel, b + (<usize>j << 2), ldb, c + ((<usize>i * <usize>ldc + <usize>j) << 2), ldc, accumulate);
     }
   }
-  for (; i < m; i++) {
+  edges(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+/** What the 4×8 blocks leave: the last n mod 8 columns of the first m − m mod 4 rows, and the last m mod 4 rows. */
+function edges(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: bool): void {
+  const m4 = m & ~3;
+  const n8 = n & ~7;
+  const n4 = n & ~3;
+  for (let i = 0; i < m; i++) {
     const ar = a + ((<usize>i * <usize>lda) << 2);
     const cr = c + ((<usize>i * <usize>ldc) << 2);
-    for (let j = 0; j < n4; j += 4) row1x4(k, ar, b + (<usize>j << 2), ldb, cr + (<usize>j << 2), accumulate);
-    for (let j = n4; j < n; j++) dot1x1(k, ar, b + (<usize>j << 2), ldb, cr + (<usize>j << 2), accumulate);
+    const j0 = i < m4 ? n8 : 0;
+    for (let j = j0; j + 4 <= n; j += 4) row1x4(k, ar, b + (<usize>j << 2), ldb, cr + (<usize>j << 2), accumulate);
+    for (let j = max(j0, n4); j < n; j++) dot1x1(k, ar, b + (<usize>j << 2), ldb, cr + (<usize>j << 2), accumulate);
   }
 }
 

@@ -48,3 +48,18 @@ export function addRow(dst: usize, src: usize, n: i32): void {
   for (; j + 4 <= n; j += 4) v128.store(f32At(dst, j), f32x4.add(v128.load(f32At(dst, j)), v128.load(f32At(src, j))));
   for (; j < n; j++) store<f32>(f32At(dst, j), load<f32>(f32At(dst, j)) + load<f32>(f32At(src, j)));
 }
+
+/**
+ * dst[0..n) += src[0..n) in whole v128s, the last one masked: it reads up to 3 floats past n in both rows and writes
+ * those of dst back unchanged. Only for a dst row that no other thread writes within 3 floats after it.
+ */
+@inline
+export function addRowMasked(dst: usize, src: usize, n: i32): void {
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(f32At(dst, j), f32x4.add(v128.load(f32At(dst, j)), v128.load(f32At(src, j))));
+  if (j < n) {
+    const keep = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(n - j));
+    const old = v128.load(f32At(dst, j));
+    v128.store(f32At(dst, j), v128.bitselect(f32x4.add(old, v128.load(f32At(src, j))), old, keep));
+  }
+}
