@@ -11,6 +11,7 @@ import { loadTrainedModel } from "../src/node/model-file.js";
 import { writeComparisonReport, writeRunReport } from "../src/node/run-report.js";
 import { ema } from "../src/report/loss.js";
 import type { MnistDataset } from "../src/data/mnist.js";
+import { chromiumMissing, launchChromium } from "./helpers/chromium.js";
 import { writeTinyMnist } from "./helpers/idx.js";
 
 /**
@@ -24,7 +25,6 @@ after(() => rmSync(TMP, { recursive: true, force: true }));
 const DATA = join(TMP, "data");
 const EN = join(TMP, "run-en");
 const VI = join(TMP, "run-vi");
-const CHROMIUM = "/usr/bin/chromium";
 const RUN_PICTURES = ["loss", "predictions", "features-conv1", "features-conv2", "kernels-conv1", "confusion", "wrong"];
 
 let metrics: RunMetrics;
@@ -201,23 +201,11 @@ test("comparison report: losses overlaid, a table, conv1 and conv2 side by side 
 test(
   "report.html opens offline in headless Chromium, with no errors, showing its charts",
   {
-    skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium; .ci/run does)`,
+    skip: chromiumMissing,
     timeout: 60_000,
   },
   async () => {
-    const { chromium } = await import("playwright-core");
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       for (const dir of [EN, VI]) {
         const page = await browser.newPage();

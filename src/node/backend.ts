@@ -39,7 +39,7 @@ function spawnWorker(init: WorkerInit): Promise<void> {
 /**
  * Selects the compute backend for this process: the flag, else $CONVLAB_BACKEND, else `wasm`. Where WebAssembly
  * SIMD is missing, `wasm` falls back to `ref` with a one-line notice. `threads` (default: $CONVLAB_THREADS, else
- * every core) is how many threads the wasm convolutions use. Returns the backend in use.
+ * every core) is how many threads the wasm kernels use. Returns the backend in use.
  */
 export async function useBackend(
   requested: string | undefined = process.env[BACKEND_ENV],

@@ -1,4 +1,5 @@
-/** The Node-only part of convlab: file system, downloads. The browser-safe library is the package root. */
+/** The Node-only part of convlab: file system, downloads, kernel threads. The browser-safe library is the root. */
+export { useBackend, BACKEND_ENV, THREADS_ENV } from "./backend.js";
 export { writeFileAtomic } from "./atomic.js";
 export { MNIST, type MnistOptions } from "./mnist.js";
 export { loadMnistSplit, MNIST_MIRRORS, MNIST_MD5, MIRRORS_ENV, type MnistFilesOptions } from "./mnist-files.js";
