@@ -100,6 +100,28 @@ for (const backend of ["ref", "wasm"] as const) {
   }
 }
 
+test("without a bias, and with an input that needs no gradient, only the weight's gradient is computed", () => {
+  for (const backend of ["ref", "wasm"] as const) {
+    setBackend(backend);
+    const g = new Generator(16);
+    const x = random([3, 2, 10, 10], g);
+    x.requiresGrad = false;
+    const w = random([4, 2, 3, 3], g);
+    const run = (f: () => Tensor) => {
+      w.grad = null;
+      sum(f()).backward();
+      return w.grad!.data;
+    };
+    const fused = run(() => conv2dReluMaxPool2d(x, w, null, {}, 2));
+    assert.deepEqual(
+      fused,
+      run(() => maxPool2d(relu(conv2d(x, w, null)), 2)),
+      backend,
+    );
+    assert.equal(x.grad, null);
+  }
+});
+
 test("conv2dReluMaxPool2d: float64 gradients against central differences", () => {
   setBackend("ref");
   const g = new Generator(12);

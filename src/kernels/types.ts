@@ -29,6 +29,9 @@ export interface Conv2dGeometry extends Window2d {
   readonly outChannels: number;
 }
 
+/** Which of a convolution's gradients to compute: [input, weight, bias]. */
+export type ConvGradients = readonly [boolean, boolean, boolean];
+
 /** Row-major matrix product C[M,N] = op(A)·op(B), where op transposes when asked: A is [M,K] or [K,M]. */
 export interface GemmShape {
   readonly m: number;
@@ -77,8 +80,22 @@ export interface KernelTable {
     conv: Conv2dGeometry,
     pool: Window2d,
   ): { y: FloatStorage; argmax: Int32Array };
-  /** dx[argmax[o]] += dy[o] where pooled[o] > 0: the gradient of relu then max-pool, from the pooled output alone */
-  reluMaxPool2dBackward(dy: FloatStorage, argmax: Int32Array, pooled: FloatStorage, pool: Window2d): FloatStorage;
+  /**
+   * The gradients [dx, dw, db] of conv2dReluMaxPool2dForward from its pooled output's gradient `dy`: the convolution's
+   * output gradient is dConv[argmax[o]] += dy[o] where pooled[o] > 0 (relu′ at each window's winner), then as
+   * conv2dBackwardInput, conv2dBackwardWeight and conv2dBackwardBias of dConv. Only the gradients `need` asks for are
+   * computed; the others are null.
+   */
+  conv2dReluMaxPool2dBackward(
+    dy: FloatStorage,
+    argmax: Int32Array,
+    pooled: FloatStorage,
+    x: FloatStorage,
+    w: FloatStorage,
+    conv: Conv2dGeometry,
+    pool: Window2d,
+    need: ConvGradients,
+  ): [FloatStorage | null, FloatStorage | null, FloatStorage | null];
   /** C = op(A)·op(B) */
   gemm(a: FloatStorage, b: FloatStorage, s: GemmShape): FloatStorage;
   /** y = max(x, 0) */

@@ -1,7 +1,7 @@
 import { record } from "../autograd/graph.js";
 import { kernel } from "../kernels/registry.js";
 import { Tensor, floatData } from "../tensor/tensor.js";
-import { conv2dGeometry, conv2dGradients, type Conv2dOptions } from "./conv2d.js";
+import { conv2dGeometry, type Conv2dOptions } from "./conv2d.js";
 import { maxPool2dGeometry, type MaxPool2dOptions } from "./pool.js";
 import type { IntPair } from "./window.js";
 
@@ -36,8 +36,8 @@ export function conv2dReluMaxPool2d(
   const { y, argmax } = kernel("conv2dReluMaxPool2dForward")(x, w, b, convGeometry, poolGeometry);
   const out = new Tensor(y, [batch, outChannels, poolGeometry.outHeight, poolGeometry.outWidth]);
   const inputs = bias === null ? [input, weight] : [input, weight, bias];
-  return record(out, "conv2dReluMaxPool2d", inputs, (dy) => {
-    const dConv = kernel("reluMaxPool2dBackward")(dy, argmax, y, poolGeometry);
-    return conv2dGradients(dConv, input, weight, bias, convGeometry);
-  });
+  const need = [input.requiresGrad, weight.requiresGrad, bias?.requiresGrad ?? false] as const;
+  return record(out, "conv2dReluMaxPool2d", inputs, (dy) =>
+    kernel("conv2dReluMaxPool2dBackward")(dy, argmax, y, x, w, convGeometry, poolGeometry, need),
+  );
 }

@@ -1,7 +1,7 @@
 import type { FloatStorage } from "../../tensor/tensor.js";
 import { allocLike } from "../../tensor/tensor.js";
-import type { Conv2dGeometry, Window2d } from "../types.js";
-import { conv2dForward } from "./conv2d.js";
+import type { Conv2dGeometry, ConvGradients, Window2d } from "../types.js";
+import { conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward } from "./conv2d.js";
 import { relu } from "./elementwise.js";
 import { maxPool2dForward } from "./pool.js";
 
@@ -20,7 +20,7 @@ export function conv2dReluMaxPool2dForward(
  * dx[argmax[o]] += dy[o] where pooled[o] > 0: max-pool's backward then relu's. A window's winner is where relu's
  * input equals the pooled value, so relu′ there (input > 0) is pooled > 0, and relu's input need not be kept.
  */
-export function reluMaxPool2dBackward(
+function reluMaxPool2dBackward(
   dy: FloatStorage,
   argmax: Int32Array,
   pooled: FloatStorage,
@@ -29,4 +29,23 @@ export function reluMaxPool2dBackward(
   const dx = allocLike(dy, pool.batch * pool.inChannels * pool.inHeight * pool.inWidth);
   for (let o = 0; o < dy.length; o++) if (pooled[o] > 0) dx[argmax[o]] += dy[o];
   return dx;
+}
+
+/** The gradients of conv2dReluMaxPool2dForward: relu and max-pool's, then the three convolution kernels in turn. */
+export function conv2dReluMaxPool2dBackward(
+  dy: FloatStorage,
+  argmax: Int32Array,
+  pooled: FloatStorage,
+  x: FloatStorage,
+  w: FloatStorage,
+  conv: Conv2dGeometry,
+  pool: Window2d,
+  [input, weight, bias]: ConvGradients,
+): [FloatStorage | null, FloatStorage | null, FloatStorage | null] {
+  const dConv = reluMaxPool2dBackward(dy, argmax, pooled, pool);
+  return [
+    input ? conv2dBackwardInput(dConv, w, conv) : null,
+    weight ? conv2dBackwardWeight(dConv, x, conv) : null,
+    bias ? conv2dBackwardBias(dConv, conv) : null,
+  ];
 }

@@ -52,7 +52,7 @@ export interface WasmExports {
     group: number,
   ): void;
   conv2dBackwardWeight(g: number, dy: number, x: number, col: number, grouped: number, dw: number, group: number): void;
-  conv2dBackwardBias(g: number, dy: number, db: number, co0: number, co1: number): void;
+  conv2dBackwardBias(g: number, dy: number, db: number): void;
   conv2dReluMaxPool2dForward(
     g: number,
     pg: number,
@@ -68,14 +68,25 @@ export interface WasmExports {
     firstImage: number,
   ): void;
   maxPool2dForward(g: number, x: number, y: number, argmax: number, first: number): void;
-  maxPool2dBackward(
+  maxPool2dBackward(dy: number, argmax: number, outputs: number, dx: number, zeroFrom: number, zeroCount: number): void;
+  conv2dReluMaxPool2dBackward(
+    g: number,
+    pg: number,
     dy: number,
     argmax: number,
     pooled: number,
-    outputs: number,
+    x: number,
+    w: number,
+    wT: number,
+    col: number,
+    dconv: number,
+    grouped: number,
+    dcol: number,
     dx: number,
-    zeroFrom: number,
-    zeroCount: number,
+    dw: number,
+    db: number,
+    group: number,
+    firstImage: number,
   ): void;
   relu(x: number, y: number, n: number): void;
   reluBackward(dy: number, x: number, dx: number, n: number): void;
@@ -148,14 +159,26 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
     });
   };
 
-  /** dx[argmax[o]] += dy[o] (where pooled[o] > 0, given pooled), split across threads by image. */
-  const poolBackward = (dy: Float32Array, argmax: Int32Array, pooled: Float32Array | null, g: Window2d) => {
+  /** Floats of a bias-gradient buffer: C_out for db, then the lanes that assembly/conv.ts sums into. */
+  const biasFloats = (g: Conv2dGeometry) => 6 * g.outChannels + 4;
+
+  /** The sum of the threads' partial results (`n` floats of scratch at each address), in thread order. */
+  const sumPartials = (partials: number[], n: number): Float32Array => {
+    const total = arena.readF32(partials[0], n);
+    for (const partial of partials.slice(1)) {
+      const more = arena.readF32(partial, n);
+      for (let i = 0; i < n; i++) total[i] += more[i];
+    }
+    return total;
+  };
+
+  /** dx[argmax[o]] += dy[o], split across threads by image. */
+  const poolBackward = (dy: Float32Array, argmax: Int32Array, g: Window2d) => {
     arena.beginCall();
     const n = g.batch * g.inChannels * g.inHeight * g.inWidth;
     const dx = arena.result(n * F32);
     const dyp = arena.input(dy);
     const ap = arena.input(argmax);
-    const pp = pooled === null ? 0 : arena.input(pooled);
     const inPerImage = g.inChannels * g.inHeight * g.inWidth;
     const outPerImage = g.inChannels * g.outHeight * g.outWidth;
     runSplit(g.batch, Math.ceil(MIN_SPLIT / inPerImage), (n0, n1) => ({
@@ -163,7 +186,6 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
       args: [
         dyp + n0 * outPerImage * F32,
         ap + n0 * outPerImage * 4,
-        pp === 0 ? 0 : pp + n0 * outPerImage * F32,
         (n1 - n0) * outPerImage,
         dx,
         n0 * inPerImage,
@@ -253,25 +275,22 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
           };
         },
       );
-      const dw = arena.readF32(partials[0], n);
-      for (const partial of partials.slice(1)) {
-        const more = arena.readF32(partial, n);
-        for (let i = 0; i < n; i++) dw[i] += more[i];
-      }
-      return dw;
+      return sumPartials(partials, n);
     },
     conv2dBackwardBias(dy, g) {
       if (!isF32(dy)) return refKernels.conv2dBackwardBias(dy, g);
       arena.beginCall();
-      const db = arena.result(g.outChannels * F32);
-      const gp = arena.putGeometry(g);
       const dyp = arena.input(dy as Float32Array);
-      const perChannel = g.batch * positions(g);
-      runSplit(g.outChannels, Math.ceil(MIN_SPLIT / perChannel), (co0, co1) => ({
-        fn: "conv2dBackwardBias",
-        args: [gp, dyp, db, co0, co1],
-      }));
-      return arena.readF32(db, g.outChannels);
+      const partials: number[] = [];
+      runOverImages(
+        g,
+        () => [biasFloats(g)],
+        (range, first, [db]) => {
+          partials.push(db);
+          return { fn: "conv2dBackwardBias", args: [arena.putGeometry(range), dyp + first * outSize(g) * F32, db] };
+        },
+      );
+      return sumPartials(partials, g.outChannels);
     },
     maxPool2dForward(x, g: Window2d) {
       if (!isF32(x)) return refKernels.maxPool2dForward(x, g);
@@ -296,7 +315,7 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
     },
     maxPool2dBackward(dy, argmax, g) {
       if (!isF32(dy)) return refKernels.maxPool2dBackward(dy, argmax, g);
-      return poolBackward(dy as Float32Array, argmax, null, g);
+      return poolBackward(dy as Float32Array, argmax, g);
     },
     conv2dReluMaxPool2dForward(x, w, b, g, pool) {
       if (!isF32(x, w, b)) return refKernels.conv2dReluMaxPool2dForward(x, w, b, g, pool);
@@ -332,9 +351,61 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
       );
       return { y: arena.readF32(y, n), argmax: arena.readI32(argmax, n) };
     },
-    reluMaxPool2dBackward(dy, argmax, pooled, g) {
-      if (!isF32(dy, pooled)) return refKernels.reluMaxPool2dBackward(dy, argmax, pooled, g);
-      return poolBackward(dy as Float32Array, argmax, pooled as Float32Array, g);
+    conv2dReluMaxPool2dBackward(dy, argmax, pooled, x, w, g, pool, need) {
+      if (!isF32(dy, pooled, x, w)) {
+        return refKernels.conv2dReluMaxPool2dBackward(dy, argmax, pooled, x, w, g, pool, need);
+      }
+      const [needInput, needWeight, needBias] = need;
+      arena.beginCall();
+      const dx = needInput ? arena.result(g.batch * inSize(g) * F32) : 0;
+      const dyp = arena.input(dy as Float32Array);
+      const ap = arena.input(argmax);
+      const pp = arena.input(pooled as Float32Array);
+      const xp = arena.input(x as Float32Array);
+      const wp = arena.input(w as Float32Array);
+      const pg = arena.putGeometry({ ...pool, batch: 1 });
+      const pooledPerImage = pool.inChannels * pool.outHeight * pool.outWidth;
+      const dwParts: number[] = [];
+      const dbParts: number[] = [];
+      runOverImages(
+        g,
+        (group) => {
+          const columns = taps(g) * group * positions(g);
+          const rows = outSize(g) * group;
+          return [w.length, columns, rows, rows, columns, w.length, biasFloats(g)];
+        },
+        (range, first, [wT, col, dconv, grouped, dcol, dw, db], group) => {
+          dwParts.push(dw);
+          dbParts.push(db);
+          return {
+            fn: "conv2dReluMaxPool2dBackward",
+            args: [
+              arena.putGeometry(range),
+              pg,
+              dyp + first * pooledPerImage * F32,
+              ap + first * pooledPerImage * 4,
+              pp + first * pooledPerImage * F32,
+              xp + first * inSize(g) * F32,
+              wp,
+              wT,
+              col,
+              dconv,
+              grouped,
+              dcol,
+              needInput ? dx + first * inSize(g) * F32 : 0,
+              needWeight ? dw : 0,
+              needBias ? db : 0,
+              group,
+              first,
+            ],
+          };
+        },
+      );
+      return [
+        needInput ? arena.readF32(dx, g.batch * inSize(g)) : null,
+        needWeight ? sumPartials(dwParts, w.length) : null,
+        needBias ? sumPartials(dbParts, g.outChannels) : null,
+      ];
     },
     gemm(a, b, s: GemmShape) {
       if (!isF32(a, b)) return refKernels.gemm(a, b, s);

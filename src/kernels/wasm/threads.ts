@@ -7,6 +7,7 @@ export const THREAD_FUNCTIONS = [
   "conv2dBackwardWeight",
   "conv2dBackwardBias",
   "conv2dReluMaxPool2dForward",
+  "conv2dReluMaxPool2dBackward",
   "maxPool2dForward",
   "maxPool2dBackward",
   "relu",
@@ -26,7 +27,7 @@ const SEQ = 0;
 const DONE = 1;
 const FN = 2;
 const ARGS = 3;
-const MAX_ARGS = 12;
+const MAX_ARGS = 18;
 export const SLOT_INTS = ARGS + MAX_ARGS;
 const STOP = -1;
 /**

@@ -190,6 +190,70 @@ export function conv2dReluMaxPool2dForward(
   }
 }
 
+/** Adds the input gradient of one group's dY rows [C_out, NP] to its nb images of dx (dx points at the first). */
+function inputGradGroup(
+  g: usize, dyRows: usize, NP: i32, nb: i32, packed: usize, wT: usize, dcol: usize, dx: usize,
+): void {
+  const C = inChannels(g), CO = outChannels(g);
+  const HW = inHeight(g) * inWidth(g);
+  const K = C * kernelHeight(g) * kernelWidth(g);
+  const P = outHeight(g) * outWidth(g);
+  gemmWith(packed, K, NP, CO, wT, dyRows, NP, dcol, NP);
+  for (let n = 0; n < nb; n++) col2imAdd(g, f32At(dcol, n * P), NP, f32At(dx, n * C * HW));
+}
+
+/** dw (+)= one group's dY rows [C_out, NP] · colᵀ, for its nb images of x (x points at the first). */
+function weightGradGroup(
+  g: usize, x: usize, nb: i32, dyRows: usize, NP: i32, col: usize, dw: usize, accumulate: bool,
+): void {
+  const C = inChannels(g), CO = outChannels(g);
+  const HW = inHeight(g) * inWidth(g);
+  const K = C * kernelHeight(g) * kernelWidth(g);
+  const P = outHeight(g) * outWidth(g);
+  for (let n = 0; n < nb; n++) im2col(g, f32At(x, n * C * HW), f32At(col, n * P), NP);
+  sgemmNT(CO, K, NP, dyRows, NP, col, NP, dw, K, accumulate);
+}
+
+/** dY of nb images [nb, C_out, P] as rows [C_out, nb·P]: itself for one image, else regrouped into `grouped`. */
+@inline
+function channelRows(dy: usize, nb: i32, CO: i32, P: i32, grouped: usize): usize {
+  if (nb == 1) return dy;
+  toChannelMajor(dy, grouped, nb, CO, P);
+  return grouped;
+}
+
+// The bias gradient db[co] = Σ_n Σ_p dy[n, co, p] is summed one image at a time, into 4 lanes and a scalar tail per
+// channel kept in a buffer after db (biasScratch), so the fused backward, which sees one image's dy at a time, sums
+// in exactly the order conv2dBackwardBias does. A buffer holds C_out floats of db, then the scratch: 5·C_out + 4.
+
+@inline
+function biasScratch(db: usize, CO: i32): usize {
+  return (db + (<usize>CO << 2) + 15) & ~15;
+}
+
+function biasAccumulate(dyImage: usize, CO: i32, P: i32, scratch: usize): void {
+  const tails = scratch + (<usize>CO << 4);
+  for (let co = 0; co < CO; co++) {
+    const row = f32At(dyImage, co * P);
+    let s4 = v128.load(scratch + (<usize>co << 4));
+    let s = load<f32>(f32At(tails, co));
+    let j = 0;
+    for (; j + 4 <= P; j += 4) s4 = f32x4.add(s4, v128.load(f32At(row, j)));
+    for (; j < P; j++) s += load<f32>(f32At(row, j));
+    v128.store(scratch + (<usize>co << 4), s4);
+    store<f32>(f32At(tails, co), s);
+  }
+}
+
+function biasFinish(db: usize, CO: i32, scratch: usize): void {
+  const tails = scratch + (<usize>CO << 4);
+  for (let co = 0; co < CO; co++) {
+    const s4 = v128.load(scratch + (<usize>co << 4));
+    const lanes = f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3);
+    store<f32>(f32At(db, co), load<f32>(f32At(tails, co)) + lanes);
+  }
+}
+
 /** dx for this call's N images. wT: K·C_out; grouped: C_out·group·P; dcol: K·group·P floats. */
 export function conv2dBackwardInput(
   g: usize, dy: usize, w: usize, wT: usize, grouped: usize, dcol: usize, dx: usize, group: i32,
@@ -203,14 +267,8 @@ export function conv2dBackwardInput(
   memory.fill(dx, 0, (<usize>N * <usize>C * <usize>HW) << 2);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
-    const NP = nb * P;
-    let dyRows = f32At(dy, n0 * CO * P);
-    if (nb > 1) {
-      toChannelMajor(dyRows, grouped, nb, CO, P);
-      dyRows = grouped;
-    }
-    gemmWith(packed, K, NP, CO, wT, dyRows, NP, dcol, NP);
-    for (let n = 0; n < nb; n++) col2imAdd(g, f32At(dcol, n * P), NP, f32At(dx, (n0 + n) * C * HW));
+    const dyRows = channelRows(f32At(dy, n0 * CO * P), nb, CO, P, grouped);
+    inputGradGroup(g, dyRows, nb * P, nb, packed, wT, dcol, f32At(dx, n0 * C * HW));
   }
 }
 
@@ -220,35 +278,67 @@ export function conv2dBackwardWeight(
 ): void {
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
   const HW = inHeight(g) * inWidth(g);
-  const K = C * kernelHeight(g) * kernelWidth(g);
   const P = outHeight(g) * outWidth(g);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
-    const NP = nb * P;
-    for (let n = 0; n < nb; n++) im2col(g, f32At(x, (n0 + n) * C * HW), f32At(col, n * P), NP);
-    let dyRows = f32At(dy, n0 * CO * P);
-    if (nb > 1) {
-      toChannelMajor(dyRows, grouped, nb, CO, P);
-      dyRows = grouped;
-    }
-    sgemmNT(CO, K, NP, dyRows, NP, col, NP, dw, K, n0 > 0);
+    const dyRows = channelRows(f32At(dy, n0 * CO * P), nb, CO, P, grouped);
+    weightGradGroup(g, f32At(x, n0 * C * HW), nb, dyRows, nb * P, col, dw, n0 > 0);
   }
 }
 
-/** db[co] = Σ_n Σ_p dy[n, co, p] for the output channels [co0, co1) (threads split the channels). */
-export function conv2dBackwardBias(g: usize, dy: usize, db: usize, co0: i32, co1: i32): void {
+/** db (C_out floats, then its scratch: see biasScratch) for this call's N images. */
+export function conv2dBackwardBias(g: usize, dy: usize, db: usize): void {
   const N = batch(g), CO = outChannels(g);
   const P = outHeight(g) * outWidth(g);
-  for (let co = co0; co < co1; co++) {
-    let s4 = f32x4.splat(0);
-    let s: f32 = 0;
-    for (let n = 0; n < N; n++) {
-      const row = f32At(dy, (n * CO + co) * P);
-      let j = 0;
-      for (; j + 4 <= P; j += 4) s4 = f32x4.add(s4, v128.load(f32At(row, j)));
-      for (; j < P; j++) s += load<f32>(f32At(row, j));
-    }
-    s += f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3);
-    store<f32>(f32At(db, co), s);
+  const scratch = biasScratch(db, CO);
+  memory.fill(scratch, 0, <usize>CO * 20);
+  for (let n = 0; n < N; n++) biasAccumulate(f32At(dy, n * CO * P), CO, P, scratch);
+  biasFinish(db, CO, scratch);
+}
+
+/**
+ * The gradients of conv2dReluMaxPool2dForward for this call's N images, from the pooled output's gradient dy,
+ * without the convolution's gradient ever leaving the cache: each group's dConv is scattered from dy where the
+ * pooled value is positive (relu′ at the window's winner), then gives dx, dw and db as the three kernels above do,
+ * in the same order. A zero dx, dw or db pointer skips that gradient. Scratch: wT K·C_out; col and dcol K·group·P;
+ * dconv and grouped C_out·group·P floats. argmax indexes the whole batch's convolution output, whose first image
+ * here is `firstImage`.
+ */
+export function conv2dReluMaxPool2dBackward(
+  g: usize, pg: usize, dy: usize, argmax: usize, pooled: usize, x: usize, w: usize, wT: usize,
+  col: usize, dconv: usize, grouped: usize, dcol: usize, dx: usize, dw: usize, db: usize,
+  group: i32, firstImage: i32,
+): void {
+  const N = batch(g), C = inChannels(g), CO = outChannels(g);
+  const HW = inHeight(g) * inWidth(g);
+  const K = C * kernelHeight(g) * kernelWidth(g);
+  const P = outHeight(g) * outWidth(g);
+  const pooledPerImage = CO * outHeight(pg) * outWidth(pg);
+  let packed: usize = 0;
+  if (dx != 0) {
+    transpose(w, CO, K, wT);
+    packed = packWeights(K, CO, wT);
+    memory.fill(dx, 0, (<usize>N * <usize>C * <usize>HW) << 2);
   }
+  const scratch = db != 0 ? biasScratch(db, CO) : 0;
+  if (db != 0) memory.fill(scratch, 0, <usize>CO * 20);
+  for (let n0 = 0; n0 < N; n0 += group) {
+    const nb = min(group, N - n0);
+    memory.fill(dconv, 0, (<usize>nb * <usize>CO * <usize>P) << 2);
+    for (let n = 0; n < nb; n++) {
+      const image = f32At(dconv, n * CO * P);
+      const first = (firstImage + n0 + n) * CO * P;
+      const o0 = (n0 + n) * pooledPerImage;
+      for (let o = o0; o < o0 + pooledPerImage; o++) {
+        if (!(load<f32>(f32At(pooled, o)) > 0)) continue;
+        const p = f32At(image, load<i32>(f32At(argmax, o)) - first);
+        store<f32>(p, load<f32>(p) + load<f32>(f32At(dy, o)));
+      }
+      if (db != 0) biasAccumulate(image, CO, P, scratch);
+    }
+    const dyRows = channelRows(dconv, nb, CO, P, grouped);
+    if (dw != 0) weightGradGroup(g, f32At(x, n0 * C * HW), nb, dyRows, nb * P, col, dw, n0 > 0);
+    if (dx != 0) inputGradGroup(g, dyRows, nb * P, nb, packed, wT, dcol, f32At(dx, n0 * C * HW));
+  }
+  if (db != 0) biasFinish(db, CO, scratch);
 }

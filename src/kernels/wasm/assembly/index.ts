@@ -6,6 +6,7 @@ export {
   conv2dBackwardWeight,
   conv2dBackwardBias,
   conv2dReluMaxPool2dForward,
+  conv2dReluMaxPool2dBackward,
 } from "./conv";
 export { maxPool2dForward, maxPool2dBackward } from "./pool";
 export { relu, reluBackward } from "./elementwise";

@@ -73,15 +73,11 @@ export function maxPool2dForward(g: usize, x: usize, y: usize, argmax: usize, fi
 
 /**
  * dx[argmax[o]] += dy[o] for this call's outputs, after zeroing dx[zeroFrom, zeroFrom + zeroCount): the inputs of
- * the same images, so threads that split the batch never write each other's part. With `pooled` (non-zero), only
- * where pooled[o] > 0: relu's gradient too, for a relu that the pooling followed.
+ * the same images, so threads that split the batch never write each other's part.
  */
-export function maxPool2dBackward(
-  dy: usize, argmax: usize, pooled: usize, outputs: i32, dx: usize, zeroFrom: i32, zeroCount: i32,
-): void {
+export function maxPool2dBackward(dy: usize, argmax: usize, outputs: i32, dx: usize, zeroFrom: i32, zeroCount: i32): void {
   memory.fill(f32At(dx, zeroFrom), 0, (<usize>zeroCount) << 2);
   for (let o = 0; o < outputs; o++) {
-    if (pooled != 0 && !(load<f32>(f32At(pooled, o)) > 0)) continue;
     const p = f32At(dx, load<i32>(f32At(argmax, o)));
     store<f32>(p, load<f32>(p) + load<f32>(f32At(dy, o)));
   }
