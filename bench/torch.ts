@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { embeddedDir } from "../src/node/mnist-files.js";
+import { median } from "./stats.js";
 
 const PYTHON = "/usr/bin/python3";
 
@@ -17,12 +18,6 @@ export interface EpochComparison {
   /** convlab epoch seconds / PyTorch epoch seconds, per round. */
   ratios: number[];
   medianRatio: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { noGrad } from "../src/autograd/graph.js";
-import { DataLoader } from "../src/data/dataloader.js";
+import { DataLoader, type Batch } from "../src/data/dataloader.js";
 import type { MnistDataset } from "../src/data/mnist.js";
 import { MnistCNN, type Arch } from "../src/models/tutorial.js";
 import { SGD } from "../src/optim/sgd.js";
@@ -7,6 +7,7 @@ import { manualSeed } from "../src/tensor/random.js";
 import { tidy } from "../src/tensor/scope.js";
 import { trainStep } from "../src/train/loop.js";
 import { profileKernels } from "./profile.js";
+import { median } from "./stats.js";
 
 export interface TrainThroughput {
   imagesPerSec: number;
@@ -45,6 +46,42 @@ export function trainThroughput(train: MnistDataset, arch: Arch, steps: number, 
       }
     }
   }
+}
+
+export interface FusionComparison {
+  fusedMsPerStep: number;
+  unfusedMsPerStep: number;
+  /** unfused / fused: how much faster a step is with Conv2d → ReLU → MaxPool2d fused. */
+  speedup: number;
+}
+
+/**
+ * The same training step with the model's conv → relu → pool blocks fused and run layer by layer, alternated
+ * (A B A B, `rounds` times `steps` steps each) on one model so both see the same machine load; medians.
+ */
+export function fusionComparison(train: MnistDataset, arch: Arch, rounds = 6, steps = 30): FusionComparison {
+  manualSeed(0);
+  const model = new MnistCNN(arch);
+  const optimizer = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const batches: Batch[] = [];
+  for (const batch of new DataLoader(train, { batchSize: 64, shuffle: true })) {
+    if (batches.push(batch) === steps) break;
+  }
+  const times: Record<"fused" | "unfused", number[]> = { fused: [], unfused: [] };
+  for (let round = 0; round <= rounds; round++) {
+    for (const fuse of [true, false]) {
+      model.fuse = fuse;
+      const start = performance.now();
+      for (const { inputs, labels } of batches) {
+        trainStep(model, inputs, labels, optimizer, (loss) => new Error(`the bench's loss became ${loss}`));
+      }
+      // Round 0 warms both paths up.
+      if (round > 0) times[fuse ? "fused" : "unfused"].push((performance.now() - start) / batches.length);
+    }
+  }
+  const fused = median(times.fused);
+  const unfused = median(times.unfused);
+  return { fusedMsPerStep: round(fused), unfusedMsPerStep: round(unfused), speedup: round(unfused / fused) };
 }
 
 /** Inference throughput over the whole test set (no gradients), in batches of `batchSize`. */

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { getBackend } from "../../src/kernels/registry.js";
-import { wasmThreads } from "../../src/kernels/wasm/index.js";
+import { wasmMemoryBytes, wasmThreads } from "../../src/kernels/wasm/index.js";
 import { ARCHS } from "../../src/models/tutorial.js";
-import { inferenceThroughput, trainThroughput } from "../../bench/training.js";
+import { fusionComparison, inferenceThroughput, trainThroughput } from "../../bench/training.js";
 import { compareWithTorch, torchAvailable } from "../../bench/torch.js";
 import { loadSplit, type DataFlags } from "../data.js";
 
@@ -21,8 +21,8 @@ function emit(record: Record<string, unknown>): void {
 }
 
 /**
- * Benchmarks (a tool, not a test): training images/s and per-kernel time for both models, inference images/s,
- * peak RSS, and, where PyTorch is installed, epoch time against the tutorial's PyTorch script, run alternately.
+ * Benchmarks (a tool, not a test): training images/s and per-kernel time for both models, inference images/s, the
+ * step with and without the fused conv → relu → pool blocks, peak RSS and WebAssembly memory, and, where PyTorch is installed, epoch time against the tutorial's PyTorch script, run alternately.
  */
 export async function benchCommand(flags: BenchFlags): Promise<void> {
   const [train, test] = await Promise.all([loadSplit(flags, true, true), loadSplit(flags, false, true)]);
@@ -31,8 +31,13 @@ export async function benchCommand(flags: BenchFlags): Promise<void> {
     emit({ bench: "train", arch, batchSize: 64, steps: flags.steps, ...throughput });
     emit({ bench: "kernels", arch, msPerStep: kernelMsPerStep });
     emit({ bench: "inference", arch, batchSize: 64, imagesPerSec: inferenceThroughput(test, arch, 64) });
+    if (getBackend() === "wasm") emit({ bench: "fusion", arch, ...fusionComparison(train, arch) });
   }
-  emit({ bench: "memory", peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) });
+  emit({
+    bench: "memory",
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    wasmMemoryMB: Math.round(wasmMemoryBytes() / 2 ** 20),
+  });
   if (!flags.torch) return;
   if (!torchAvailable()) {
     emit({ bench: "torch", skipped: "python3-torch and python3-torchvision are not installed (apt-get install them)" });
