@@ -101,7 +101,7 @@ test("an error inside tidy() still releases the scope, and the next steps run", 
   );
 });
 
-test("scopes nest: an inner scope's returned tensor belongs to the outer one", () => {
+test("scopes nest: an inner scope's returned tensor lives on in the outer one", () => {
   setBackend("wasm");
   const x = randomTensor([4, 4], 7);
   let fromInner: Tensor | null = null;
@@ -124,6 +124,23 @@ test("training steps in tidy() reuse the same WebAssembly memory: it stops growi
   for (let step = 0; step < 20; step++) trainStep(model, x, labels, optimizer, failOnNaN);
   assert.ok(after1 > 0);
   assert.equal(wasmMemoryBytes(), after1);
+});
+
+test("on both backends, a tensor returned from tidy() is cut from the graph, and backward() through it says why", () => {
+  for (const backend of ["ref", "wasm"] as const) {
+    setBackend(backend);
+    const x = randomTensor([2, 3], 10);
+    x.requiresGrad = true;
+    const y = tidy(() => relu(x));
+    assert.equal(y.requiresGrad, false, backend);
+    assert.equal(y.gradFn, null, backend);
+    assert.equal(x.requiresGrad, true, "a leaf made outside the scope is untouched");
+    assert.throws(() => crossEntropy(y, Int32Array.of(0, 2)).backward(), /returned from a tidy\(\) scope/);
+  }
+});
+
+test("tidy() refuses an async function, whose scope would end at its first await", () => {
+  assert.throws(() => tidy(async () => 1), /returned a Promise; a scope cannot span an await/);
 });
 
 test("on ref, tidy() releases nothing: results are ordinary arrays", () => {

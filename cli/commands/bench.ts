@@ -5,6 +5,7 @@ import { wasmMemoryBytes, wasmThreads } from "../../src/kernels/wasm/index.js";
 import { ARCHS } from "../../src/models/tutorial.js";
 import { fusionComparison, inferenceThroughput, trainThroughput } from "../../bench/training.js";
 import { compareWithTorch, torchAvailable } from "../../bench/torch.js";
+import { dispatchCost } from "../../bench/dispatch.js";
 import { loadSplit, type DataFlags } from "../data.js";
 
 export interface BenchFlags extends DataFlags {
@@ -22,7 +23,8 @@ function emit(record: Record<string, unknown>): void {
 
 /**
  * Benchmarks (a tool, not a test): training images/s and per-kernel time for both models, inference images/s, the
- * step with and without the fused conv → relu → pool blocks, peak RSS and WebAssembly memory, and, where PyTorch is installed, epoch time against the tutorial's PyTorch script, run alternately.
+ * step with and without the fused conv → relu → pool blocks, the cost of a dispatch to the kernel threads, peak RSS
+ * and WebAssembly memory, and, where PyTorch is installed, epoch time against the tutorial's PyTorch script, run alternately.
  */
 export async function benchCommand(flags: BenchFlags): Promise<void> {
   const [train, test] = await Promise.all([loadSplit(flags, true, true), loadSplit(flags, false, true)]);
@@ -33,6 +35,8 @@ export async function benchCommand(flags: BenchFlags): Promise<void> {
     emit({ bench: "inference", arch, batchSize: 64, imagesPerSec: inferenceThroughput(test, arch, 64) });
     if (getBackend() === "wasm") emit({ bench: "fusion", arch, ...fusionComparison(train, arch) });
   }
+  const dispatch = dispatchCost();
+  if (dispatch !== null) emit({ bench: "dispatch", ...dispatch });
   emit({
     bench: "memory",
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -37,7 +37,10 @@ function accumulate(into: FloatStorage, add: FloatStorage): void {
  */
 export function runBackward(root: Tensor, gradient?: Tensor): void {
   if (!root.requiresGrad) {
-    throw new Error("backward(): the tensor does not require grad (no input required grad, or it was made in noGrad)");
+    throw new Error(
+      "backward(): the tensor does not require grad (no input required grad, it was made in noGrad, or its inputs " +
+        "were returned from a tidy() scope, which detaches them: call backward() inside the scope)",
+    );
   }
   if (root.data instanceof Int32Array) throw new Error("backward(): the tensor is not floating-point");
   let seedGrad: FloatStorage;

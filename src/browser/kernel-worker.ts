@@ -3,6 +3,9 @@ import { serveKernels, type WorkerInit } from "../kernels/wasm/threads.js";
 
 self.addEventListener(
   "message",
-  (event: MessageEvent<WorkerInit>) => serveKernels(event.data, () => self.postMessage("ready")),
+  (event: MessageEvent<WorkerInit>) => {
+    serveKernels(event.data, () => self.postMessage("ready"));
+    self.close(); // serveKernels returns once the backend stops its workers
+  },
   { once: true },
 );

@@ -82,7 +82,7 @@ export interface KernelTable {
   ): { y: FloatStorage; argmax: Int32Array };
   /**
    * The gradients [dx, dw, db] of conv2dReluMaxPool2dForward from its pooled output's gradient `dy`: the convolution's
-   * output gradient is dConv[argmax[o]] += dy[o] where pooled[o] > 0 (relu′ at each window's winner), then as
+   * output gradient is dConv[argmax[o]] += dy[o] unless pooled[o] ≤ 0 (relu′ at each window's winner), then as
    * conv2dBackwardInput, conv2dBackwardWeight and conv2dBackwardBias of dConv. Only the gradients `need` asks for are
    * computed; the others are null.
    */
@@ -100,7 +100,7 @@ export interface KernelTable {
   gemm(a: FloatStorage, b: FloatStorage, s: GemmShape): FloatStorage;
   /** y = max(x, 0) */
   relu(x: FloatStorage): FloatStorage;
-  /** dx = dy where x > 0, else 0 (so relu′(0) = 0, as PyTorch) */
+  /** dx = 0 where x ≤ 0, else dy (so relu′(0) = 0, and a NaN passes its gradient, as PyTorch) */
   reluBackward(dy: FloatStorage, x: FloatStorage): FloatStorage;
   /** out = a + b with broadcasting */
   add(a: FloatStorage, b: FloatStorage, bc: Broadcast): FloatStorage;

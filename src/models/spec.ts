@@ -173,7 +173,7 @@ export class SpecModel extends Module {
     let h = x;
     for (let i = 0; i < layers.length; i++) {
       const [conv, relu, pool] = layers.slice(i, i + 3);
-      if (this.fuse && conv instanceof Conv2d && relu instanceof ReLU && pool instanceof MaxPool2d) {
+      if (this.fuse && isExactly(conv, Conv2d) && isExactly(relu, ReLU) && isExactly(pool, MaxPool2d)) {
         h = conv.forwardReluMaxPool(h, pool);
         i += 2;
       } else {
@@ -182,6 +182,11 @@ export class SpecModel extends Module {
     }
     return h;
   }
+}
+
+/** Whether `m` is an instance of `type` itself, not of a subclass, which might override forward. */
+function isExactly<T extends Module>(m: Module | undefined, type: abstract new (...args: never[]) => T): m is T {
+  return m !== undefined && Object.getPrototypeOf(m) === type.prototype;
 }
 
 /** Builds the Module a spec describes; see {@link SpecModel}. `spec` may be parsed JSON: it is validated first. */

@@ -12,7 +12,7 @@ import type { IntPair } from "./window.js";
  *
  * Same values and gradients as the three ops in turn (the same arithmetic, in the same order), with less memory
  * traffic: a fast backend pools each image's convolution while it is still in cache, and the backward pass needs
- * only the pooled output and the winners' indices, since relu′ at a window's winner is (pooled > 0). The
+ * only the pooled output and the winners' indices, since relu′ at a window's winner is 0 exactly where pooled ≤ 0. The
  * convolution's full output, the largest activation of a step, is never stored.
  *
  * Shapes: input [N, C_in, H, W], weight [C_out, C_in, F_h, F_w], bias [C_out] → [N, C_out, H_pool, W_pool], where

@@ -4,7 +4,7 @@ import { Tensor, floatData } from "../tensor/tensor.js";
 
 /**
  * Rectified linear unit, elementwise: ReLU(x) = max(0, x). Any shape → the same shape.
- * Gradient: 1 where x > 0, else 0; at exactly 0 the gradient is 0, as in PyTorch.
+ * Gradient: 0 where x ≤ 0 (so 0 at exactly 0), else 1, a NaN included, as PyTorch's threshold_backward.
  */
 export function relu(input: Tensor): Tensor {
   const x = floatData(input, "relu");

@@ -21,9 +21,9 @@ export function useScopedMemory(memory: ScopedMemory | null): void {
   lender = memory;
 }
 
-/** Called by the Tensor constructor: a tensor on borrowed memory belongs to the innermost open scope. */
-export function trackScoped(tensor: Tensor, data: Storage): void {
-  if (open.length > 0 && lender !== null && lender.owns(data)) open[open.length - 1].push(tensor);
+/** Called by the Tensor constructor: every tensor made while a scope is open belongs to the innermost one. */
+export function trackScoped(tensor: Tensor): void {
+  if (open.length > 0) open[open.length - 1].push(tensor);
 }
 
 /** Whether `data` is borrowed scope memory, which must be copied to outlive its scope. */
@@ -41,15 +41,17 @@ function returnedTensors(value: unknown): Set<unknown> {
 
 /**
  * Runs `fn`, then releases the tensors it made on backend memory, as TF.js's `tf.tidy` (PyTorch frees them by
- * reference counting, which JavaScript cannot). Tensors that `fn` returns (alone, in an array or as an object's
- * values) are moved to the JavaScript heap and live on. Reading a released tensor throws an error naming the fix.
- * Leaf gradients (`.grad`) always live on the heap, so optimizers and callers see them after the scope.
+ * reference counting, which JavaScript cannot). Reading a released tensor throws an error naming the fix.
  *
- * Outside any scope, and on the `ref` backend, results are ordinary garbage-collected arrays and tidy changes
- * nothing but speed. Scopes nest; an inner scope's returned tensors are copied once to the heap.
+ * Tensors made in the scope that `fn` returns (alone, in an array or as an object's values) live on, on the
+ * JavaScript heap, cut from the autograd graph as by `detach()`: the graph behind them is released. So backward()
+ * and the optimizer's step belong inside the scope, as in trainStep(). Leaf gradients (`.grad`) always live on
+ * the heap, so optimizers and callers see them after the scope. These rules hold on every backend; on `ref`, whose
+ * results are ordinary arrays, only the reading of released tensors differs: it still works there.
  *
- * The training and evaluation loops run each batch in a scope. Code that keeps a raw `tensor.data` array (not the
- * tensor) past the scope reads reused memory: keep the tensor, or `slice()` the array inside the scope.
+ * Scopes nest; an inner scope's returned tensors are copied once to the heap. `fn` must be synchronous: the scope
+ * would end at its first `await`. Code that keeps a raw `tensor.data` array (not the tensor) past the scope reads
+ * reused memory: keep the tensor, or `slice()` the array inside the scope.
  */
 export function tidy<T>(fn: () => T): T {
   open.push([]);
@@ -57,13 +59,16 @@ export function tidy<T>(fn: () => T): T {
   let result: T | undefined;
   try {
     result = fn();
+    if (result instanceof Promise) {
+      throw new Error("tidy(): the function returned a Promise; a scope cannot span an await, so pass a sync function");
+    }
     return result;
   } finally {
     const made = open.pop()!;
     const keep = returnedTensors(result);
     for (const tensor of made) {
-      if (keep.has(tensor)) tensor.moveToHeap();
-      else tensor.release();
+      if (keep.has(tensor)) tensor.keepPastScope(lender?.owns(tensor.data) ?? false);
+      else if (lender?.owns(tensor.data)) tensor.release();
     }
     lender?.exit();
   }

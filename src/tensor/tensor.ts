@@ -79,7 +79,7 @@ export class Tensor {
     this.storage = data;
     this.shape = Object.freeze([...shape]);
     this.requiresGrad = requiresGrad;
-    trackScoped(this, data);
+    trackScoped(this);
   }
 
   /** The elements in row-major order. Throws for a tensor released by the end of its tidy() scope. */
@@ -94,15 +94,22 @@ export class Tensor {
     return data;
   }
 
-  /** Ends a scoped tensor: its memory goes back to the backend, and it leaves the graph. Used by tidy(). */
+  /** Ends a tensor made on backend memory in a tidy() scope: the memory goes back to the backend. Used by tidy(). */
   release(): void {
     this.storage = null;
     this.gradFn = null;
   }
 
-  /** Gives a scoped tensor a heap copy of its data, so it outlives its scope. Used by tidy(). */
-  moveToHeap(): void {
-    this.storage = this.data.slice();
+  /**
+   * Lets a tensor that a tidy() scope returns outlive it: cut from the graph (the graph behind it is released), and
+   * copied to the heap if it lives on backend memory. Used by tidy().
+   */
+  keepPastScope(onBackendMemory: boolean): void {
+    if (onBackendMemory) this.storage = this.data.slice();
+    if (this.gradFn !== null) {
+      this.gradFn = null;
+      this.requiresGrad = false;
+    }
   }
 
   get dtype(): DType {

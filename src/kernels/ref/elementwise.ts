@@ -8,10 +8,13 @@ export function relu(x: FloatStorage): FloatStorage {
   return y;
 }
 
-/** ReLU′(x) = 1 for x > 0, else 0, including at 0 (PyTorch's convention). */
+/**
+ * ReLU′(x) = 0 for x ≤ 0 (so 0 at exactly 0), else 1, a NaN included: PyTorch's threshold_backward passes the
+ * gradient wherever the value is not ≤ 0.
+ */
 export function reluBackward(dy: FloatStorage, x: FloatStorage): FloatStorage {
   const dx = allocLike(dy, dy.length);
-  for (let i = 0; i < dy.length; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
+  for (let i = 0; i < dy.length; i++) dx[i] = x[i] <= 0 ? 0 : dy[i];
   return dx;
 }
 

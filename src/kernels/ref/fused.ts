@@ -17,8 +17,8 @@ export function conv2dReluMaxPool2dForward(
 }
 
 /**
- * dx[argmax[o]] += dy[o] where pooled[o] > 0: max-pool's backward then relu's. A window's winner is where relu's
- * input equals the pooled value, so relu′ there (input > 0) is pooled > 0, and relu's input need not be kept.
+ * dx[argmax[o]] += dy[o] unless pooled[o] ≤ 0: max-pool's backward then relu's. A window's winner is where relu's
+ * output equals the pooled value, so relu′ there is 0 exactly where pooled ≤ 0, and relu's input need not be kept.
  */
 function reluMaxPool2dBackward(
   dy: FloatStorage,
@@ -27,7 +27,7 @@ function reluMaxPool2dBackward(
   pool: Window2d,
 ): FloatStorage {
   const dx = allocLike(dy, pool.batch * pool.inChannels * pool.inHeight * pool.inWidth);
-  for (let o = 0; o < dy.length; o++) if (pooled[o] > 0) dx[argmax[o]] += dy[o];
+  for (let o = 0; o < dy.length; o++) if (!(pooled[o] <= 0)) dx[argmax[o]] += dy[o];
   return dx;
 }
 

@@ -38,9 +38,14 @@ export interface WasmBackendOptions {
 let running: KernelThreads | null = null;
 let arenaInUse: WasmArena | null = null;
 
-/** Threads the wasm convolutions run on now, the calling one included. */
+/** Threads the wasm kernels run on now, the calling one included. */
 export function wasmThreads(): number {
   return running?.size ?? 1;
+}
+
+/** The running kernel workers with the calling thread, or null on 1 thread (for the bench's dispatch cost). */
+export function kernelThreads(): KernelThreads | null {
+  return running;
 }
 
 /**
@@ -58,7 +63,7 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
     const memory = new WebAssembly.Memory({ initial: 2 });
     const instance = await WebAssembly.instantiate(await WebAssembly.compile(kernelBytes()), { env: { memory } });
     const exports = instance.exports as unknown as WasmExports;
-    register(exports, new WasmArena(memory, placePackPanels(exports, memory, 0)[1]), null);
+    register(exports, new WasmArena(memory, placePackBuffers(exports, memory, 0)[1]), null);
     return true;
   }
   const workers = options.spawnWorker ? (options.threads ?? 1) - 1 : 0;
@@ -66,16 +71,18 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
   const memory = new WebAssembly.Memory({ initial: 2, maximum: SHARED_MAXIMUM_PAGES, shared: true });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = instance.exports as unknown as WasmExports;
-  const [panels, panelsEnd] = placePackPanels(exports, memory, workers);
+  const [packBuffers, buffersEnd] = placePackBuffers(exports, memory, workers);
   if (workers <= 0) {
-    register(exports, new WasmArena(memory, panelsEnd), null);
+    register(exports, new WasmArena(memory, buffersEnd), null);
     return true;
   }
   const control = new SharedArrayBuffer(workers * SLOT_INTS * 4);
   const spawn = options.spawnWorker!;
   try {
     await Promise.all(
-      Array.from({ length: workers }, (_, slot) => spawn({ module, memory, control, slot, panel: panels[slot + 1] })),
+      Array.from({ length: workers }, (_, slot) =>
+        spawn({ module, memory, control, slot, packBuffer: packBuffers[slot + 1] }),
+      ),
     );
   } catch (error) {
     options.notice?.(`convlab: kernel worker threads did not start (${(error as Error).message}); using 1 thread`);
@@ -83,22 +90,22 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
     return initWasmBackend({ ...options, threads: 1 });
   }
   running = new KernelThreads(exports, control, workers);
-  register(exports, new WasmArena(memory, panelsEnd), running);
+  register(exports, new WasmArena(memory, buffersEnd), running);
   return true;
 }
 
 /**
- * Places each thread's GEMM pack buffer above the module's static data, the calling thread's (panels[0]) first, and
+ * Places each thread's GEMM pack buffer above the module's static data, the calling thread's (buffers[0]) first, and
  * hands it its own. Returns the buffers' addresses and where they end: the arena starts there.
  */
-function placePackPanels(exports: WasmExports, memory: WebAssembly.Memory, workers: number): [number[], number] {
-  const panelBytes = (exports.PACK_PANEL_BYTES.value as number) + 16;
+function placePackBuffers(exports: WasmExports, memory: WebAssembly.Memory, workers: number): [number[], number] {
+  const bufferBytes = (exports.PACK_BUFFER_BYTES.value as number) + 16;
   const first = (exports.heapBase() + 15) & ~15;
-  const panels = Array.from({ length: workers + 1 }, (_, i) => first + i * panelBytes);
-  const end = first + (workers + 1) * panelBytes;
+  const buffers = Array.from({ length: workers + 1 }, (_, i) => first + i * bufferBytes);
+  const end = first + (workers + 1) * bufferBytes;
   if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
-  exports.usePackPanel(panels[0]);
-  return [panels, end];
+  exports.usePackBuffer(buffers[0]);
+  return [buffers, end];
 }
 
 function register(exports: WasmExports, arena: WasmArena, threads: KernelThreads | null): void {

@@ -67,7 +67,7 @@ export interface WasmExports {
     group: number,
     firstImage: number,
   ): void;
-  maxPool2dForward(g: number, x: number, y: number, argmax: number, first: number): void;
+  maxPool2dForward(g: number, x: number, y: number, argmax: number, firstIndex: number): void;
   maxPool2dBackward(dy: number, argmax: number, outputs: number, dx: number, zeroFrom: number, zeroCount: number): void;
   conv2dReluMaxPool2dBackward(
     g: number,
@@ -91,8 +91,8 @@ export interface WasmExports {
   relu(x: number, y: number, n: number): void;
   reluBackward(dy: number, x: number, dx: number, n: number): void;
   heapBase(): number;
-  usePackPanel(ptr: number): void;
-  PACK_PANEL_BYTES: WebAssembly.Global;
+  usePackBuffer(ptr: number): void;
+  PACK_BUFFER_BYTES: WebAssembly.Global;
 }
 
 const F32 = 4;
@@ -111,12 +111,14 @@ const ALONE_POSITIONS = 64;
 /**
  * The `wasm` backend's kernels: float32 SIMD in WebAssembly. Each reads its inputs in place if they are views of the
  * arena (results of earlier kernels in a tidy() scope), else copies them in, and returns its result as such a view
- * in a scope, else as a heap copy (see {@link WasmArena}). Float64 inputs (gradient checks) go to the reference kernels, which are the oracle anyway.
+ * in a scope, else as a heap copy (see {@link WasmArena}). Float64 inputs (gradient checks) go to the reference
+ * kernels, which are the oracle anyway.
  *
- * The convolutions split the batch into one contiguous range of images per thread; each range gets its own geometry
+ * Kernels split the batch into one contiguous range of images per thread (relu splits its elements; the small
+ * memory-bound kernels split only when each thread gets MIN_SPLIT elements). Each range gets its own geometry
  * (batch = its size), pointers offset to its first image, and its own scratch, sized for the group of images that
- * one GEMM takes. The weight gradient sums over the batch, so each thread fills its own buffer and the buffers are
- * added at the end.
+ * one GEMM takes. The weight and bias gradients sum over the batch, so each thread fills a buffer of its own and the
+ * buffers are added at the end, in thread order.
  */
 export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: KernelThreads | null): Partial<KernelTable> {
   const taps = (g: Conv2dGeometry) => g.inChannels * g.kernelHeight * g.kernelWidth;

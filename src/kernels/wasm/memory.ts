@@ -18,24 +18,28 @@ const SLACK = 16;
  *
  * Only a shared memory can lend views: growing it never detaches them, where growing an unshared memory would empty
  * every live view. Without one (a browser page that is not cross-origin isolated) results are always copied.
+ * A shared memory has a fixed maximum (SHARED_MAXIMUM_PAGES, 1 GiB): a step needing more is refused with advice.
  */
 export class WasmArena implements ScopedMemory {
   private readonly base: number;
   private top: number;
   /** End of the results kept by the open scopes; the next call starts here. */
   private kept: number;
+  /** Where the current call's results start: lent views below it are results of earlier calls, still alive. */
+  private callStart: number;
   private readonly scopes: number[] = [];
   private readonly lent = new WeakSet<ArrayBufferLike>();
   private readonly lends: boolean;
 
-  /** `heapBase` is the end of the module's static data (its packing panels); the arena starts above it. */
+  /** The arena starts at `start`, above the module's static data and the threads' GEMM pack buffers. */
   constructor(
     readonly memory: WebAssembly.Memory,
-    heapBase: number,
+    start: number,
   ) {
-    this.base = (heapBase + 15) & ~15;
+    this.base = (start + 15) & ~15;
     this.top = this.base;
     this.kept = this.base;
+    this.callStart = this.base;
     this.lends = typeof SharedArrayBuffer === "function" && memory.buffer instanceof SharedArrayBuffer;
   }
 
@@ -54,6 +58,7 @@ export class WasmArena implements ScopedMemory {
   /** Starts a kernel call: the scratch of earlier calls is dead, and so are their results unless a scope keeps them. */
   beginCall(): void {
     this.top = this.kept;
+    this.callStart = this.kept;
   }
 
   /**
@@ -64,7 +69,16 @@ export class WasmArena implements ScopedMemory {
     const ptr = this.top;
     this.top += ((bytes + 15) & ~15) + SLACK;
     const needed = this.top - this.memory.buffer.byteLength;
-    if (needed > 0) this.memory.grow(Math.ceil(needed / PAGE));
+    if (needed > 0) {
+      try {
+        this.memory.grow(Math.ceil(needed / PAGE));
+      } catch {
+        throw new Error(
+          `the wasm kernels need ${Math.ceil(this.top / 2 ** 20)} MB of WebAssembly memory, more than it can grow ` +
+            "to; use a smaller batch size, or --backend ref",
+        );
+      }
+    }
     return ptr;
   }
 
@@ -75,9 +89,14 @@ export class WasmArena implements ScopedMemory {
     return ptr;
   }
 
-  /** The address of `data` for a kernel: where it already is if it is a view lent here, else a copy made now. */
+  /**
+   * The address of `data` for a kernel: where it already is if it is a live view lent here (a result of an earlier
+   * call), else a copy made now. A stale view, kept past its scope against tidy()'s rules, is at least never read in
+   * place where this call writes its results.
+   */
   input(data: Float32Array | Int32Array): number {
-    return this.owns(data) ? data.byteOffset : this.put(data);
+    const live = this.owns(data) && data.byteOffset + data.byteLength <= this.callStart;
+    return live ? data.byteOffset : this.put(data);
   }
 
   /** Allocates and copies `data` in. Views are made after alloc, since growing memory replaces the buffer. */

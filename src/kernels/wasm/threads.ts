@@ -43,8 +43,8 @@ export interface WorkerInit {
   memory: WebAssembly.Memory;
   control: SharedArrayBuffer;
   slot: number;
-  /** Address of the worker's own GEMM packing panel in the shared memory. */
-  panel: number;
+  /** Address of the worker's own GEMM pack buffer in the shared memory. */
+  packBuffer: number;
 }
 
 /**
@@ -56,7 +56,7 @@ export interface WorkerInit {
 export function serveKernels(init: WorkerInit, ready: () => void): void {
   const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
   const exports = instance.exports as unknown as WasmExports;
-  exports.usePackPanel(init.panel);
+  exports.usePackBuffer(init.packBuffer);
   ready();
   const control = new Int32Array(init.control);
   const base = init.slot * SLOT_INTS;

@@ -9,8 +9,8 @@
 // L2 cache. Images with few positions (conv3: P = 9) are grouped to about a thousand columns, to keep the SIMD
 // blocks full, at the price of regrouping dY and Y between [N, C_out, P] and [C_out, N·P].
 // Backward reuses the pieces: dcol = wᵀ · dY, then col2im (the adjoint of im2col), for the input gradient; and
-// dw = dY · colᵀ (dot products along the N·P positions, contiguous in both) for the weight gradient.
-// dY is the output gradient regrouped from [N, C_out, P] to [C_out, N·P].
+// dw = dY · colᵀ (dot products along the N·P positions, contiguous in both) for the weight gradient. dY is the
+// output gradient as rows [C_out, N·P]: an image's own [C_out, P] slice, or regrouped for a group of images.
 import { fitsPack, packA, sgemm, sgemmNT, sgemmPacked, transpose } from "./gemm";
 import { relu } from "./elementwise";
 import { maxPool2dForward } from "./pool";
@@ -137,9 +137,25 @@ function addBias(rows: usize, b: usize, CO: i32, NP: i32, ld: i32): void {
 }
 
 /**
- * y = conv(x, w) + b for this call's N images. col: K·group·P floats; grouped: C_out·group·P floats (unused when
- * group is 1: an image's [C_out, P] output is already its NCHW slice, so the GEMM writes it in place).
+ * One group's y = conv(x, w) + b, for its nb images of x (x points at the first), into `out` as [nb, C_out, P]:
+ * im2col, the GEMM (into `out` itself for one image, else into `grouped` and then regrouped) and the bias.
  */
+function forwardGroup(
+  g: usize, x: usize, nb: i32, packed: usize, w: usize, b: usize, col: usize, grouped: usize, out: usize,
+): void {
+  const C = inChannels(g), CO = outChannels(g);
+  const HW = inHeight(g) * inWidth(g);
+  const K = C * kernelHeight(g) * kernelWidth(g);
+  const P = outHeight(g) * outWidth(g);
+  const NP = nb * P;
+  for (let n = 0; n < nb; n++) im2col(g, f32At(x, n * C * HW), f32At(col, n * P), NP);
+  const rows = nb == 1 ? out : grouped;
+  gemmWith(packed, CO, NP, K, w, col, NP, rows, NP);
+  if (b != 0) addBias(rows, b, CO, NP, NP);
+  if (nb > 1) toBatchMajor(grouped, out, nb, CO, P);
+}
+
+/** y = conv(x, w) + b for this call's N images. col: K·group·P floats; grouped: C_out·group·P floats. */
 export function conv2dForward(
   g: usize, x: usize, w: usize, b: usize, col: usize, grouped: usize, y: usize, group: i32,
 ): void {
@@ -150,17 +166,12 @@ export function conv2dForward(
   const packed = packWeights(CO, K, w);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
-    const NP = nb * P;
-    for (let n = 0; n < nb; n++) im2col(g, f32At(x, (n0 + n) * C * HW), f32At(col, n * P), NP);
-    const out = nb == 1 ? f32At(y, n0 * CO * P) : grouped;
-    gemmWith(packed, CO, NP, K, w, col, NP, out, NP);
-    if (b != 0) addBias(out, b, CO, NP, NP);
-    if (nb > 1) toBatchMajor(grouped, f32At(y, n0 * CO * P), nb, CO, P);
+    forwardGroup(g, f32At(x, n0 * C * HW), nb, packed, w, b, col, grouped, f32At(y, n0 * CO * P));
   }
 }
 
 /**
- * maxPool2d(relu(conv2d(x, w) + b)) for this call's N images, each image's convolution pooled while it is in cache.
+ * maxPool2d(relu(conv2d(x, w) + b)) for this call's N images, each group's convolution pooled while it is in cache.
  * pg: the pooling geometry for one image (batch 1, C_out channels). convOut: C_out·group·P floats. argmax indexes
  * the whole batch's convolution output, whose first image here is `firstImage`.
  */
@@ -176,13 +187,8 @@ export function conv2dReluMaxPool2dForward(
   const packed = packWeights(CO, K, w);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
-    const NP = nb * P;
-    for (let n = 0; n < nb; n++) im2col(g, f32At(x, (n0 + n) * C * HW), f32At(col, n * P), NP);
-    const out = nb == 1 ? convOut : grouped;
-    gemmWith(packed, CO, NP, K, w, col, NP, out, NP);
-    if (b != 0) addBias(out, b, CO, NP, NP);
-    if (nb > 1) toBatchMajor(grouped, convOut, nb, CO, P);
-    relu(convOut, convOut, NP * CO);
+    forwardGroup(g, f32At(x, n0 * C * HW), nb, packed, w, b, col, grouped, convOut);
+    relu(convOut, convOut, nb * CO * P);
     for (let n = 0; n < nb; n++) {
       const o = (n0 + n) * pooled;
       maxPool2dForward(pg, f32At(convOut, n * CO * P), f32At(y, o), f32At(argmax, o), (firstImage + n0 + n) * CO * P);
@@ -299,7 +305,7 @@ export function conv2dBackwardBias(g: usize, dy: usize, db: usize): void {
 /**
  * The gradients of conv2dReluMaxPool2dForward for this call's N images, from the pooled output's gradient dy,
  * without the convolution's gradient ever leaving the cache: each group's dConv is scattered from dy where the
- * pooled value is positive (relu′ at the window's winner), then gives dx, dw and db as the three kernels above do,
+ * pooled value is not ≤ 0 (relu′ at the window's winner), then gives dx, dw and db as the three kernels above do,
  * in the same order. A zero dx, dw or db pointer skips that gradient. Scratch: wT K·C_out; col and dcol K·group·P;
  * dconv and grouped C_out·group·P floats. argmax indexes the whole batch's convolution output, whose first image
  * here is `firstImage`.
@@ -330,7 +336,7 @@ export function conv2dReluMaxPool2dBackward(
       const first = (firstImage + n0 + n) * CO * P;
       const o0 = (n0 + n) * pooledPerImage;
       for (let o = o0; o < o0 + pooledPerImage; o++) {
-        if (!(load<f32>(f32At(pooled, o)) > 0)) continue;
+        if (load<f32>(f32At(pooled, o)) <= 0) continue;
         const p = f32At(image, load<i32>(f32At(argmax, o)) - first);
         store<f32>(p, load<f32>(p) + load<f32>(f32At(dy, o)));
       }

@@ -11,13 +11,13 @@ export function relu(x: usize, y: usize, n: i32): void {
   }
 }
 
-/** dx = dy where x > 0, else 0 (relu′(0) = 0). */
+/** dx = 0 where x ≤ 0, else dy: relu′(0) = 0, and a NaN passes its gradient, as PyTorch's threshold_backward. */
 export function reluBackward(dy: usize, x: usize, dx: usize, n: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const positive = f32x4.gt(v128.load(f32At(x, i)), zero);
-    v128.store(f32At(dx, i), v128.and(v128.load(f32At(dy, i)), positive));
+    const blocked = f32x4.le(v128.load(f32At(x, i)), zero);
+    v128.store(f32At(dx, i), v128.andnot(v128.load(f32At(dy, i)), blocked));
   }
-  for (; i < n; i++) store<f32>(f32At(dx, i), load<f32>(f32At(x, i)) > 0 ? load<f32>(f32At(dy, i)) : 0);
+  for (; i < n; i++) store<f32>(f32At(dx, i), load<f32>(f32At(x, i)) <= 0 ? 0 : load<f32>(f32At(dy, i)));
 }

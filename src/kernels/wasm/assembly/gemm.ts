@@ -20,14 +20,14 @@ function storeBlock(ptr: usize, v: v128, accumulate: bool): void {
 // v128 per step instead of four strided scalars. A convolution packs its weights once per call (packA) and reuses
 // the panels for every image (sgemmPacked); a plain sgemm packs one panel at a time, in chunks of K.
 // Each instance (thread) over a shared memory needs a pack buffer of its own, which the host places with
-// usePackPanel before the first call.
+// usePackBuffer before the first call.
 const KC: i32 = 512;
 /** Floats in the pack buffer: room for a whole weight matrix of up to 64K floats (conv3's is 18,432). */
 export const PACK_FLOATS: i32 = 65536;
-export const PACK_PANEL_BYTES: i32 = PACK_FLOATS * 4;
+export const PACK_BUFFER_BYTES: i32 = PACK_FLOATS * 4;
 let PACKED_A: usize = 0;
 
-export function usePackPanel(ptr: usize): void {
+export function usePackBuffer(ptr: usize): void {
   PACKED_A = ptr;
 }
 

@@ -1,5 +1,5 @@
 // The WebAssembly kernels: float32, 128-bit SIMD, over one linear memory that the host imports and manages.
-export { sgemm, sgemmNT, transpose, usePackPanel, PACK_PANEL_BYTES } from "./gemm";
+export { sgemm, sgemmNT, transpose, usePackBuffer, PACK_BUFFER_BYTES } from "./gemm";
 export {
   conv2dForward,
   conv2dBackwardInput,

@@ -17,15 +17,15 @@ import {
 } from "./geometry";
 
 /**
- * Pools this call's images. `first` is the flat index of x[0] in the whole input (non-zero when the batch is split
+ * Pools this call's images. `firstIndex` is the flat index of x[0] in the whole input (non-zero when the batch is split
  * across threads), so argmax holds indices into the whole input, as the reference kernel's do.
  */
-export function maxPool2dForward(g: usize, x: usize, y: usize, argmax: usize, first: i32): void {
+export function maxPool2dForward(g: usize, x: usize, y: usize, argmax: usize, firstIndex: i32): void {
   if (padHeight(g) == 0 && padWidth(g) == 0) {
     if (kernelHeight(g) == 2 && kernelWidth(g) == 2 && strideHeight(g) == 2 && strideWidth(g) == 2) {
-      maxPool2x2(g, x, y, argmax, first);
+      maxPool2x2(g, x, y, argmax, firstIndex);
     } else {
-      maxPoolNoPadding(g, x, y, argmax, first);
+      maxPoolNoPadding(g, x, y, argmax, firstIndex);
     }
     return;
   }
@@ -64,7 +64,7 @@ export function maxPool2dForward(g: usize, x: usize, y: usize, argmax: usize, fi
           if (best != best) break;
         }
         store<f32>(f32At(y, o), best);
-        store<i32>(f32At(argmax, o), bestIndex + first);
+        store<i32>(f32At(argmax, o), bestIndex + firstIndex);
         o++;
       }
     }
@@ -84,7 +84,7 @@ export function maxPool2dBackward(dy: usize, argmax: usize, outputs: i32, dx: us
 }
 
 /** Without padding every window lies inside the image, so the loops need no bounds tests. */
-function maxPoolNoPadding(g: usize, x: usize, y: usize, argmax: usize, first: i32): void {
+function maxPoolNoPadding(g: usize, x: usize, y: usize, argmax: usize, firstIndex: i32): void {
   const planes = batch(g) * inChannels(g), H = inHeight(g), W = inWidth(g);
   const KH = kernelHeight(g), KW = kernelWidth(g), SH = strideHeight(g), SW = strideWidth(g);
   const OH = outHeight(g), OW = outWidth(g);
@@ -108,7 +108,7 @@ function maxPoolNoPadding(g: usize, x: usize, y: usize, argmax: usize, first: i3
           }
         }
         store<f32>(f32At(y, o), best);
-        store<i32>(f32At(argmax, o), bestIndex + first);
+        store<i32>(f32At(argmax, o), bestIndex + firstIndex);
         o++;
       }
     }
@@ -119,7 +119,7 @@ function maxPoolNoPadding(g: usize, x: usize, y: usize, argmax: usize, first: i3
  * The tutorial's 2×2, stride 2 pooling, four outputs at a time without branches: a candidate replaces the best so
  * far when it is larger or NaN, and only while the best is not NaN, which is exactly the sequential rule above.
  */
-function maxPool2x2(g: usize, x: usize, y: usize, argmax: usize, first: i32): void {
+function maxPool2x2(g: usize, x: usize, y: usize, argmax: usize, firstIndex: i32): void {
   const planes = batch(g) * inChannels(g), H = inHeight(g), W = inWidth(g);
   const OH = outHeight(g), OW = outWidth(g);
   const OW4 = OW & ~3;
@@ -152,7 +152,7 @@ function maxPool2x2(g: usize, x: usize, y: usize, argmax: usize, first: i32): vo
         best = v128.bitselect(v, best, take);
         bestIndex = v128.bitselect(i32x4.add(iE0, i32x4.splat(W + 1)), bestIndex, take);
         v128.store(f32At(y, o), best);
-        v128.store(f32At(argmax, o), i32x4.add(bestIndex, i32x4.splat(first)));
+        v128.store(f32At(argmax, o), i32x4.add(bestIndex, i32x4.splat(firstIndex)));
         o += 4;
       }
       for (; j < OW; j++) {
@@ -168,7 +168,7 @@ function maxPool2x2(g: usize, x: usize, y: usize, argmax: usize, first: i32): vo
           }
         }
         store<f32>(f32At(y, o), best);
-        store<i32>(f32At(argmax, o), bestIndex + first);
+        store<i32>(f32At(argmax, o), bestIndex + firstIndex);
         o++;
       }
     }
