@@ -31,11 +31,13 @@ const MAX_ARGS = 18;
 export const SLOT_INTS = ARGS + MAX_ARGS;
 const STOP = -1;
 /**
- * A worker spins this many times on its slot before it sleeps in Atomics.wait. A wake from sleep costs tens of
- * microseconds here, and a training step posts about a dozen jobs a few hundred microseconds apart, so a spinning
- * worker keeps the dispatch cost near a microsecond; after a pause (evaluation, I/O) it sleeps and burns nothing.
+ * Milliseconds a worker spins on its slot after a job before it sleeps in Atomics.wait. Measured by `convlab bench`
+ * on the 2-core development machine (a VM), a dispatch costs about 2 µs to a spinning worker and about 500 µs to a
+ * sleeping one, whose virtual CPU must be woken. A training step leaves gaps of up to about a millisecond between its
+ * kernels (the loss, the optimizer, the next batch), so the worker spins through them; after a longer pause
+ * (evaluation, I/O) it sleeps and burns nothing.
  */
-const SPINS = 200_000;
+const SPIN_MS = 3;
 
 /** What a platform (Node's worker_threads, a browser's Web Workers) is handed to start one kernel worker. */
 export interface WorkerInit {
@@ -62,8 +64,10 @@ export function serveKernels(init: WorkerInit, ready: () => void): void {
   const base = init.slot * SLOT_INTS;
   let seen = 0;
   for (;;) {
-    for (let spin = 0; Atomics.load(control, base + SEQ) === seen; spin++) {
-      if (spin > SPINS) Atomics.wait(control, base + SEQ, seen);
+    const sleepAt = performance.now() + SPIN_MS;
+    for (let spin = 1; Atomics.load(control, base + SEQ) === seen; spin++) {
+      // performance.now() costs more than a load: look at the clock every 1024 turns.
+      if ((spin & 1023) === 0 && performance.now() > sleepAt) Atomics.wait(control, base + SEQ, seen);
     }
     seen = Atomics.load(control, base + SEQ);
     if (seen === STOP) return;
