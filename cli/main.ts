@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { existsSync, readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { arch, lang, learningRate, momentum, nonNegativeInt, positiveInt } from "./options.js";
 import { trainCommand, type TrainFlags } from "./commands/train.js";
@@ -12,8 +13,20 @@ import { gridAxis, sweepCommand, type SweepFlags } from "./commands/sweep.js";
 import { runsCommand, type RunsFlags } from "./commands/runs.js";
 import { useBackend } from "../src/node/backend.js";
 
+/** The package's version: its package.json is one folder up from cli/main.ts (run by tsx), two from dist/cli/. */
+function packageVersion(): string {
+  for (const path of ["../package.json", "../../package.json"]) {
+    const url = new URL(path, import.meta.url);
+    if (!existsSync(url)) continue;
+    const json = JSON.parse(readFileSync(url, "utf8")) as { name?: string; version?: string };
+    if (json.name === "convlab" && json.version !== undefined) return json.version;
+  }
+  return "unknown";
+}
+
 const program = new Command("convlab")
   .description("The TypeScript lab for convolutional neural networks: the tutorial's MNIST CNN, no Python needed.")
+  .version(packageVersion())
   .showHelpAfterError("(run with --help for the options)");
 
 const commonOptions = (cmd: Command) =>

@@ -344,3 +344,10 @@ test("a loss that becomes NaN stops training with advice, and leaves no output f
   assert.match(run.stderr, /the loss became (NaN|-?Infinity) at epoch 1, batch \d+: training diverged/);
   assert.ok(!existsSync(out), `${out} was created`);
 });
+
+test("--version prints the package's version", async () => {
+  const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  assert.equal(succeeded(await convlab("--version")).stdout.trim(), version);
+});
