@@ -10,6 +10,7 @@ import { MNIST } from "../src/node/mnist.js";
 import { loadTrainedModel } from "../src/node/model-file.js";
 import { writeComparisonReport, writeRunReport } from "../src/node/run-report.js";
 import { ema } from "../src/report/loss.js";
+import { featureMapsSpec } from "../src/report/pictures.js";
 import type { MnistDataset } from "../src/data/mnist.js";
 import { chromiumMissing, launchChromium } from "./helpers/chromium.js";
 import { writeTinyMnist } from "./helpers/idx.js";
@@ -235,3 +236,17 @@ test(
     }
   },
 );
+
+test("feature maps of a 3×3 layer are drawn in panels the size of the 28×28 original's, not 24 px cells of it", () => {
+  const plane = (size: number) => ({ height: size, width: size, values: new Array<number>(size * size).fill(1) });
+  const input = {
+    layer: "conv3",
+    index: 0,
+    label: 7,
+    image: plane(28),
+    maps: Array.from({ length: 64 }, () => plane(3)),
+  };
+  const spec = featureMapsSpec(input, "en") as { spec: { width: number; height: number } };
+  // About 72 px a panel, whatever the maps' size: conv3's 3×3 maps once made 672-px panels (a 13,680 px PNG).
+  assert.ok(spec.spec.width <= 90 && spec.spec.height <= 90, `panel ${spec.spec.width} × ${spec.spec.height} px`);
+});

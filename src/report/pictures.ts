@@ -58,8 +58,11 @@ function featureView(input: FeatureInput, lang: ReportLang, withOriginal: boolea
   const { height, width } = input.maps[0] ?? input.image;
   const panels = featurePanels(input, lang, withOriginal);
   const title = m.featuresTitle(input.layer, input.index, input.label, input.maps.length, height, width);
-  // Keep a panel about 72 px whatever the map size: conv1's 26×26 and conv2's 11×11 both stay readable.
-  const cell = Math.max(2, Math.round(72 / Math.max(height, width)));
+  // Keep a panel about 72 px whatever the map size: conv1's 26×26 and conv2's 11×11 both stay readable. Every panel
+  // gets the box of the largest one (the 28×28 original, when drawn), so that one sets the cell: sizing it by
+  // conv3's 3×3 maps made 672-px panels and a 13,680 × 9,858 PNG that took 1.2 GB to render.
+  const largest = Math.max(...panels.map((p) => Math.max(p.height, p.width)));
+  const cell = Math.max(2, Math.round(72 / largest));
   return { panels, options: { title, columns: columnsFor(panels.length), cell, color: "gray" as const } };
 }
 
