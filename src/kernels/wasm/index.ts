@@ -3,7 +3,7 @@ import { registerBackend } from "../registry.js";
 import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64, SHARED_MAXIMUM_PAGES } from "./binary.generated.js";
 import { wasmKernels, type WasmExports } from "./kernels.js";
 import { WasmArena } from "./memory.js";
-import { KernelThreads, SLOT_INTS, type WorkerInit } from "./threads.js";
+import { KernelThreads, controlBytes, type WorkerInit } from "./threads.js";
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
@@ -76,7 +76,7 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
     register(exports, new WasmArena(memory, buffersEnd), null);
     return true;
   }
-  const control = new SharedArrayBuffer(workers * SLOT_INTS * 4);
+  const control = new SharedArrayBuffer(controlBytes(workers));
   const spawn = options.spawnWorker!;
   try {
     await Promise.all(

@@ -2,7 +2,7 @@ import type { FloatStorage } from "../../tensor/tensor.js";
 import { refKernels } from "../ref/index.js";
 import type { Conv2dGeometry, GemmShape, KernelTable, Window2d } from "../types.js";
 import type { WasmArena } from "./memory.js";
-import { splitRange, type Job, type KernelThreads } from "./threads.js";
+import { KernelThreads, splitRange, type Job } from "./threads.js";
 
 /** The functions exported by the compiled assembly/ module; pointers are byte addresses in its memory. */
 export interface WasmExports {
@@ -103,6 +103,8 @@ function isF32(...arrays: (FloatStorage | null)[]): boolean {
 
 /** Columns per GEMM (images × positions) for images with few positions: enough to fill the SIMD blocks. */
 const GEMM_COLUMNS = 1024;
+/** Ranges of images a convolution is cut into per thread: small enough to even out a slower thread's share. */
+const JOBS_PER_THREAD = 4;
 /** Elements a thread must get before a memory-bound kernel is split across threads. */
 const MIN_SPLIT = 32_768;
 /** Positions from which an image's GEMM goes alone, reading and writing NCHW in place (see assembly/conv.ts). */
@@ -135,18 +137,23 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
     }
   };
 
-  /**
-   * Splits [0, count) into one range per thread and runs `job(start, end)` for each. Under `minPerThread` items a
-   * thread, the work is too small to repay the dispatch (about a microsecond) and runs whole on the calling thread.
-   */
-  const runSplit = (count: number, minPerThread: number, job: (start: number, end: number) => Job): void => {
-    const parts = Math.min(threads?.size ?? 1, Math.floor(count / minPerThread));
+  /** Splits [0, count) into `parts` contiguous ranges and runs `job(start, end)` for each. */
+  const runSplit = (count: number, parts: number, job: (start: number, end: number) => Job): void => {
     run(splitRange(count, Math.max(1, parts)).map(([start, end]) => job(start, end)));
   };
 
   /**
-   * Runs one job per thread over its range of images. `scratch(group)` lists the floats of each scratch buffer
-   * for a group of that many images; `job` builds a job from its range, first image, buffers and group size.
+   * One range per thread for a memory-bound kernel over `count` items, or a single range when a thread would get
+   * fewer than `minPerThread`: then the work is too small to repay the dispatch.
+   */
+  const threadParts = (count: number, minPerThread: number) =>
+    Math.min(threads?.size ?? 1, Math.floor(count / minPerThread));
+
+  /**
+   * Runs a convolution over ranges of images: JOBS_PER_THREAD ranges a thread, which the threads take as they come
+   * free, so a slower thread takes fewer. `scratch(group)` lists the floats of each scratch buffer for a group of
+   * that many images; `job` builds a job from its range, first image, buffers and group size. Each job gets its own
+   * scratch, since any thread may run it.
    */
   const runOverImages = (
     g: Conv2dGeometry,
@@ -154,8 +161,10 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
     job: (range: Conv2dGeometry, first: number, buffers: number[], group: number) => Job,
   ): void => {
     const P = positions(g);
-    const group = P >= ALONE_POSITIONS ? 1 : Math.max(1, Math.min(g.batch, Math.floor(GEMM_COLUMNS / P)));
-    runSplit(g.batch, 1, (n0, n1) => {
+    const parts = threads === null ? 1 : Math.min(g.batch, JOBS_PER_THREAD * threads.size, KernelThreads.maxJobs);
+    const rangeSize = Math.ceil(g.batch / parts);
+    const group = P >= ALONE_POSITIONS ? 1 : Math.max(1, Math.min(rangeSize, Math.floor(GEMM_COLUMNS / P)));
+    runSplit(g.batch, parts, (n0, n1) => {
       const buffers = scratch(group).map((floats) => arena.alloc(floats * F32));
       return job({ ...g, batch: n1 - n0 }, n0, buffers, group);
     });
@@ -183,7 +192,7 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
     const ap = arena.input(argmax);
     const inPerImage = g.inChannels * g.inHeight * g.inWidth;
     const outPerImage = g.inChannels * g.outHeight * g.outWidth;
-    runSplit(g.batch, Math.ceil(MIN_SPLIT / inPerImage), (n0, n1) => ({
+    runSplit(g.batch, threadParts(g.batch, Math.ceil(MIN_SPLIT / inPerImage)), (n0, n1) => ({
       fn: "maxPool2dBackward",
       args: [
         dyp + n0 * outPerImage * F32,
@@ -303,7 +312,7 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
       const xp = arena.input(x as Float32Array);
       const inPerImage = g.inChannels * g.inHeight * g.inWidth;
       const outPerImage = g.inChannels * g.outHeight * g.outWidth;
-      runSplit(g.batch, Math.ceil(MIN_SPLIT / inPerImage), (n0, n1) => ({
+      runSplit(g.batch, threadParts(g.batch, Math.ceil(MIN_SPLIT / inPerImage)), (n0, n1) => ({
         fn: "maxPool2dForward",
         args: [
           arena.putGeometry({ ...g, batch: n1 - n0 }),
@@ -432,7 +441,7 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
       arena.beginCall();
       const y = arena.result(x.length * F32);
       const xp = arena.input(x as Float32Array);
-      runSplit(x.length, MIN_SPLIT, (i0, i1) => ({
+      runSplit(x.length, threadParts(x.length, MIN_SPLIT), (i0, i1) => ({
         fn: "relu",
         args: [xp + i0 * F32, y + i0 * F32, i1 - i0],
       }));
@@ -444,7 +453,7 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
       const dx = arena.result(dy.length * F32);
       const dyp = arena.input(dy as Float32Array);
       const xp = arena.input(x as Float32Array);
-      runSplit(dy.length, MIN_SPLIT, (i0, i1) => ({
+      runSplit(dy.length, threadParts(dy.length, MIN_SPLIT), (i0, i1) => ({
         fn: "reluBackward",
         args: [dyp + i0 * F32, xp + i0 * F32, dx + i0 * F32, i1 - i0],
       }));

@@ -21,15 +21,47 @@ export interface Job {
   args: number[];
 }
 
-// Each worker owns a slot of Int32 cells in the control buffer: the sequence number of the job posted, of the job
-// done, which function, and up to MAX_ARGS arguments.
-const SEQ = 0;
-const DONE = 1;
-const FN = 2;
-const ARGS = 3;
+// The control buffer, in Int32 cells. A call posts its jobs in a table and wakes the workers through their slots;
+// every thread, the caller included, then takes jobs from a shared counter until none is left, so a thread that
+// runs slower (on this VM one virtual CPU often does) simply takes fewer of them. The counter holds the call's tag
+// in its high bits, so a worker that wakes late can never take a job of another call.
+const NEXT = 0; // (tag << TAG_SHIFT) | index of the next job to take
+const COUNT = 1; // jobs in this call
+const COMPLETED = 2; // jobs finished, failed ones included
+const FAILED = 3; // 1 + the index of a job that threw, or 0
+const HEADER = 4;
+const MAX_JOBS = 16;
 const MAX_ARGS = 18;
-export const SLOT_INTS = ARGS + MAX_ARGS;
+const JOB_INTS = 1 + MAX_ARGS; // the function's index, then its arguments
+const TAG_SHIFT = 16;
+const TAG_MASK = 0x7fff;
 const STOP = -1;
+
+const slotOf = (worker: number) => HEADER + MAX_JOBS * JOB_INTS + worker;
+
+/** Bytes of the control buffer for `workers` kernel workers. */
+export function controlBytes(workers: number): number {
+  return (HEADER + MAX_JOBS * JOB_INTS + workers) * 4;
+}
+
+/** Takes and runs jobs of the call tagged `tag` until none is left. */
+function takeJobs(control: Int32Array, tag: number, exports: WasmExports): void {
+  for (;;) {
+    const next = Atomics.load(control, NEXT);
+    const index = next & ((1 << TAG_SHIFT) - 1);
+    if (next >>> TAG_SHIFT !== tag || index >= Atomics.load(control, COUNT)) return;
+    if (Atomics.compareExchange(control, NEXT, next, next + 1) !== next) continue;
+    const at = HEADER + index * JOB_INTS;
+    try {
+      const args = Array.from(control.subarray(at + 1, at + JOB_INTS));
+      (exports[THREAD_FUNCTIONS[control[at]]] as (...a: number[]) => void)(...args);
+    } catch {
+      Atomics.store(control, FAILED, index + 1);
+    }
+    Atomics.add(control, COMPLETED, 1);
+  }
+}
+
 /**
  * Milliseconds a worker spins on its slot after a job before it sleeps in Atomics.wait. Measured by `convlab bench`
  * on the 2-core development machine (a VM), a dispatch costs about 2 µs to a spinning worker and about 500 µs to a
@@ -50,10 +82,10 @@ export interface WorkerInit {
 }
 
 /**
- * The body of a kernel worker: instantiates the kernels over the shared memory, calls `ready`, and serves the jobs
- * posted to its slot until told to stop. Runs inside the worker; the platform's entry script only calls it.
- * A job that throws (a trap) is reported to the caller as a failed job rather than ending the worker, so the
- * caller, which spins on the slot, is never left waiting.
+ * The body of a kernel worker: instantiates the kernels over the shared memory, calls `ready`, and takes the jobs
+ * of each call posted until told to stop. Runs inside the worker; the platform's entry script only calls it.
+ * A job that throws (a trap) is reported to the caller as failed rather than ending the worker, so the caller,
+ * which waits for every job to finish, is never left waiting.
  */
 export function serveKernels(init: WorkerInit, ready: () => void): void {
   const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
@@ -61,30 +93,24 @@ export function serveKernels(init: WorkerInit, ready: () => void): void {
   exports.usePackBuffer(init.packBuffer);
   ready();
   const control = new Int32Array(init.control);
-  const base = init.slot * SLOT_INTS;
+  const slot = slotOf(init.slot);
   let seen = 0;
   for (;;) {
     const sleepAt = performance.now() + SPIN_MS;
-    for (let spin = 1; Atomics.load(control, base + SEQ) === seen; spin++) {
+    for (let spin = 1; Atomics.load(control, slot) === seen; spin++) {
       // performance.now() costs more than a load: look at the clock every 1024 turns.
-      if ((spin & 1023) === 0 && performance.now() > sleepAt) Atomics.wait(control, base + SEQ, seen);
+      if ((spin & 1023) === 0 && performance.now() > sleepAt) Atomics.wait(control, slot, seen);
     }
-    seen = Atomics.load(control, base + SEQ);
+    seen = Atomics.load(control, slot);
     if (seen === STOP) return;
-    const fn = THREAD_FUNCTIONS[control[base + FN]];
-    const args = Array.from(control.subarray(base + ARGS, base + ARGS + MAX_ARGS));
-    try {
-      (exports[fn] as (...a: number[]) => void)(...args);
-      Atomics.store(control, base + DONE, seen);
-    } catch {
-      Atomics.store(control, base + DONE, -seen);
-    }
+    takeJobs(control, seen & TAG_MASK, exports);
   }
 }
 
 /**
- * The calling thread plus `workers` kernel workers over one shared memory. `run` gives job 0 to the caller and
- * each other job to a worker, and returns when all are done: a fork-join per kernel call, with no allocation.
+ * The calling thread plus `workers` kernel workers over one shared memory. `run` posts a call's jobs, takes its own
+ * share of them, and returns when all are done: a fork-join per kernel call, with no allocation. Which thread runs
+ * which job varies; each job writes only its own outputs, so the results do not.
  */
 export class KernelThreads {
   private readonly control: Int32Array;
@@ -103,33 +129,41 @@ export class KernelThreads {
     return this.workers + 1;
   }
 
+  /** Most jobs one call may post. */
+  static readonly maxJobs = MAX_JOBS;
+
   run(jobs: Job[]): void {
-    if (jobs.length - 1 > this.workers) throw new Error(`KernelThreads: ${jobs.length} jobs for ${this.size} threads`);
-    const seq = ++this.sequence;
-    for (let w = 0; w < jobs.length - 1; w++) {
-      const { fn, args } = jobs[w + 1];
-      const base = w * SLOT_INTS;
-      this.control[base + FN] = THREAD_FUNCTIONS.indexOf(fn);
-      this.control.set(args, base + ARGS);
-      Atomics.store(this.control, base + SEQ, seq);
-      Atomics.notify(this.control, base + SEQ);
+    if (jobs.length > MAX_JOBS) throw new Error(`KernelThreads: ${jobs.length} jobs, more than ${MAX_JOBS}`);
+    const control = this.control;
+    // Sequence numbers stay positive and distinct from STOP; the tag is their low bits.
+    this.sequence = (this.sequence % 0x3fffffff) + 1;
+    const seq = this.sequence;
+    const tag = seq & TAG_MASK;
+    jobs.forEach(({ fn, args }, index) => {
+      const at = HEADER + index * JOB_INTS;
+      control[at] = THREAD_FUNCTIONS.indexOf(fn);
+      control.set(args, at + 1);
+    });
+    Atomics.store(control, COMPLETED, 0);
+    Atomics.store(control, FAILED, 0);
+    Atomics.store(control, COUNT, jobs.length);
+    Atomics.store(control, NEXT, tag << TAG_SHIFT);
+    for (let w = 0; w < this.workers; w++) {
+      Atomics.store(control, slotOf(w), seq);
+      Atomics.notify(control, slotOf(w));
     }
-    const { fn, args } = jobs[0];
-    (this.exports[fn] as (...a: number[]) => void)(...args);
-    // The caller's share is done; the workers' shares end at about the same time, so spin rather than sleep.
-    for (let w = 0; w < jobs.length - 1; w++) {
-      let done: number;
-      do done = Atomics.load(this.control, w * SLOT_INTS + DONE);
-      while (done !== seq && done !== -seq);
-      if (done === -seq) throw new Error(`kernel worker ${w} failed running ${jobs[w + 1].fn}`);
-    }
+    takeJobs(control, tag, this.exports);
+    // Every job is taken; the last ones end about now, so spin rather than sleep.
+    while (Atomics.load(control, COMPLETED) < jobs.length);
+    const failed = Atomics.load(control, FAILED);
+    if (failed !== 0) throw new Error(`a kernel thread failed running ${jobs[failed - 1].fn} (job ${failed - 1})`);
   }
 
   /** Tells every worker to return. */
   stop(): void {
     for (let w = 0; w < this.workers; w++) {
-      Atomics.store(this.control, w * SLOT_INTS + SEQ, STOP);
-      Atomics.notify(this.control, w * SLOT_INTS + SEQ);
+      Atomics.store(this.control, slotOf(w), STOP);
+      Atomics.notify(this.control, slotOf(w));
     }
   }
 }
