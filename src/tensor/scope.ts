@@ -67,8 +67,9 @@ export function tidy<T>(fn: () => T): T {
     const made = open.pop()!;
     const keep = returnedTensors(result);
     for (const tensor of made) {
-      if (keep.has(tensor)) tensor.keepPastScope(lender?.owns(tensor.data) ?? false);
-      else if (lender?.owns(tensor.data)) tensor.release();
+      const borrowed = isScoped(tensor.data);
+      if (keep.has(tensor)) tensor.keepPastScope(borrowed);
+      else if (borrowed) tensor.release();
     }
     lender?.exit();
   }

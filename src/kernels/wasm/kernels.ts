@@ -183,29 +183,6 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
     return total;
   };
 
-  /** dx[argmax[o]] += dy[o], split across threads by image. */
-  const poolBackward = (dy: Float32Array, argmax: Int32Array, g: Window2d) => {
-    arena.beginCall();
-    const n = g.batch * g.inChannels * g.inHeight * g.inWidth;
-    const dx = arena.result(n * F32);
-    const dyp = arena.input(dy);
-    const ap = arena.input(argmax);
-    const inPerImage = g.inChannels * g.inHeight * g.inWidth;
-    const outPerImage = g.inChannels * g.outHeight * g.outWidth;
-    runSplit(g.batch, threadParts(g.batch, Math.ceil(MIN_SPLIT / inPerImage)), (n0, n1) => ({
-      fn: "maxPool2dBackward",
-      args: [
-        dyp + n0 * outPerImage * F32,
-        ap + n0 * outPerImage * 4,
-        (n1 - n0) * outPerImage,
-        dx,
-        n0 * inPerImage,
-        (n1 - n0) * inPerImage,
-      ],
-    }));
-    return arena.readF32(dx, n);
-  };
-
   return {
     conv2dForward(x, w, b, g) {
       if (!isF32(x, w, b)) return refKernels.conv2dForward(x, w, b, g);
@@ -326,7 +303,26 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
     },
     maxPool2dBackward(dy, argmax, g) {
       if (!isF32(dy)) return refKernels.maxPool2dBackward(dy, argmax, g);
-      return poolBackward(dy as Float32Array, argmax, g);
+      arena.beginCall();
+      const n = g.batch * g.inChannels * g.inHeight * g.inWidth;
+      const dx = arena.result(n * F32);
+      const dyp = arena.input(dy as Float32Array);
+      const ap = arena.input(argmax);
+      const inPerImage = g.inChannels * g.inHeight * g.inWidth;
+      const outPerImage = g.inChannels * g.outHeight * g.outWidth;
+      // Each range zeroes and fills only its own images' part of dx.
+      runSplit(g.batch, threadParts(g.batch, Math.ceil(MIN_SPLIT / inPerImage)), (n0, n1) => ({
+        fn: "maxPool2dBackward",
+        args: [
+          dyp + n0 * outPerImage * F32,
+          ap + n0 * outPerImage * 4,
+          (n1 - n0) * outPerImage,
+          dx,
+          n0 * inPerImage,
+          (n1 - n0) * inPerImage,
+        ],
+      }));
+      return arena.readF32(dx, n);
     },
     conv2dReluMaxPool2dForward(x, w, b, g, pool) {
       if (!isF32(x, w, b)) return refKernels.conv2dReluMaxPool2dForward(x, w, b, g, pool);
