@@ -2,6 +2,8 @@
  * convlab: convolutional networks in TypeScript with PyTorch's names and semantics. This entry point runs in Node
  * and in browsers; file and network access live in `convlab/node`.
  */
+import "./tensor/methods.js";
+
 export { Tensor, Parameter, numel, type DType, type Shape, type Storage, type FloatStorage } from "./tensor/tensor.js";
 export { tidy } from "./tensor/scope.js";
 export { tensor, zeros, ones, full, rand } from "./tensor/creation.js";
@@ -14,15 +16,16 @@ export { conv2dReluMaxPool2d } from "./ops/conv-relu-pool.js";
 export { relu } from "./ops/relu.js";
 export { linear, matmul } from "./ops/matmul.js";
 export { add, mul, sub } from "./ops/arithmetic.js";
-export { reshape, view, flatten } from "./ops/shape.js";
-export { sum, mean, argmax } from "./ops/reduce.js";
+export { reshape, view, flatten, unsqueeze, squeeze, select } from "./ops/shape.js";
+export { sum, mean, argmax, max, type ValuesIndices } from "./ops/reduce.js";
+export { eq } from "./ops/compare.js";
 export { logSoftmax, softmax } from "./ops/softmax.js";
 export { crossEntropy, nllLoss, type Reduction, type Target } from "./ops/loss.js";
 
 export { registerBackend, setBackend, getBackend, kernel, type BackendName } from "./kernels/registry.js";
 export type { KernelTable, KernelName } from "./kernels/types.js";
 
-export { Module, type StateDict } from "./nn/module.js";
+export { Module, type StateDict, type AnyModule, type ForwardHook, type RemovableHandle } from "./nn/module.js";
 export { Conv2d, Linear, MaxPool2d, ReLU, Flatten, Sequential } from "./nn/layers.js";
 export { CrossEntropyLoss } from "./nn/loss.js";
 export { kaimingUniform_, uniform_ } from "./nn/init.js";
@@ -52,9 +55,10 @@ export { SGD, type SGDOptions } from "./optim/sgd.js";
 export { Adam, type AdamOptions } from "./optim/adam.js";
 export { Optimizer, type OptimizerStateDict, type ParamGroup, type Hyperparameter } from "./optim/optimizer.js";
 
-export { DataLoader, randperm, type Batch, type DataLoaderOptions } from "./data/dataloader.js";
-export type { Dataset, BatchDataset, Example } from "./data/dataset.js";
+export { DataLoader, next, makeBatch, randperm, type Batch, type DataLoaderOptions } from "./data/dataloader.js";
+export { stackExamples, type Dataset, type BatchDataset, type BatchData, type Example } from "./data/dataset.js";
 export { MnistDataset } from "./data/mnist.js";
+export { Subset, range } from "./data/subset.js";
 export { toTensor, normalize, compose, type Transform } from "./data/transforms.js";
 export {
   grayscale,

@@ -81,7 +81,7 @@ function valuesAndGrads(f: (x: Tensor, w: Tensor, b: Tensor) => Tensor, c: Case)
   const [x, w, b] = [random(c.input, g), random(c.weight, g), random([c.weight[0]], g)];
   const y = f(x, w, b);
   const weighting = new Tensor(
-    Float32Array.from({ length: y.size }, () => g.uniform(-1, 1)),
+    Float32Array.from({ length: y.numel() }, () => g.uniform(-1, 1)),
     y.shape,
   );
   sum(mul(y, weighting)).backward();

@@ -45,7 +45,7 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
   if (root.data instanceof Int32Array) throw new Error("backward(): the tensor is not floating-point");
   let seedGrad: FloatStorage;
   if (gradient === undefined) {
-    if (root.size !== 1) {
+    if (root.numel() !== 1) {
       throw new Error(
         `backward(): a gradient is needed for a non-scalar output (shape ${shapeToString(root.shape)}), as in PyTorch`,
       );
@@ -53,12 +53,12 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
     seedGrad = allocLike(root.data, 1);
     seedGrad[0] = 1;
   } else {
-    if (gradient.size !== root.size || gradient.data instanceof Int32Array) {
+    if (gradient.numel() !== root.numel() || gradient.data instanceof Int32Array) {
       throw new Error(
         `backward(): gradient shape ${shapeToString(gradient.shape)} does not match output ${shapeToString(root.shape)}`,
       );
     }
-    seedGrad = allocLike(root.data, root.size);
+    seedGrad = allocLike(root.data, root.numel());
     seedGrad.set(gradient.data);
   }
 

@@ -1,3 +1,4 @@
+import { setBackendPlatform } from "../kernels/default-backend.js";
 import { setBackend, type BackendName } from "../kernels/registry.js";
 import { initWasmBackend } from "../kernels/wasm/index.js";
 import type { WorkerInit } from "../kernels/wasm/threads.js";
@@ -24,6 +25,14 @@ function spawnWebWorker(init: WorkerInit): Promise<void> {
     worker.postMessage(init);
   });
 }
+
+// A page that loads convlab/browser and never calls useBrowserBackend gets the wasm kernels on its first op, on
+// every core where the page is cross-origin isolated (elsewhere there is no shared memory, hence 1 thread).
+setBackendPlatform({
+  threads: globalThis.crossOriginIsolated ? (navigator.hardwareConcurrency ?? 1) : 1,
+  spawnWorker: spawnWebWorker,
+  notice: (line) => console.warn(line),
+});
 
 /**
  * Selects the `wasm` backend in a browser page, with its kernels on `threads` Web Workers over one shared

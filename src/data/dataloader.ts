@@ -1,6 +1,6 @@
 import { Tensor } from "../tensor/tensor.js";
 import { defaultGenerator, Generator } from "../tensor/random.js";
-import { isBatchDataset, type Dataset } from "./dataset.js";
+import { isBatchDataset, stackExamples, type Dataset } from "./dataset.js";
 
 export interface DataLoaderOptions {
   /** Examples per batch. Default 1, as PyTorch. */
@@ -13,11 +13,32 @@ export interface DataLoaderOptions {
   generator?: Generator;
 }
 
-export interface Batch {
+/**
+ * One batch. As an object, `{ inputs, labels }` with the labels as an Int32Array; destructured as a pair, PyTorch's
+ * `images, labels` as two tensors: `for (const [images, labels] of trainLoader)` gives images [B, 1, 28, 28] and
+ * labels, an int32 tensor [B] (PyTorch: int64) sharing the same array.
+ */
+export type Batch = readonly [images: Tensor, labels: Tensor] & {
   /** [B, …] inputs: the examples stacked along a new first dimension. */
-  inputs: Tensor;
+  readonly inputs: Tensor;
   /** [B] class labels. */
-  labels: Int32Array;
+  readonly labels: Int32Array;
+};
+
+/** A batch from its inputs and labels, usable both ways (see {@link Batch}). */
+export function makeBatch(inputs: Tensor, labels: Int32Array): Batch {
+  return Object.assign([inputs, new Tensor(labels, [labels.length])] as const, { inputs, labels });
+}
+
+/**
+ * The first item of an iterable, or the next of an iterator: Python's `next(iter(test_loader))`, the tutorial's way
+ * to take one batch, is `next(testLoader)` here. Throws when there is none.
+ */
+export function next<T>(source: Iterable<T> | Iterator<T>): T {
+  const iterator = Symbol.iterator in source ? source[Symbol.iterator]() : source;
+  const step = iterator.next();
+  if (step.done === true) throw new Error("next(): the iterable is empty (a DataLoader over an empty dataset?)");
+  return step.value;
 }
 
 /**
@@ -74,18 +95,15 @@ export class DataLoader implements Iterable<Batch> {
   }
 
   private collate(indices: Int32Array): Batch {
-    if (isBatchDataset(this.dataset)) return this.dataset.getBatch(indices);
-    const examples = Array.from(indices, (i) => this.dataset.get(i));
-    const first = examples[0][0];
-    const data = new Float32Array(first.size * examples.length);
-    examples.forEach(([x], k) => {
-      if (x.size !== first.size) throw new Error(`DataLoader: example ${indices[k]} has a different shape`);
-      data.set(x.data, k * first.size);
-    });
-    return {
-      inputs: new Tensor(data, [examples.length, ...first.shape]),
-      labels: Int32Array.from(examples, ([, y]) => y),
-    };
+    if (isBatchDataset(this.dataset)) {
+      const { inputs, labels } = this.dataset.getBatch(indices);
+      return makeBatch(inputs, labels);
+    }
+    const { inputs, labels } = stackExamples(
+      Array.from(indices, (i) => this.dataset.get(i)),
+      indices,
+    );
+    return makeBatch(inputs, labels);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Tensor } from "../tensor/tensor.js";
-import type { BatchDataset, Example } from "./dataset.js";
+import type { BatchData, BatchDataset, Example } from "./dataset.js";
 import type { IdxArray } from "./idx.js";
 import { toTensor, type Transform } from "./transforms.js";
 
@@ -47,7 +47,7 @@ export class MnistDataset implements BatchDataset {
   }
 
   /** A batch [B, 1, H, W] converted straight from the bytes (÷255), then transformed as a whole. */
-  getBatch(indices: Int32Array): { inputs: Tensor; labels: Int32Array } {
+  getBatch(indices: Int32Array): BatchData {
     const size = this.height * this.width;
     const out = new Float32Array(indices.length * size);
     const labels = new Int32Array(indices.length);

@@ -163,7 +163,7 @@ export class SpecModel extends Module {
   /**
    * Whether forward runs each Conv2d → ReLU → MaxPool2d run of layers as one fused op (`conv2dReluMaxPool2d`:
    * the same values and gradients, less memory traffic). Set it to false to run every layer on its own, as PyTorch's
-   * eager mode does.
+   * eager mode does. A run whose layers have forward hooks is never fused, so each hook sees its layer's output.
    */
   fuse = true;
 
@@ -173,16 +173,25 @@ export class SpecModel extends Module {
     let h = x;
     for (let i = 0; i < layers.length; i++) {
       const [conv, relu, pool] = layers.slice(i, i + 3);
-      if (this.fuse && isExactly(conv, Conv2d) && isExactly(relu, ReLU) && isExactly(pool, MaxPool2d)) {
+      if (
+        this.fuse &&
+        isExactly(conv, Conv2d) &&
+        isExactly(relu, ReLU) &&
+        isExactly(pool, MaxPool2d) &&
+        !hooked(conv, relu, pool)
+      ) {
         h = conv.forwardReluMaxPool(h, pool);
         i += 2;
       } else {
-        h = layers[i].forward(h);
+        h = layers[i](h);
       }
     }
     return h;
   }
 }
+
+/** Whether any of the modules has a forward hook, which must see its own output: then the run is not fused. */
+const hooked = (...modules: Module[]) => modules.some((m) => m.hasForwardHooks());
 
 /** Whether `m` is an instance of `type` itself, not of a subclass, which might override forward. */
 function isExactly<T extends Module>(m: Module | undefined, type: abstract new (...args: never[]) => T): m is T {

@@ -10,6 +10,12 @@ import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { kaimingUniform_, fanIn, uniform_ } from "./init.js";
 import { Module } from "./module.js";
 
+/** A pair as Python prints a tuple: `(3, 3)`. */
+const tuple = (pair: readonly number[]) => `(${pair.join(", ")})`;
+
+/** A size argument as the user gave it: an int stays an int (`2`), a pair prints as a tuple. */
+const sizeArg = (size: IntPair) => (typeof size === "number" ? String(size) : tuple(size));
+
 function emptyParameter(shape: number[]): Parameter {
   return new Parameter(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
 }
@@ -73,6 +79,15 @@ export class Conv2d extends Module {
     return conv2dReluMaxPool2d(input, this.weight, this.bias, conv, pool.kernelSize, pool.options);
   }
 
+  /** `1, 16, kernel_size=(3, 3), stride=(1, 1)`, with padding and bias only where they differ from the defaults. */
+  override extraRepr(): string {
+    const [kh, kw] = this.weight.shape.slice(2);
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${tuple([kh, kw])}, stride=${tuple(this.stride)}`;
+    if (this.padding.some((p) => p !== 0)) s += `, padding=${tuple(this.padding)}`;
+    if (this.bias === null) s += ", bias=False";
+    return s;
+  }
+
   private checkInput(input: Tensor): void {
     if (input.ndim !== 4 || input.shape[1] !== this.inChannels) {
       throw new Error(
@@ -116,6 +131,10 @@ export class Linear extends Module {
     }
     return linear(input, this.weight, this.bias);
   }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias === null ? "False" : "True"}`;
+  }
 }
 
 /** Max pooling layer, `nn.MaxPool2d(kernel_size, stride=kernel_size, padding=0)`. See {@link maxPool2d}. */
@@ -129,6 +148,16 @@ export class MaxPool2d extends Module {
 
   forward(input: Tensor): Tensor {
     return maxPool2d(input, this.kernelSize, this.options);
+  }
+
+  /** The arguments as given, as PyTorch prints them: `kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False`. */
+  override extraRepr(): string {
+    const stride = this.options.stride ?? this.kernelSize;
+    const padding = this.options.padding ?? 0;
+    return (
+      `kernel_size=${sizeArg(this.kernelSize)}, stride=${sizeArg(stride)}, padding=${sizeArg(padding)}, ` +
+      "dilation=1, ceil_mode=False"
+    );
   }
 }
 
@@ -151,6 +180,10 @@ export class Flatten extends Module {
   forward(input: Tensor): Tensor {
     return flatten(input, this.startDim, this.endDim);
   }
+
+  override extraRepr(): string {
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
+  }
 }
 
 /** `nn.Sequential(*modules)`: applies the modules in order; their keys are "0", "1", … as in PyTorch. */
@@ -167,6 +200,6 @@ export class Sequential extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    return this.layers.reduce((x, layer) => layer.forward(x), input);
+    return this.layers.reduce((x, layer) => layer(x), input);
   }
 }

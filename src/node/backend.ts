@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { setBackendPlatform } from "../kernels/default-backend.js";
 import { setBackend, type BackendName } from "../kernels/registry.js";
 import { initWasmBackend } from "../kernels/wasm/index.js";
 import type { WorkerInit } from "../kernels/wasm/threads.js";
@@ -36,6 +37,18 @@ function spawnWorker(init: WorkerInit): Promise<void> {
   });
 }
 
+/** Where notices go in Node: one line on stderr, so stdout stays the program's own output. */
+const stderrNotice = (line: string) => process.stderr.write(`${line}\n`);
+
+// A program that loads convlab/node and never calls useBackend gets what useBackend() would choose, on its first op.
+setBackendPlatform({
+  backend: process.env[BACKEND_ENV],
+  source: BACKEND_ENV,
+  threads: defaultThreads(),
+  spawnWorker,
+  notice: stderrNotice,
+});
+
 /**
  * Selects the compute backend for this process: the flag, else $CONVLAB_BACKEND, else `wasm`. Where WebAssembly
  * SIMD is missing, `wasm` falls back to `ref` with a one-line notice. `threads` (default: $CONVLAB_THREADS, else
@@ -43,7 +56,7 @@ function spawnWorker(init: WorkerInit): Promise<void> {
  */
 export async function useBackend(
   requested: string | undefined = process.env[BACKEND_ENV],
-  notice: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  notice: (line: string) => void = stderrNotice,
   threads: number = defaultThreads(),
 ): Promise<BackendName> {
   const name = requested === undefined || requested === "" ? "wasm" : requested;

@@ -38,8 +38,8 @@ function asTensor(value: Tensor | number, like: Tensor): Tensor {
 
 /** The gradient of a broadcast operand: the output gradient summed over the dimensions it was repeated along. */
 function unbroadcast(dy: FloatStorage, outShape: Shape, strides: readonly number[], operand: Tensor): FloatStorage {
-  if (operand.size === dy.length) return dy;
-  return kernel("reduceBroadcast")(dy, outShape, strides, operand.size);
+  if (operand.numel() === dy.length) return dy;
+  return kernel("reduceBroadcast")(dy, outShape, strides, operand.numel());
 }
 
 /** Row-major strides of a contiguous tensor of this shape. */

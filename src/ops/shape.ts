@@ -9,10 +9,10 @@ export function reshape(input: Tensor, shape: Shape): Tensor {
   const inferred = shape.filter((s) => s === -1).length;
   if (inferred > 1) throw new Error(`reshape: only one dimension can be -1, got ${shapeToString(shape)}`);
   const known = numel(shape.filter((s) => s !== -1));
-  const resolved = shape.map((s) => (s === -1 ? (known === 0 ? 0 : input.size / known) : s));
-  if (resolved.some((s) => !Number.isInteger(s) || s < 0) || numel(resolved) !== input.size) {
+  const resolved = shape.map((s) => (s === -1 ? (known === 0 ? 0 : input.numel() / known) : s));
+  if (resolved.some((s) => !Number.isInteger(s) || s < 0) || numel(resolved) !== input.numel()) {
     throw new Error(
-      `reshape: shape ${shapeToString(shape)} is invalid for input of size ${input.size} ` +
+      `reshape: shape ${shapeToString(shape)} is invalid for input of size ${input.numel()} ` +
         `(shape ${shapeToString(input.shape)})`,
     );
   }
@@ -38,4 +38,66 @@ export function flatten(input: Tensor, startDim = 0, endDim = -1): Tensor {
   }
   const merged = numel(input.shape.slice(start, end + 1));
   return reshape(input, [...input.shape.slice(0, start), merged, ...input.shape.slice(end + 1)]);
+}
+
+/** Inserts a dimension of size 1 at `dim`, as `torch.unsqueeze`: [1, 28, 28].unsqueeze(0) → [1, 1, 28, 28]. */
+export function unsqueeze(input: Tensor, dim: number): Tensor {
+  const rank = input.ndim + 1;
+  const d = dim < 0 ? dim + rank : dim;
+  if (!Number.isInteger(d) || d < 0 || d >= rank) {
+    throw new Error(`unsqueeze: dim ${dim} is out of range for shape ${shapeToString(input.shape)}`);
+  }
+  return reshape(input, [...input.shape.slice(0, d), 1, ...input.shape.slice(d)]);
+}
+
+/**
+ * Removes dimensions of size 1, as `torch.squeeze`: all of them, or only `dim` (left as it is when its size is not
+ * 1, as PyTorch does). [1, 1, 28, 28] → [28, 28], the shape `imshow` wants.
+ */
+export function squeeze(input: Tensor, dim?: number): Tensor {
+  if (dim === undefined)
+    return reshape(
+      input,
+      input.shape.filter((s) => s !== 1),
+    );
+  const d = dim < 0 ? dim + input.ndim : dim;
+  if (!Number.isInteger(d) || d < 0 || d >= Math.max(1, input.ndim)) {
+    throw new Error(`squeeze: dim ${dim} is out of range for shape ${shapeToString(input.shape)}`);
+  }
+  if (input.shape[d] !== 1) return reshape(input, input.shape);
+  return reshape(
+    input,
+    input.shape.filter((_, i) => i !== d),
+  );
+}
+
+/**
+ * The slice at `index` along `dim`, that dimension removed, as `torch.select` (and PyTorch's `images[i]` for
+ * dim 0): select(images [64, 1, 28, 28], 0, 0) → [1, 28, 28]. A negative index counts from the end. It copies
+ * (tensors here own contiguous data). Gradient: dy is written back into that slice of a zero tensor.
+ */
+export function select(input: Tensor, dim: number, index: number): Tensor {
+  const rank = input.ndim;
+  const d = dim < 0 ? dim + rank : dim;
+  if (!Number.isInteger(d) || d < 0 || d >= rank) {
+    throw new Error(`select: dim ${dim} is out of range for shape ${shapeToString(input.shape)}`);
+  }
+  const size = input.shape[d];
+  const i = index < 0 ? index + size : index;
+  if (!Number.isInteger(i) || i < 0 || i >= size) {
+    throw new Error(
+      `select: index ${index} is out of range for dimension ${d} of size ${size} (shape ${shapeToString(input.shape)})`,
+    );
+  }
+  const outer = numel(input.shape.slice(0, d));
+  const inner = numel(input.shape.slice(d + 1));
+  const x = input.data;
+  const y = new (x.constructor as new (n: number) => typeof x)(outer * inner);
+  for (let o = 0; o < outer; o++) y.set(x.subarray((o * size + i) * inner, (o * size + i + 1) * inner), o * inner);
+  const out = new Tensor(y, [...input.shape.slice(0, d), ...input.shape.slice(d + 1)]);
+  return record(out, "select", [input], (dy) => {
+    const dx = new (dy.constructor as new (n: number) => typeof dy)(x.length);
+    for (let o = 0; o < outer; o++) dx.set(dy.subarray(o * inner, (o + 1) * inner), (o * size + i) * inner);
+    return [dx];
+  });
 }

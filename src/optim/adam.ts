@@ -97,7 +97,7 @@ export class Adam extends Optimizer {
       return;
     }
     const { step, exp_avg: expAvg, exp_avg_sq: expAvgSq } = state;
-    if (step?.size !== 1 || expAvg === undefined || expAvgSq === undefined) {
+    if (step?.numel() !== 1 || expAvg === undefined || expAvgSq === undefined) {
       throw new Error("Adam.loadStateDict: each parameter's state needs step, exp_avg and exp_avg_sq");
     }
     this.state.set(p, { step: step.data[0], expAvg: this.copyLike(p, expAvg), expAvgSq: this.copyLike(p, expAvgSq) });

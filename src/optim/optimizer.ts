@@ -91,7 +91,7 @@ export abstract class Optimizer {
 
   /** A copy of `t`'s values in an array of the same type as `p`'s data, for restoring a buffer. */
   protected copyLike(p: Parameter, t: Tensor): FloatStorage {
-    const out = new (p.data.constructor as new (n: number) => FloatStorage)(p.size);
+    const out = new (p.data.constructor as new (n: number) => FloatStorage)(p.numel());
     out.set(t.data);
     return out;
   }

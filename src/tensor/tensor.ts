@@ -1,6 +1,7 @@
 import type { GradFn } from "../autograd/graph.js";
 import { runBackward } from "../autograd/backward.js";
 import { trackScoped } from "./scope.js";
+import { formatTensor } from "./format.js";
 
 /** Element types. `float32` is the training type; `float64` exists for gradient checks; `int32` holds class labels. */
 export type DType = "float32" | "float64" | "int32";
@@ -120,7 +121,26 @@ export class Tensor {
     return this.shape.length;
   }
 
-  get size(): number {
+  /**
+   * The shape, as PyTorch's `size()`; `size(dim)` is one dimension's size (negative dims count from the end). The
+   * number of elements is {@link numel}.
+   */
+  size(): Shape;
+  size(dim: number): number;
+  size(dim?: number): Shape | number {
+    if (dim === undefined) return this.shape;
+    const d = dim < 0 ? dim + this.shape.length : dim;
+    if (!Number.isInteger(d) || d < 0 || d >= this.shape.length) {
+      throw new Error(
+        `size(${dim}): dimension out of range (expected to be in range of [${-this.shape.length}, ` +
+          `${this.shape.length - 1}] for shape ${shapeToString(this.shape)})`,
+      );
+    }
+    return this.shape[d];
+  }
+
+  /** The number of elements, as PyTorch's `numel()`. */
+  numel(): number {
     return this.data.length;
   }
 
@@ -162,9 +182,53 @@ export class Tensor {
     runBackward(this, gradient);
   }
 
+  /** The tensor as PyTorch prints it: `tensor([[0.1000, 2.0000]], grad_fn=<AddmmBackward0>)`; see formatTensor. */
   toString(): string {
-    return `Tensor(shape=${shapeToString(this.shape)}, dtype=${this.dtype})`;
+    if (this.storage === null) return `tensor(<released>, size=(${this.shape.join(", ")}))`;
+    return formatTensor({
+      shape: this.shape,
+      data: this.storage,
+      dtype: this.dtype,
+      requiresGrad: this.requiresGrad,
+      gradFnName: this.gradFn === null ? null : pytorchGradFnName(this.gradFn.name),
+    });
   }
+
+  /** `console.log(t)` in Node and Deno prints {@link toString}, as `print(t)` does in PyTorch. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+}
+
+/** PyTorch's name of the backward node of each op, shown as `grad_fn=<…>` (ours are named after the op). */
+const GRAD_FN_NAMES: Record<string, string> = {
+  conv2d: "ConvolutionBackward0",
+  conv2dReluMaxPool2d: "MaxPool2DWithIndicesBackward0",
+  maxPool2d: "MaxPool2DWithIndicesBackward0",
+  relu: "ReluBackward0",
+  linear: "AddmmBackward0",
+  matmul: "MmBackward0",
+  reshape: "ViewBackward0",
+  add: "AddBackward0",
+  sub: "SubBackward0",
+  mul: "MulBackward0",
+  sum: "SumBackward0",
+  mean: "MeanBackward0",
+  logSoftmax: "LogSoftmaxBackward0",
+  softmax: "SoftmaxBackward0",
+  nllLoss: "NllLossBackward0",
+  crossEntropy: "NllLossBackward0",
+  select: "SelectBackward0",
+  unsqueeze: "UnsqueezeBackward0",
+  squeeze: "SqueezeBackward0",
+};
+
+function pytorchGradFnName(op: string): string {
+  return GRAD_FN_NAMES[op] ?? `${op[0].toUpperCase()}${op.slice(1)}Backward0`;
 }
 
 /** A tensor that a Module owns and an optimizer updates: a leaf that requires gradients, as `nn.Parameter`. */

@@ -24,7 +24,7 @@ export function gradcheck(
   const generator = new Generator(seed);
   const probe = f(...inputs);
   const weights = new Tensor(
-    Float64Array.from({ length: probe.size }, () => generator.random() / 2 ** 32 - 0.5),
+    Float64Array.from({ length: probe.numel() }, () => generator.random() / 2 ** 32 - 0.5),
     probe.shape,
   );
   const loss = (...xs: Tensor[]) => sum(mul(f(...xs), weights));

@@ -14,6 +14,7 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 
 let bytes: Uint8Array<ArrayBuffer> | null = null;
 const kernelBytes = (): Uint8Array<ArrayBuffer> => (bytes ??= decodeBase64(KERNELS_WASM_BASE64));
+const sharedKernelBytes = (): Uint8Array<ArrayBuffer> => decodeBase64(KERNELS_WASM_SHARED_BASE64);
 
 /**
  * Whether this engine can run the kernels: they use 128-bit SIMD, which WebAssembly.validate rejects where it is
@@ -48,9 +49,37 @@ export function kernelThreads(): KernelThreads | null {
   return running;
 }
 
+/** The kernels instantiated over a new shared memory, with a pack buffer placed for each of `workers` + 1 threads. */
+function instantiateShared(module: WebAssembly.Module, workers: number) {
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: SHARED_MAXIMUM_PAGES, shared: true });
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
+  const [packBuffers, buffersEnd] = placePackBuffers(exports, memory, workers);
+  const control = new SharedArrayBuffer(controlBytes(Math.max(workers, 0)));
+  const inits = Array.from({ length: workers }, (_, slot): WorkerInit => ({
+    module,
+    memory,
+    control,
+    slot,
+    packBuffer: packBuffers[slot + 1],
+  }));
+  return { exports, memory, buffersEnd, control, inits };
+}
+
+/** The kernels over a private (unshared) memory, on the calling thread: where SharedArrayBuffer is missing. */
+function instantiatePrivate(module: WebAssembly.Module): void {
+  const memory = new WebAssembly.Memory({ initial: 2 });
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
+  register(exports, new WasmArena(memory, placePackBuffers(exports, memory, 0)[1]), null);
+}
+
+/** Kernel workers to start for `options`: none without a way to spawn them. */
+const workersFor = (options: WasmBackendOptions) =>
+  options.spawnWorker ? Math.max(0, Math.floor(options.threads ?? 1) - 1) || 0 : 0;
+
 /**
  * Compiles the SIMD kernels and registers them as the `wasm` backend (select it with `setBackend("wasm")`).
- * With `threads` > 1 and a way to spawn workers, the convolutions run on that many threads over a shared memory.
+ * With `threads` > 1 and a way to spawn workers, the convolutions run on that many threads over a shared memory;
+ * this waits until every worker is ready, and falls back to 1 thread, with a notice, if one fails to start.
  * Returns false, registering nothing, where WebAssembly SIMD is not supported.
  */
 export async function initWasmBackend(options: WasmBackendOptions = {}): Promise<boolean> {
@@ -60,37 +89,53 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
   // A shared memory whenever the platform has one, even on 1 thread: only a shared memory can lend tidy() scopes
   // views that survive its growth (see WasmArena).
   if (typeof SharedArrayBuffer !== "function") {
-    const memory = new WebAssembly.Memory({ initial: 2 });
-    const instance = await WebAssembly.instantiate(await WebAssembly.compile(kernelBytes()), { env: { memory } });
-    const exports = instance.exports as unknown as WasmExports;
-    register(exports, new WasmArena(memory, placePackBuffers(exports, memory, 0)[1]), null);
+    instantiatePrivate(await WebAssembly.compile(kernelBytes()));
     return true;
   }
-  const workers = options.spawnWorker ? (options.threads ?? 1) - 1 : 0;
-  const module = await WebAssembly.compile(decodeBase64(KERNELS_WASM_SHARED_BASE64));
-  const memory = new WebAssembly.Memory({ initial: 2, maximum: SHARED_MAXIMUM_PAGES, shared: true });
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const exports = instance.exports as unknown as WasmExports;
-  const [packBuffers, buffersEnd] = placePackBuffers(exports, memory, workers);
+  const workers = workersFor(options);
+  const shared = instantiateShared(await WebAssembly.compile(sharedKernelBytes()), workers);
   if (workers <= 0) {
-    register(exports, new WasmArena(memory, buffersEnd), null);
+    register(shared.exports, new WasmArena(shared.memory, shared.buffersEnd), null);
     return true;
   }
-  const control = new SharedArrayBuffer(controlBytes(workers));
-  const spawn = options.spawnWorker!;
   try {
-    await Promise.all(
-      Array.from({ length: workers }, (_, slot) =>
-        spawn({ module, memory, control, slot, packBuffer: packBuffers[slot + 1] }),
-      ),
-    );
+    await Promise.all(shared.inits.map((init) => options.spawnWorker!(init)));
   } catch (error) {
     options.notice?.(`convlab: kernel worker threads did not start (${(error as Error).message}); using 1 thread`);
-    new KernelThreads(exports, control, workers).stop();
+    new KernelThreads(shared.exports, shared.control, workers).stop();
     return initWasmBackend({ ...options, threads: 1 });
   }
-  running = new KernelThreads(exports, control, workers);
-  register(exports, new WasmArena(memory, buffersEnd), running);
+  running = new KernelThreads(shared.exports, shared.control, workers);
+  register(shared.exports, new WasmArena(shared.memory, shared.buffersEnd), running);
+  return true;
+}
+
+/**
+ * The same as {@link initWasmBackend}, but synchronous, for a backend chosen on an op's first call: the module is
+ * compiled on the calling thread (a few tens of kilobytes), and the workers are started without waiting for them.
+ * That is safe because threads take a call's jobs from a shared counter and the caller takes whatever is left: a
+ * worker that is not running yet simply takes none, and joins in once it is. A worker that fails to start never
+ * joins; the notice says so.
+ */
+export function initWasmBackendSync(options: WasmBackendOptions = {}): boolean {
+  if (!wasmSupported()) return false;
+  running?.stop();
+  running = null;
+  if (typeof SharedArrayBuffer !== "function") {
+    instantiatePrivate(new WebAssembly.Module(kernelBytes()));
+    return true;
+  }
+  const workers = workersFor(options);
+  const shared = instantiateShared(new WebAssembly.Module(sharedKernelBytes()), workers);
+  let told = false;
+  for (const init of shared.inits) {
+    options.spawnWorker!(init).catch((error: Error) => {
+      if (!told) options.notice?.(`convlab: a kernel worker thread did not start (${error.message})`);
+      told = true;
+    });
+  }
+  running = workers > 0 ? new KernelThreads(shared.exports, shared.control, workers) : null;
+  register(shared.exports, new WasmArena(shared.memory, shared.buffersEnd), running);
   return true;
 }
 
