@@ -45,8 +45,10 @@ function fixed(x: number, digits: number): string {
   if (digits === 0) return x.toFixed(0);
   const exact = Math.abs(x).toFixed(100);
   const keep = exact.indexOf(".") + 1 + digits;
-  if (!tieToLower(exact, keep)) return x.toFixed(digits);
-  return (x < 0 ? "-" : "") + exact.slice(0, keep);
+  // toFixed drops the sign of −0 and of negatives that round to 0; Python keeps it ("-0.0000").
+  const sign = x < 0 || Object.is(x, -0) ? "-" : "";
+  if (!tieToLower(exact, keep)) return sign + Math.abs(x).toFixed(digits);
+  return sign + exact.slice(0, keep);
 }
 
 /** Python's '{:.Ne}': mantissa with `digits` decimals, ties to even; exponent signed, at least two digits. */
