@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 import { existsSync, readFileSync } from "node:fs";
-import { Command, Option } from "commander";
-import { arch, lang, learningRate, momentum, nonNegativeInt, positiveInt } from "./options.js";
+import { Option, type Command } from "commander";
+import { argvLang, flagParsers, localeLang, LocalizedCommand } from "./options.js";
+import { CliError, cliMessages } from "./messages.js";
 import { trainCommand, type TrainFlags } from "./commands/train.js";
 import { evalCommand, type EvalFlags } from "./commands/eval.js";
 import { predictCommand, type PredictFlags } from "./commands/predict.js";
 import { summaryCommand, type SummaryFlags } from "./commands/summary.js";
 import { benchCommand, type BenchFlags } from "./commands/bench.js";
 import { featuresCommand, type FeaturesFlags } from "./commands/features.js";
+import { notebookCommand, type NotebookFlags } from "./commands/notebook.js";
 import { explainCommand, explainFormat, explainTopic, type ExplainFlags } from "./commands/explain.js";
-import { gridAxis, sweepCommand, type SweepFlags } from "./commands/sweep.js";
+import { gridAxis, sweepCommand, type GridAxis, type SweepFlags } from "./commands/sweep.js";
 import { runsCommand, type RunsFlags } from "./commands/runs.js";
 import { useBackend } from "../src/node/backend.js";
 
@@ -24,14 +26,32 @@ function packageVersion(): string {
   return "unknown";
 }
 
-const program = new Command("convlab")
+/**
+ * The language of everything printed (`--lang`, else the locale). It is read from the command line before commander
+ * parses it, so that commander's errors and the flag parsers' reasons, met before `--lang` itself, speak it too.
+ */
+const language = argvLang(process.argv.slice(2)) ?? localeLang();
+const messages = cliMessages(language);
+const { positiveInt, nonNegativeInt, learningRate, momentum, arch, lang, backend: backendName } = flagParsers(language);
+
+const program = new LocalizedCommand("convlab", messages)
   .description("The TypeScript lab for convolutional neural networks: the tutorial's MNIST CNN, no Python needed.")
   .version(packageVersion())
-  .showHelpAfterError("(run with --help for the options)");
+  .showHelpAfterError(messages.helpHint);
+
+/** `--lang`: every command prints its lines (and the report, pictures) in English or the tutorial's Vietnamese. */
+const langOption = (
+  cmd: Command,
+  what = "language of the printed lines and errors: en or vi (default: from the locale)",
+) => cmd.option("--lang <lang>", what, lang);
 
 const commonOptions = (cmd: Command) =>
   cmd
-    .option("--backend <name>", "compute backend: wasm (SIMD, default) or ref (plain loops); env CONVLAB_BACKEND")
+    .option(
+      "--backend <name>",
+      "compute backend: wasm (SIMD, default) or ref (plain loops); env CONVLAB_BACKEND",
+      backendName,
+    )
     .option("--threads <n>", "threads for the wasm convolutions (default: all cores; env CONVLAB_THREADS)", positiveInt)
     .option("--data-dir <dir>", "dataset root, as torchvision's root (files in <dir>/MNIST/raw)", "./data")
     .option("--download", "download MNIST from the mirrors if neither --data-dir nor the embedded copy has it", false);
@@ -51,79 +71,94 @@ const trainingOptions = (cmd: Command) =>
     .option("--seed <n>", "seed of the weight init and shuffling (as torch.manual_seed)", nonNegativeInt, 0);
 
 commonOptions(
-  trainingOptions(
-    program.command("train").description("train the tutorial's CNN on MNIST and report the test accuracy"),
-  )
-    .option("--out <dir>", "run folder for metrics.json and model.safetensors (default: runs/<time>-<arch>-…)")
-    .option("--no-progress", "no progress bar")
-    .option(
-      "--lang <lang>",
-      "language of the run report (report.html, pictures): en or vi (default: from the locale)",
-      lang,
+  langOption(
+    trainingOptions(
+      program.command("train").description("train the tutorial's CNN on MNIST and report the test accuracy"),
     )
-    .option("--json", "print one JSON object with the results instead of text", false),
+      .option("--out <dir>", "run folder for metrics.json and model.safetensors (default: runs/<time>-<arch>-…)")
+      .option("--no-progress", "no progress bar"),
+    "language of the printed lines, report.html and the pictures: en or vi (default: from the locale)",
+  ).option("--json", "print one JSON object with the results instead of text", false),
 ).action(async (flags: TrainFlags) => {
   await trainCommand(flags);
 });
 
 commonOptions(
-  program
-    .command("eval")
-    .description("test accuracy (overall and per class) of saved weights")
-    .requiredOption("--weights <file>", "a .safetensors state dict, e.g. runs/…/model.safetensors")
-    .addOption(
-      new Option("--arch <name>", "model: seed, conv3 or a spec file (default: from the weights file)").argParser(arch),
-    )
-    .option("--batch-size <n>", "images per forward pass (the tutorial's test_loader uses 64)", positiveInt, 64)
-    .option("--json", "print one JSON object instead of text", false),
+  langOption(
+    program
+      .command("eval")
+      .description("test accuracy (overall and per class) of saved weights")
+      .requiredOption("--weights <file>", "a .safetensors state dict, e.g. runs/…/model.safetensors")
+      .addOption(
+        new Option("--arch <name>", "model: seed, conv3 or a spec file (default: from the weights file)").argParser(
+          arch,
+        ),
+      )
+      .option("--batch-size <n>", "images per forward pass (the tutorial's test_loader uses 64)", positiveInt, 64),
+  ).option("--json", "print one JSON object instead of text", false),
 ).action(async (flags: EvalFlags) => {
   await evalCommand(flags);
 });
 
 commonOptions(
-  program
-    .command("predict")
-    .description("the top-3 digits, with probabilities, of images prepared as MNIST's digits were, or of a test image")
-    .argument("[images...]", "PNG or JPEG pictures of a digit, any size, dark on light or light on dark")
-    .requiredOption("--weights <file>", "a .safetensors state dict, e.g. runs/…/model.safetensors")
-    .addOption(
-      new Option("--arch <name>", "model: seed, conv3 or a spec file (default: from the weights file)").argParser(arch),
-    )
-    .option("--mnist-index <n>", "predict image N of the MNIST test set instead of image files", nonNegativeInt)
-    .option("--json", "print one JSON object instead of text", false),
+  langOption(
+    program
+      .command("predict")
+      .description(
+        "the top-3 digits, with probabilities, of images prepared as MNIST's digits were, or of a test image",
+      )
+      .argument("[images...]", "PNG or JPEG pictures of a digit, any size, dark on light or light on dark")
+      .requiredOption("--weights <file>", "a .safetensors state dict, e.g. runs/…/model.safetensors")
+      .addOption(
+        new Option("--arch <name>", "model: seed, conv3 or a spec file (default: from the weights file)").argParser(
+          arch,
+        ),
+      )
+      .option("--mnist-index <n>", "predict image N of the MNIST test set instead of image files", nonNegativeInt),
+  ).option("--json", "print one JSON object instead of text", false),
 ).action(async (images: string[], flags: PredictFlags) => {
   await predictCommand(images, flags);
 });
 
 commonOptions(
-  program
-    .command("bench")
-    .description("benchmark training and inference speed (JSON lines); against PyTorch too where it is installed")
-    .option("--steps <n>", "training steps to time per model, after 20 warm-up steps", positiveInt, 200)
-    .option("--rounds <n>", "alternating PyTorch/convlab epochs to compare", positiveInt, 2)
-    .option("--no-torch", "skip the comparison with the tutorial's PyTorch script")
-    .option("--torch-script <file>", "the tutorial's PyTorch script", "../shared/reference/seed_torch.py"),
+  langOption(
+    program
+      .command("bench")
+      .description("benchmark training and inference speed (JSON lines); against PyTorch too where it is installed")
+      .option("--steps <n>", "training steps to time per model, after 20 warm-up steps", positiveInt, 200)
+      .option("--rounds <n>", "alternating PyTorch/convlab epochs to compare", positiveInt, 2)
+      .option("--no-torch", "skip the comparison with the tutorial's PyTorch script")
+      .option("--torch-script <file>", "the tutorial's PyTorch script", "../shared/reference/seed_torch.py"),
+    "language of the errors (the JSON lines are language-neutral): en or vi (default: from the locale)",
+  ),
 ).action(async (flags: BenchFlags) => {
   await benchCommand(flags);
 });
 
-program
-  .command("summary")
-  .description("each layer's output shape with the formula behind it, its parameters and mult-adds (as torchinfo)")
-  .addOption(new Option("--arch <name>", "model: seed, conv3 or a spec file (.json)").default("seed").argParser(arch))
-  .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+langOption(
+  program
+    .command("summary")
+    .description("each layer's output shape with the formula behind it, its parameters and mult-adds (as torchinfo)")
+    .addOption(new Option("--arch <name>", "model: seed, conv3 or a spec file (.json)").default("seed").argParser(arch))
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text")),
+)
   .option("--json", "same as --format json")
   .action((flags: SummaryFlags & { json?: boolean }) => {
     summaryCommand({ ...flags, format: flags.json === true ? "json" : flags.format });
   });
 
 commonOptions(
-  program
-    .command("explain")
-    .description("walk through the tutorial's worked examples (or your numbers), every number computed by the library")
-    .argument("[topic]", "conv, padding, relu, pool, fc, pipeline or all", explainTopic, "all")
-    .option("--lang <lang>", "en or vi (default: vi when LC_ALL/LC_MESSAGES/LANG starts with vi, else en)", lang)
-    .option("--format <format>", "text, md (Markdown) or json", explainFormat, "text")
+  langOption(
+    program
+      .command("explain")
+      .description(
+        "walk through the tutorial's worked examples (or your numbers), every number computed by the library",
+      )
+      .argument("[topic]", "conv, padding, relu, pool, fc, pipeline or all", explainTopic, "all"),
+    "en or vi (default: vi when LC_ALL/LC_MESSAGES/LANG starts with vi, else en)",
+  )
+    .option("--format <format>", "text, md, json, or svg/png (the tutorial's figures)", explainFormat, "text")
+    .option("--out <dir>", "folder of the svg/png figures, named <figure>.<lang>.<svg|png> (default: .)")
     .option("--image <json>", "your image as a JSON matrix, e.g. '[[1,0,1],[0,1,0],[1,0,1]]'")
     .option("--kernel <json>", "your kernel as a JSON matrix (relu and pool then use its feature map)")
     .option("--stride <n>", "stride S of the convolution", positiveInt)
@@ -136,32 +171,38 @@ commonOptions(
 });
 
 commonOptions(
-  program
-    .command("features")
-    .description("a layer's feature maps (after ReLU) of a test image, as the tutorial draws them: PNG and SVG")
-    .requiredOption("--weights <file>", "a .safetensors state dict, e.g. runs/…/model.safetensors")
-    .requiredOption("--layer <name>", "the layer: conv1, conv2, … (any layer that gives feature maps)")
-    .requiredOption("--mnist-index <n>", "the image: N of the MNIST test set (the tutorial draws 0)", nonNegativeInt)
-    .option("--out <dir>", "folder of the pictures (default: the weights file's folder)")
-    .option("--lang <lang>", "en or vi (default: vi when LC_ALL/LC_MESSAGES/LANG starts with vi, else en)", lang),
+  langOption(
+    program
+      .command("features")
+      .description("a layer's feature maps (after ReLU) of a test image, as the tutorial draws them: PNG and SVG")
+      .requiredOption("--weights <file>", "a .safetensors state dict, e.g. runs/…/model.safetensors")
+      .requiredOption("--layer <name>", "the layer: conv1, conv2, … (any layer that gives feature maps)")
+      .requiredOption("--mnist-index <n>", "the image: N of the MNIST test set (the tutorial draws 0)", nonNegativeInt)
+      .option("--out <dir>", "folder of the pictures (default: the weights file's folder)"),
+    "language of the picture's titles and the printed line: en or vi (default: from the locale)",
+  ),
 ).action(async (flags: FeaturesFlags) => {
   await featuresCommand(flags);
 });
 
 commonOptions(
   trainingOptions(
-    program
-      .command("sweep")
-      .description("train several runs, each in its own folder, then compare them (resumable: finished runs are kept)")
-      .argument("[preset]", "homework: 5 and 10 epochs, conv3, lr 0.001 and 0.1 (default: the --grid runs)")
-      .option(
-        "--grid <key=values>",
-        "a setting and its values, e.g. lr=0.001,0.01,0.1 (repeat for a product)",
-        gridAxis,
-        [],
-      )
-      .option("--out <dir>", "sweep folder, one run folder per run inside (default: runs/homework or runs/sweep)")
-      .option("--lang <lang>", "language of the comparison report: en or vi (default from the locale)", lang)
+    langOption(
+      program
+        .command("sweep")
+        .description(
+          "train several runs, each in its own folder, then compare them (resumable: finished runs are kept)",
+        )
+        .argument("[preset]", "homework: 5 and 10 epochs, conv3, lr 0.001 and 0.1 (default: the --grid runs)")
+        .option(
+          "--grid <key=values>",
+          "a setting and its values, e.g. lr=0.001,0.01,0.1 (repeat for a product)",
+          (text: string, previous: GridAxis[]) => gridAxis(text, previous, language),
+          [],
+        )
+        .option("--out <dir>", "sweep folder, one run folder per run inside (default: runs/homework or runs/sweep)"),
+      "language of the printed lines and the reports: en or vi (default: from the locale)",
+    )
       .option("--no-progress", "no progress bar")
       .option("--json", "print one JSON object with the summary instead of text", false),
   ),
@@ -169,21 +210,43 @@ commonOptions(
   await sweepCommand(preset, flags);
 });
 
-program
-  .command("runs")
-  .description("list the runs in a folder (and in its sweeps) with their settings, accuracy, loss and status")
-  .argument("[dir]", "a runs folder, a sweep folder or a run folder", "runs")
+langOption(
+  program
+    .command("runs")
+    .description("list the runs in a folder (and in its sweeps) with their settings, accuracy, loss and status")
+    .argument("[dir]", "a runs folder, a sweep folder or a run folder", "runs"),
+)
   .option("--json", "print one JSON object instead of text", false)
   .action((dir: string, flags: RunsFlags) => {
     runsCommand(dir, flags);
   });
 
+langOption(
+  program
+    .command("notebook")
+    .description("write the tutorial's exercise and homework as a Jupyter notebook for Deno's TypeScript kernel")
+    .argument("<name>", "homework: the exercise, then one section per homework question (Câu 1–4)"),
+  "language of the notebook's text and code comments: en or vi (default: from the locale)",
+)
+  .option("--out <file>", "the .ipynb to write", "homework.ipynb")
+  .option("--epochs <n>", "the exercise's epochs (the tutorial's range(5))", positiveInt, 5)
+  .option("--homework-epochs <n>", "the homework's epochs (question 1 raises 5 to 10)", positiveInt, 10)
+  .option("--train-limit <n>", "train on the first N images only, for a quick run (0: all 60,000)", nonNegativeInt, 0)
+  .option("--import-from <specifier>", "what the cells import: the installed package, or a path to one", "convlab")
+  .action((name: string, flags: NotebookFlags) => {
+    notebookCommand(name, flags);
+  });
+
 program.hook("preAction", async (_program, command) => {
+  // Writing a notebook computes nothing: no kernels to start.
+  if (command.name() === "notebook") return;
   const { backend, threads } = command.opts<{ backend?: string; threads?: number }>();
   await useBackend(backend, undefined, threads);
 });
 
+// The CLI's own errors in the chosen language; errors from src/ keep their English words, under a localized label.
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`convlab: error: ${error instanceof Error ? error.message : String(error)}\n`);
+  const text = error instanceof CliError ? error.in(language) : error instanceof Error ? error.message : String(error);
+  process.stderr.write(`convlab: ${messages.error}: ${text}\n`);
   process.exitCode = 1;
 });

@@ -1,4 +1,6 @@
 import cliProgress from "cli-progress";
+import type { Lang } from "../src/explain/index.js";
+import { cliMessages } from "./messages.js";
 
 /** Per-batch progress of one epoch: a bar with loss, images/s and ETA on a terminal, nothing otherwise. */
 export interface EpochProgress {
@@ -6,12 +8,18 @@ export interface EpochProgress {
   stop(): void;
 }
 
-export function epochProgress(epoch: number, epochs: number, batches: number, enabled: boolean): EpochProgress {
+export function epochProgress(
+  epoch: number,
+  epochs: number,
+  batches: number,
+  enabled: boolean,
+  lang: Lang,
+): EpochProgress {
   if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: `Epoch ${epoch}/${epochs} [{bar}] {value}/{total} | loss {loss} | {rate} img/s | ETA {eta_formatted}`,
+      format: cliMessages(lang).progress(epoch, epochs),
       hideCursor: true,
       clearOnComplete: true,
       etaBuffer: 50,

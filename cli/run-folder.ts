@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadSafetensorsFile } from "../src/node/safetensors-file.js";
 import type { EpochMetrics, RunMetrics } from "./commands/train.js";
+import { CliError } from "./messages.js";
 
 /**
  * What a run folder holds and how to read it, shared by `train` (which writes it), `sweep` (which skips or resumes
@@ -61,7 +62,7 @@ export function checkpointInfo(metadata: Record<string, string>, path: string): 
   } catch {
     // Reported below with the fix, as for a missing key.
   }
-  throw new Error(`${path} is not a convlab training checkpoint; delete it to start the run over`);
+  throw new CliError("notCheckpoint", [path]);
 }
 
 /**
@@ -83,6 +84,8 @@ export interface ConfigDifference {
   flag: string;
   saved: string;
   wanted: string;
+  /** Set for `--arch` when the models differ by their specs, whatever the names say (a spec file was edited). */
+  otherModel?: boolean;
 }
 
 /** The first training setting that differs, or undefined. The model counts as its spec when either has one. */
@@ -90,7 +93,7 @@ export function configDifference(saved: RunConfig, wanted: RunConfig): ConfigDif
   if (saved.spec !== undefined || wanted.spec !== undefined) {
     // A spec file may move or be renamed; what matters is the model it describes.
     if (JSON.stringify(saved.spec) !== JSON.stringify(wanted.spec)) {
-      return { flag: "--arch", saved: saved.arch, wanted: `${wanted.arch} (a different model)` };
+      return { flag: "--arch", saved: saved.arch, wanted: wanted.arch, otherModel: true };
     }
   } else if (saved.arch !== wanted.arch) {
     return { flag: "--arch", saved: saved.arch, wanted: wanted.arch };
@@ -106,14 +109,9 @@ export function configDifference(saved: RunConfig, wanted: RunConfig): ConfigDif
  * the setting, both values, and the fixes.
  */
 export function checkSameConfig(dir: string, what: "checkpoint" | "finished run", saved: RunConfig, wanted: RunConfig) {
-  const diff = configDifference(saved, wanted);
-  if (diff === undefined) return;
-  const restart =
-    what === "checkpoint" ? `delete ${join(dir, CHECKPOINT_FILE)} to start it over` : `delete ${dir} to train it again`;
-  throw new Error(
-    `${dir}: the ${what} there was trained with ${diff.flag} ${diff.saved}, but this run asks for ${diff.flag} ` +
-      `${diff.wanted}; rerun with ${diff.flag} ${diff.saved} to continue it, choose another --out folder, or ${restart}`,
-  );
+  const difference = configDifference(saved, wanted);
+  if (difference === undefined) return;
+  throw new CliError("otherSettings", [{ dir, what, difference, checkpoint: join(dir, CHECKPOINT_FILE) }]);
 }
 
 /** What a run folder says about its run. */
@@ -135,9 +133,7 @@ function readJson<T>(path: string): T {
   try {
     return JSON.parse(readFileSync(path, "utf8")) as T;
   } catch (error) {
-    throw new Error(`${path}: cannot read it (${(error as Error).message}); delete it or the run folder`, {
-      cause: error,
-    });
+    throw new CliError("unreadable", [path, (error as Error).message], { cause: error });
   }
 }
 

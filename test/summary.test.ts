@@ -99,6 +99,40 @@ test("convlab summary --arch conv3 prints each layer with its formula, and total
   assert.deepEqual(summary.layers.find((l) => l.key === "fc1")?.output, [1, 10]);
 });
 
+test("summary --lang vi prints the same table and totals in Vietnamese; its JSON is the same", async () => {
+  const [vi, en, viJson, enJson] = await Promise.all([
+    convlab("summary", "--arch", "conv3", "--lang", "vi"),
+    convlab("summary", "--arch", "conv3", "--lang", "en"),
+    convlab("summary", "--arch", "conv3", "--json", "--lang", "vi"),
+    convlab("summary", "--arch", "conv3", "--json", "--lang", "en"),
+  ]);
+  for (const run of [vi, en, viJson, enJson]) assert.equal(run.code, 0, show(run));
+  const expected = byHand([1, 16, 32, 64]);
+  const lines = vi.stdout.split("\n");
+  const row = (start: string) =>
+    lines.find((l) => l.trimStart().startsWith(start)) ?? assert.fail(`${start}?\n${vi.stdout}`);
+  assert.match(
+    lines[0],
+    /^Mô hình 'conv3', một ảnh \(batch size 1\); công thức kích thước là ⌊\(H \+ 2·P − F\) \/ S⌋ \+ 1$/,
+  );
+  assert.match(
+    row("Lớp (loại)"),
+    /^ {2}Lớp \(loại\) +Kích thước đầu ra +Cách tính kích thước +Số tham số +Phép nhân-cộng$/,
+  );
+  assert.match(row("đầu vào"), /\[1, 1, 28, 28\]$/);
+  assert.match(row("[1] ReLU"), /max\(0, x\), giữ nguyên kích thước/);
+  assert.match(row("pool (MaxPool2d) lần nữa  [1, 64, 1, 1]"), /\(dùng lại\) +0$/);
+  assert.equal(row("Tổng số tham số"), `  Tổng số tham số: ${expected.params.toLocaleString("en-US")}`);
+  assert.equal(row("Phép nhân-cộng mỗi ảnh"), `  Phép nhân-cộng mỗi ảnh: ${expected.multAdds.toLocaleString("en-US")}`);
+  assert.ok(vi.stdout.includes("fc1 nhận 64 đầu vào: ảnh 28×28 nhỏ dần 28 → 26 (conv1) →"), vi.stdout);
+  assert.ok(vi.stdout.includes("rồi Flatten biến 64×1×1 thành 64"), vi.stdout);
+  // The same rows: every formula and count of the English table is in the Vietnamese one.
+  const formulas = (stdout: string) =>
+    [...stdout.matchAll(/\d+ → ⌊.*?⌋ \+ 1 = \d+|\d{1,3}(,\d{3})+/g)].map((m) => m[0]);
+  assert.deepEqual(formulas(vi.stdout), formulas(en.stdout));
+  assert.equal(viJson.stdout, enJson.stdout, "--json is language-neutral");
+});
+
 test("summary and train refuse a spec that does not fit, with its shapes and the fix, before any training", async () => {
   const spec = presetSpec("conv3");
   Object.assign(spec.layers[10], { in_features: 800 });

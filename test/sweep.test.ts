@@ -74,6 +74,10 @@ test("--grid is parsed with train's checks; a misspelt key gets a suggestion", (
   assert.throws(() => gridAxis("lrr=0.1"), /Unknown setting 'lrr'; did you mean lr\?/);
   assert.throws(() => gridAxis("lr=0,0.1"), /learning rate must be greater than 0/);
   assert.throws(() => gridAxis("lr=0.1", gridAxis("lr=0.01")), /'lr' is already in another --grid/);
+  // In Vietnamese, as the CLI parses it under --lang vi.
+  assert.throws(() => gridAxis("lrr=0.1", [], "vi"), /Không có thiết lập 'lrr'; có phải ý bạn là lr\?/);
+  assert.throws(() => gridAxis("lr=0,0.1", [], "vi"), /Learning rate phải lớn hơn 0/);
+  assert.throws(() => gridAxis("lr", [], "vi"), /Hãy viết theo dạng key=giá_trị/);
 });
 
 test(
@@ -105,6 +109,14 @@ test(
     assert.match(first.stdout, /^run\s+status\s+test acc\s+final loss\s+params\s+seconds$/m);
     assert.match(first.stdout, /^arch=seed,lr=0\.01\s+finished\s+\d+\.\d\d%\s+\d\.\d{4}\s+12,810\s+\d+\.\d$/m);
     assert.match(first.stdout, /^arch=seed,lr=1000000000000: the loss became NaN/m);
+    // It ends by naming what it wrote: summary.json, comparison.html and each picture's SVG and PNG.
+    const ending = first.stdout.slice(first.stdout.indexOf(`Saved ${join(SWEEP, "summary.json")}\n`));
+    assert.ok(ending.includes(`Saved ${join(SWEEP, "comparison.html")} (open it in a browser)`), first.stdout);
+    const pictures = readdirSync(SWEEP).filter((f) => /\.(svg|png)$/.test(f));
+    assert.deepEqual(
+      [...ending.matchAll(/^ {2}(\S+)\.svg, \1\.png$/gm)].flatMap((m) => [`${m[1]}.svg`, `${m[1]}.png`]).sort(),
+      pictures.sort(),
+    );
 
     const model = join(SWEEP, "arch=seed,lr=0.01", "model.safetensors");
     const mtime = statSync(model).mtimeMs;
@@ -120,16 +132,40 @@ test(
       summary.runs.map((r) => r.testAccuracy),
     );
 
+    // In Vietnamese: the same skips, table and files, in the tutorial's words (the last --lang counts).
+    const vi = succeeded(await convlab(...sweepArgs, "--lang", "vi"));
+    assert.equal((vi.stdout.match(/^Đã xong từ trước: bỏ qua\.$/gm) ?? []).length, 2, vi.stdout);
+    assert.equal((vi.stdout.match(/^Đã thất bại từ trước: bỏ qua \(the loss became NaN/gm) ?? []).length, 2);
+    assert.match(vi.stdout, /^lần chạy\s+trạng thái\s+độ chính xác test\s+loss cuối\s+số tham số\s+số giây$/m);
+    assert.match(vi.stdout, /^arch=seed,lr=0\.01\s+xong\s+\d+\.\d\d%\s+\d\.\d{4}\s+12,810\s+\d+\.\d$/m);
+    assert.match(vi.stdout, /^arch=seed,lr=1000000000000\s+thất bại\s+–/m);
+    assert.ok(vi.stdout.includes(`Đã lưu ${join(SWEEP, "summary.json")}\n`), vi.stdout);
+    assert.ok(vi.stdout.includes(`Đã lưu báo cáo ${join(SWEEP, "comparison.html")} (mở bằng trình duyệt)`));
+    assert.doesNotMatch(vi.stdout, /skipped|Saved|status/);
+
     // The same folder with other settings is refused, naming the setting, before anything is trained.
     const other = await convlab(...sweepArgs, "--seed", "1");
     assert.notEqual(other.code, 0, show(other));
     assert.match(other.stderr, /trained with --seed 0, but this run asks for --seed 1/);
+    const otherVi = await convlab(...sweepArgs, "--seed", "1", "--lang", "vi");
+    assert.notEqual(otherVi.code, 0, show(otherVi));
+    assert.match(
+      otherVi.stderr,
+      /^convlab: lỗi: .*: lần chạy đã xong ở đó được huấn luyện với --seed 0, nhưng lần chạy này yêu cầu --seed 1; hãy chạy lại với --seed 0/,
+    );
 
     // runs: the sweep's runs, one level down from the parent folder, and --json.
     const listed = succeeded(await convlab("runs", TMP));
     assert.match(listed.stdout, /^run\s+status\s+arch\s+epochs\s+lr\s+test acc\s+final loss\s+seconds$/m);
     assert.match(listed.stdout, /^sweep\/arch=conv3,lr=0\.01\s+finished\s+conv3\s+2\s+0\.01\s+\d+\.\d\d%/m);
     assert.match(listed.stdout, /^sweep\/arch=seed,lr=1000000000000\s+failed\s+seed\s+0\/2\s+1000000000000\s+–/m);
+    const listedVi = succeeded(await convlab("runs", TMP, "--lang", "vi"));
+    assert.match(
+      listedVi.stdout,
+      /^lần chạy\s+trạng thái\s+arch\s+epochs\s+lr\s+độ chính xác test\s+loss cuối\s+số giây$/m,
+    );
+    assert.match(listedVi.stdout, /^sweep\/arch=conv3,lr=0\.01\s+xong\s+conv3\s+2\s+0\.01\s+\d+\.\d\d%/m);
+    assert.match(listedVi.stdout, /^sweep\/arch=seed,lr=1000000000000\s+thất bại\s+seed\s+0\/2/m);
     const json = JSON.parse(succeeded(await convlab("runs", SWEEP, "--json")).stdout) as { runs: SummaryRun[] };
     assert.deepEqual(json.runs.map((r) => r.name).sort(), NAMES);
   },

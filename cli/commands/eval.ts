@@ -2,6 +2,9 @@ import { DataLoader } from "../../src/data/dataloader.js";
 import { evaluate } from "../../src/train/loop.js";
 import { loadSplit, type DataFlags } from "../data.js";
 import { loadTrainedModel } from "../../src/node/model-file.js";
+import type { Lang } from "../../src/explain/index.js";
+import { localeLang } from "../options.js";
+import { cliMessages } from "../messages.js";
 
 export interface EvalFlags extends DataFlags {
   weights: string;
@@ -9,6 +12,8 @@ export interface EvalFlags extends DataFlags {
   arch?: string;
   batchSize: number;
   json: boolean;
+  /** Language of the printed lines; default from the locale. */
+  lang?: Lang;
 }
 
 /** Test accuracy, overall and per class, of saved weights, as the tutorial's evaluation cell. */
@@ -21,11 +26,17 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
     console.log(JSON.stringify({ weights: flags.weights, arch, ...result }));
     return;
   }
-  console.log(`Test accuracy: ${(100 * result.accuracy).toFixed(2)}% (${result.correct}/${result.total})`);
-  console.log(`Test loss: ${result.loss.toFixed(4)}`);
-  console.log("Per-class accuracy:");
+  const m = cliMessages(flags.lang ?? localeLang()).eval;
+  console.log(m.accuracy(result.accuracy, result.correct, result.total));
+  console.log(m.loss(result.loss));
+  console.log(m.perClass);
   result.perClassAccuracy.forEach((acc, digit) => {
-    const count = result.confusion[digit].reduce((a, v) => a + v, 0);
-    console.log(`  ${digit}: ${(100 * acc).toFixed(2)}% of ${count}`);
+    console.log(
+      m.digit(
+        digit,
+        acc,
+        result.confusion[digit].reduce((a, v) => a + v, 0),
+      ),
+    );
   });
 }

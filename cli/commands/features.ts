@@ -6,6 +6,7 @@ import { writeChart } from "../../src/node/render.js";
 import { loadSplit, type DataFlags } from "../data.js";
 import { loadTrainedModel } from "../../src/node/model-file.js";
 import { localeLang } from "../options.js";
+import { cliMessages } from "../messages.js";
 
 export interface FeaturesFlags extends DataFlags {
   weights: string;
@@ -14,6 +15,7 @@ export interface FeaturesFlags extends DataFlags {
   mnistIndex: number;
   /** Folder of the pictures; default: beside the weights file. */
   out?: string;
+  /** Language of the pictures' titles and the printed line; default from the locale. */
   lang?: ReportLang;
 }
 
@@ -24,10 +26,11 @@ export interface FeaturesFlags extends DataFlags {
 export async function featuresCommand(flags: FeaturesFlags): Promise<string> {
   const { model } = loadTrainedModel(flags.weights);
   const testSet = await loadSplit(flags, false, false);
-  const spec = featureMapsSpec(featureInput(model, testSet, flags.layer, flags.mnistIndex), flags.lang ?? localeLang());
+  const lang = flags.lang ?? localeLang();
+  const spec = featureMapsSpec(featureInput(model, testSet, flags.layer, flags.mnistIndex), lang);
   const out = flags.out ?? join(flags.weights, "..");
   const name = `features-${flags.layer}-${flags.mnistIndex}`;
   await writeChart(out, name, spec);
-  console.log(`Wrote ${join(out, `${name}.svg`)} and ${join(out, `${name}.png`)}`);
+  console.log(cliMessages(lang).features.wrote(join(out, `${name}.svg`), join(out, `${name}.png`)));
   return join(out, name);
 }

@@ -5,6 +5,9 @@ import { Tensor } from "../../src/tensor/tensor.js";
 import { readImageFile } from "../../src/node/image-file.js";
 import { loadSplit, type DataFlags } from "../data.js";
 import { loadTrainedModel } from "../../src/node/model-file.js";
+import type { Lang } from "../../src/explain/index.js";
+import { localeLang } from "../options.js";
+import { CliError, cliMessages } from "../messages.js";
 
 export interface PredictFlags extends DataFlags {
   weights: string;
@@ -13,6 +16,8 @@ export interface PredictFlags extends DataFlags {
   /** Predict image N of the MNIST test set instead of image files. */
   mnistIndex?: number;
   json: boolean;
+  /** Language of the printed lines (not of --json); default from the locale. */
+  lang?: Lang;
 }
 
 /** How many of the most probable classes to show. */
@@ -22,9 +27,11 @@ const PIXELS = MNIST_CANVAS * MNIST_CANVAS;
 
 /** One input ready for the model: a [1, 28, 28] image, where it came from, and what is known about it. */
 interface Input {
+  /** The file, or "MNIST test image N" (--json's `input`, language-neutral). */
   name: string;
   image: Tensor;
-  /** The MNIST label, for --mnist-index. */
+  /** For --mnist-index: the test image's index and label. */
+  mnistIndex?: number;
   label?: number;
   /** What each preprocessing step decided, for image files. */
   steps?: Omit<PreprocessedDigit, "tensor" | "image">;
@@ -47,11 +54,7 @@ function fromFile(path: string): Input {
     digit = preprocessDigit(data, width, height, 4);
   } catch (error) {
     if (!(error instanceof PreprocessError)) throw error;
-    throw new Error(
-      `${path}: ${error.message}; draw or photograph the digit darker than its background (or lighter on a dark ` +
-        `one), large and in focus, with nothing else in the picture`,
-      { cause: error },
-    );
+    throw new CliError("noDigit", [path, error.message], { cause: error });
   }
   const { tensor, image: _image, ...steps } = digit;
   return { name: path, image: tensor, steps };
@@ -60,11 +63,9 @@ function fromFile(path: string): Input {
 /** Image N of the MNIST test set, as train and eval feed it (ToTensor only: it is already an MNIST digit). */
 async function fromMnist(flags: PredictFlags, index: number): Promise<Input> {
   const testSet = await loadSplit(flags, false, flags.json);
-  if (index >= testSet.length) {
-    throw new Error(`--mnist-index ${index} is out of range: the test set has images 0–${testSet.length - 1}`);
-  }
+  if (index >= testSet.length) throw new CliError("mnistIndexRange", [index, testSet.length - 1]);
   const [image, label] = testSet.get(index);
-  return { name: `MNIST test image ${index}`, image, label };
+  return { name: cliMessages("en").predict.mnistImage(index), image, mnistIndex: index, label };
 }
 
 /** The `TOP` most probable classes of each row of [N, C] probabilities, most probable first. */
@@ -85,11 +86,7 @@ function topClasses(probabilities: Tensor): Guess[][] {
  */
 export async function predictCommand(images: string[], flags: PredictFlags): Promise<void> {
   if (images.length > 0 === (flags.mnistIndex !== undefined)) {
-    throw new Error(
-      images.length > 0
-        ? "give image files or --mnist-index N, not both"
-        : "nothing to predict: give one or more image files (.png or .jpg), or --mnist-index N for a test image",
-    );
+    throw new CliError(images.length > 0 ? "imagesAndIndex" : "nothingToPredict", []);
   }
   const { choice, model } = loadTrainedModel(flags.weights, flags.arch);
   const inputs = flags.mnistIndex !== undefined ? [await fromMnist(flags, flags.mnistIndex)] : images.map(fromFile);
@@ -107,9 +104,11 @@ export async function predictCommand(images: string[], flags: PredictFlags): Pro
     console.log(JSON.stringify({ weights: flags.weights, arch: choice.arch, predictions }));
     return;
   }
+  const m = cliMessages(flags.lang ?? localeLang()).predict;
   inputs.forEach((input, i) => {
-    const label = input.label === undefined ? "" : ` (label ${input.label})`;
-    console.log(`${input.name}${label}: ${tops[i][0].digit}`);
+    const name = input.mnistIndex === undefined ? input.name : m.mnistImage(input.mnistIndex);
+    const label = input.label === undefined ? "" : m.label(input.label);
+    console.log(`${name}${label}: ${tops[i][0].digit}`);
     for (const { digit, probability } of tops[i]) {
       console.log(`  ${digit}  ${(100 * probability).toFixed(2).padStart(6)}%`);
     }

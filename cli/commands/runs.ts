@@ -2,9 +2,14 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { inspectRun, type RunInfo, type RunStatus } from "../run-folder.js";
 import { formatTable, type Column } from "../table.js";
+import type { Lang } from "../../src/explain/index.js";
+import { localeLang } from "../options.js";
+import { CliError, cliMessages, type CliMessages } from "../messages.js";
 
 export interface RunsFlags {
   json: boolean;
+  /** Language of the table; default from the locale. */
+  lang?: Lang;
 }
 
 /** A run's key numbers, as `convlab runs` and `convlab sweep` show them; numbers absent where the run has none. */
@@ -51,26 +56,34 @@ export function runRow(name: string, info: RunInfo): RunRow {
 const dash = "–";
 const fixed = (value: number | undefined, digits: number) => (value === undefined ? dash : value.toFixed(digits));
 
-/** Columns both commands show, by name, so `runs` and `sweep` print the same numbers the same way. */
-export const RUN_COLUMNS = {
-  run: { header: "run", value: (r) => r.name },
-  status: { header: "status", value: (r) => r.status },
-  arch: { header: "arch", value: (r) => r.arch },
-  epochs: {
-    header: "epochs",
-    value: (r) => (r.epochsDone === r.epochs ? String(r.epochs) : `${r.epochsDone}/${r.epochs}`),
-    numeric: true,
-  },
-  lr: { header: "lr", value: (r) => String(r.lr), numeric: true },
-  accuracy: {
-    header: "test acc",
-    value: (r) => (r.testAccuracy === undefined ? dash : `${(100 * r.testAccuracy).toFixed(2)}%`),
-    numeric: true,
-  },
-  loss: { header: "final loss", value: (r) => fixed(r.finalLoss, 4), numeric: true },
-  parameters: { header: "params", value: (r) => r.parameters?.toLocaleString("en-US") ?? dash, numeric: true },
-  seconds: { header: "seconds", value: (r) => fixed(r.seconds, 1), numeric: true },
-} satisfies Record<string, Column<RunRow>>;
+/**
+ * Columns both commands show, by name, so `runs` and `sweep` print the same numbers the same way; headings and
+ * statuses in `m`'s language.
+ */
+export const runColumns = (m: CliMessages) =>
+  ({
+    run: { header: m.runs.head.run, value: (r) => r.name },
+    status: { header: m.runs.head.status, value: (r) => m.runs.status[r.status] },
+    arch: { header: m.runs.head.arch, value: (r) => r.arch },
+    epochs: {
+      header: m.runs.head.epochs,
+      value: (r) => (r.epochsDone === r.epochs ? String(r.epochs) : `${r.epochsDone}/${r.epochs}`),
+      numeric: true,
+    },
+    lr: { header: m.runs.head.lr, value: (r) => String(r.lr), numeric: true },
+    accuracy: {
+      header: m.runs.head.accuracy,
+      value: (r) => (r.testAccuracy === undefined ? dash : `${(100 * r.testAccuracy).toFixed(2)}%`),
+      numeric: true,
+    },
+    loss: { header: m.runs.head.loss, value: (r) => fixed(r.finalLoss, 4), numeric: true },
+    parameters: {
+      header: m.runs.head.parameters,
+      value: (r) => r.parameters?.toLocaleString("en-US") ?? dash,
+      numeric: true,
+    },
+    seconds: { header: m.runs.head.seconds, value: (r) => fixed(r.seconds, 1), numeric: true },
+  }) satisfies Record<string, Column<RunRow>>;
 
 /** The lines under a table that say why each failed run failed (too long for a cell). */
 export function failureNotes(rows: readonly RunRow[]): string[] {
@@ -90,7 +103,7 @@ function subfolders(dir: string): string[] {
  */
 export function listRuns(dir: string): RunRow[] {
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new Error(`no such folder: ${dir}; train a model first with \`convlab train\`, or pass a runs folder`);
+    throw new CliError("noSuchFolder", [dir]);
   }
   const self = inspectRun(dir);
   if (self !== undefined) return [runRow(".", self)];
@@ -116,15 +129,16 @@ export function listRuns(dir: string): RunRow[] {
  */
 export function runsCommand(dir: string, flags: RunsFlags): RunRow[] {
   const rows = listRuns(dir);
+  const m = cliMessages(flags.lang ?? localeLang());
   if (flags.json) {
     console.log(JSON.stringify({ dir, runs: rows }));
     return rows;
   }
   if (rows.length === 0) {
-    console.log(`No runs in ${dir}.`);
+    console.log(m.runs.none(dir));
     return rows;
   }
-  const c = RUN_COLUMNS;
+  const c = runColumns(m);
   console.log(formatTable(rows, [c.run, c.status, c.arch, c.epochs, c.lr, c.accuracy, c.loss, c.seconds]));
   for (const note of failureNotes(rows)) console.log(note);
   return rows;

@@ -6,12 +6,13 @@ import { didYouMean } from "../../src/models/validate.js";
 import { NonFiniteLossError } from "../../src/train/loop.js";
 import { loadSplit } from "../data.js";
 import { chooseModel } from "../../src/node/model-file.js";
-import { arch, learningRate, momentum, nonNegativeInt, positiveInt } from "../options.js";
+import type { Lang } from "../../src/explain/index.js";
+import { flagParsers, localeLang, type FlagParsers } from "../options.js";
+import { CliError, cliMessages } from "../messages.js";
 import { checkSameConfig, inspectRun, type RunInfo } from "../run-folder.js";
 import { formatTable } from "../table.js";
-import { RUN_COLUMNS, failureNotes, runRow, type RunRow } from "./runs.js";
-import { localeLang } from "../options.js";
-import { runConfig, trainCommand, type TrainFlags } from "./train.js";
+import { failureNotes, runColumns, runRow, type RunRow } from "./runs.js";
+import { reportLines, runConfig, trainCommand, type TrainFlags } from "./train.js";
 
 /** Flags of `convlab sweep`: train's (the settings every run shares, and the reports' language) plus the grid. */
 export interface SweepFlags extends TrainFlags {
@@ -19,15 +20,15 @@ export interface SweepFlags extends TrainFlags {
   grid: GridAxis[];
 }
 
-/** The settings a grid may vary, by the flag that sets them in `train`. */
+/** The settings a grid may vary, by the flag that sets them in `train`, with train's parser of that flag. */
 const GRID_KEYS = {
-  arch: { field: "arch", parse: arch },
-  epochs: { field: "epochs", parse: positiveInt },
-  lr: { field: "lr", parse: learningRate },
-  momentum: { field: "momentum", parse: momentum },
-  "batch-size": { field: "batchSize", parse: positiveInt },
-  seed: { field: "seed", parse: nonNegativeInt },
-} as const;
+  arch: { field: "arch", parse: "arch" },
+  epochs: { field: "epochs", parse: "positiveInt" },
+  lr: { field: "lr", parse: "learningRate" },
+  momentum: { field: "momentum", parse: "momentum" },
+  "batch-size": { field: "batchSize", parse: "positiveInt" },
+  seed: { field: "seed", parse: "nonNegativeInt" },
+} as const satisfies Record<string, { field: keyof TrainFlags; parse: keyof FlagParsers }>;
 type GridKey = keyof typeof GRID_KEYS;
 type Setting = Partial<Pick<TrainFlags, "arch" | "epochs" | "lr" | "momentum" | "batchSize" | "seed">>;
 
@@ -38,24 +39,18 @@ export interface GridAxis {
 }
 
 /**
- * Parses `--grid lr=0.001,0.01,0.1` with train's own value checks, so a bad value reads as it would for `train`.
- * Commander calls it once per flag with the axes so far, which collects repeated flags.
+ * Parses `--grid lr=0.001,0.01,0.1` with train's own value checks, so a bad value reads as it would for `train`
+ * (the reasons in `lang`). Commander calls it once per flag with the axes so far, which collects repeated flags.
  */
-export function gridAxis(text: string, previous: GridAxis[] = []): GridAxis[] {
+export function gridAxis(text: string, previous: GridAxis[] = [], lang: Lang = "en"): GridAxis[] {
+  const m = cliMessages(lang).flags;
   const match = /^([a-z-]+)=(.+)$/.exec(text.trim());
-  if (match === null) throw new InvalidArgumentError("Write it as key=value,value,…, e.g. lr=0.001,0.01,0.1.");
+  if (match === null) throw new InvalidArgumentError(m.gridFormat);
   const keys = Object.keys(GRID_KEYS);
   const key = match[1];
-  if (!(key in GRID_KEYS)) {
-    const guess = didYouMean(key, keys);
-    throw new InvalidArgumentError(
-      `Unknown setting '${key}'${guess !== undefined ? `; did you mean ${guess}?` : "."} Choose from: ${keys.join(", ")}.`,
-    );
-  }
-  if (previous.some((axis) => axis.key === key)) {
-    throw new InvalidArgumentError(`'${key}' is already in another --grid; give all its values in one.`);
-  }
-  const parse: (value: string) => string | number = GRID_KEYS[key as GridKey].parse;
+  if (!(key in GRID_KEYS)) throw new InvalidArgumentError(m.gridUnknown(key, didYouMean(key, keys), keys));
+  if (previous.some((axis) => axis.key === key)) throw new InvalidArgumentError(m.gridRepeated(key));
+  const parse: (value: string) => string | number = flagParsers(lang)[GRID_KEYS[key as GridKey].parse];
   const values = [...new Set(match[2].split(",").map((v) => parse(v.trim())))];
   return [...previous, { key: key as GridKey, values }];
 }
@@ -137,20 +132,15 @@ export interface SweepSummary {
  * an error naming the setting. A run whose loss diverges is recorded as failed and the sweep goes on.
  */
 export async function sweepCommand(preset: string | undefined, flags: SweepFlags): Promise<SweepSummary> {
+  const lang = flags.lang ?? localeLang();
+  const m = cliMessages(lang);
   const say = (line: string) => {
     if (!flags.json) console.log(line);
   };
-  if (preset !== undefined && preset !== "homework") {
-    throw new Error(`unknown sweep '${preset}'; the built-in sweep is homework, or give --grid key=v1,v2,…`);
-  }
-  if (preset === undefined && flags.grid.length === 0) {
-    throw new Error("nothing to sweep: run `convlab sweep homework`, or give --grid key=v1,v2,… (e.g. lr=0.01,0.1)");
-  }
-  if (preset !== undefined && flags.grid.length > 0) {
-    throw new Error("homework fixes its own runs; drop --grid, or drop `homework` to sweep your grid");
-  }
+  if (preset !== undefined && preset !== "homework") throw new CliError("unknownSweep", [preset]);
+  if (preset === undefined && flags.grid.length === 0) throw new CliError("nothingToSweep", []);
+  if (preset !== undefined && flags.grid.length > 0) throw new CliError("homeworkFixed", []);
   const { grid, out: outFlag, ...shared } = flags;
-  const lang = flags.lang ?? localeLang();
   const out = outFlag ?? join("runs", preset ?? "sweep");
   const planned = planSweep(preset, grid, { ...shared, lang, json: false, progress: flags.progress && !flags.json });
   // Every spec file is read and checked before the first run trains, so a typo does not fail the sweep midway.
@@ -170,19 +160,19 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
     if (before !== undefined && before.status !== "interrupted") {
       checkSameConfig(dir, "finished run", before.config, runConfig(run.flags, choices[i]));
       info = before;
-      say(before.status === "finished" ? "Finished before: skipped." : `Failed before: skipped (${before.error}).`);
+      say(before.status === "finished" ? m.sweep.finishedBefore : m.sweep.failedBefore(before.error));
     } else {
       trained = true;
       try {
         await trainCommand({ ...run.flags, out: dir }, { data, recordFailure: true, quiet: flags.json });
       } catch (error) {
         if (!(error instanceof NonFiniteLossError)) throw error;
-        say(`Failed: ${error.message}`);
+        say(m.sweep.failed(error.message));
       }
       info = inspectRun(dir);
     }
     // recordFailure writes failed.json even when the loss diverged before the first checkpoint, so info is set.
-    if (info === undefined) throw new Error(`${dir}: the run left no files; this is a bug in convlab sweep`);
+    if (info === undefined) throw new CliError("noRunFiles", [dir]);
     runs.push({ ...runRow(run.name, info), trained });
   }
 
@@ -191,20 +181,22 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
     grid: preset !== undefined ? HOMEWORK : Object.fromEntries(grid.map((axis) => [axis.key, axis.values])),
     runs,
   };
-  writeFileAtomic(join(out, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
+  const summaryFile = join(out, "summary.json");
+  writeFileAtomic(summaryFile, JSON.stringify(summary, null, 2) + "\n");
   const finished = runs.flatMap((r) => {
     const metrics = r.status === "finished" ? inspectRun(r.dir)?.metrics : undefined;
     return metrics !== undefined ? [{ name: r.name, dir: r.dir, metrics }] : [];
   });
-  await writeComparisonReport(out, finished, lang);
+  const written = await writeComparisonReport(out, finished, lang);
 
   if (flags.json) {
     console.log(JSON.stringify({ out, ...summary }));
   } else {
-    const c = RUN_COLUMNS;
+    const c = runColumns(m);
     say(`\n${formatTable(runs, [c.run, c.status, c.accuracy, c.loss, c.parameters, c.seconds])}`);
     for (const note of failureNotes(runs)) say(note);
-    say(`Saved ${join(out, "summary.json")}`);
+    say(m.savedFile(summaryFile));
+    for (const line of reportLines(m, written)) say(line);
   }
   return summary;
 }

@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { basename, extname, join } from "node:path";
 import { existsSync, rmSync } from "node:fs";
 import { DataLoader } from "../../src/data/dataloader.js";
 import { SpecModel, type ModelSpec } from "../../src/models/spec.js";
@@ -17,6 +17,7 @@ import { checkMnist, chooseModel, modelMetadata, shortName, type ModelChoice } f
 import { writeRunReport } from "../../src/node/run-report.js";
 import type { ReportLang } from "../../src/report/types.js";
 import { localeLang } from "../options.js";
+import { CliError, cliMessages, type CliMessages } from "../messages.js";
 import {
   CHECKPOINT_FILE,
   FAILED_FILE,
@@ -41,7 +42,7 @@ export interface TrainFlags extends DataFlags {
   out?: string;
   json: boolean;
   progress: boolean;
-  /** Language of the run report's labels and titles; default from the locale (LC_ALL, LC_MESSAGES, LANG). */
+  /** Language of the console lines and the run report; default from the locale (LC_ALL, LC_MESSAGES, LANG). */
   lang?: ReportLang;
 }
 
@@ -85,6 +86,21 @@ function defaultOutDir(flags: TrainFlags, choice: ModelChoice): string {
   return join("runs", `${stamp}-${shortName(choice)}-lr${flags.lr}-e${flags.epochs}-s${flags.seed}`);
 }
 
+/**
+ * The closing lines of `train` and `sweep`: the report (`files`' .html) and, one picture a line, its SVG and PNG,
+ * named in their folder.
+ */
+export function reportLines(m: CliMessages, files: readonly string[]): string[] {
+  const pictures = new Map<string, string[]>();
+  for (const file of files) {
+    if (extname(file) === ".html") continue;
+    const stem = file.slice(0, -extname(file).length);
+    pictures.set(stem, [...(pictures.get(stem) ?? []), basename(file)]);
+  }
+  const html = files.filter((file) => extname(file) === ".html");
+  return [...html.map((file) => m.report(file)), ...[...pictures.values()].map((names) => `  ${names.join(", ")}`)];
+}
+
 /** The settings recorded in metrics.json and checkpoints: the flags that shape training, and what ran them. */
 export function runConfig(flags: TrainFlags, choice: ModelChoice): RunConfig {
   const { json: _json, progress: _progress, out: _out, lang: _lang, ...config } = flags;
@@ -124,6 +140,8 @@ function resumeFrom(out: string, training: TrainingState, config: RunConfig): Ch
  * model.safetensors then holds the final weights, and a finished run is not resumed.
  */
 export async function trainCommand(flags: TrainFlags, options: TrainOptions = {}): Promise<RunMetrics> {
+  const lang = flags.lang ?? localeLang();
+  const m = cliMessages(lang);
   const say = (line: string) => {
     if (!flags.json && options.quiet !== true) console.log(line);
   };
@@ -132,7 +150,7 @@ export async function trainCommand(flags: TrainFlags, options: TrainOptions = {}
   checkMnist(choice);
   const out = flags.out ?? defaultOutDir(flags, choice);
   if (existsSync(join(out, MODEL_FILE))) {
-    throw new Error(`${out} already holds a trained model (model.safetensors); choose another --out folder`);
+    throw new CliError("alreadyTrained", [out]);
   }
   const [trainSet, testSet] =
     options.data !== undefined
@@ -149,13 +167,13 @@ export async function trainCommand(flags: TrainFlags, options: TrainOptions = {}
   const config = runConfig(flags, choice);
   const training: TrainingState = { model, optimizer, generator: defaultGenerator };
   const resumed = resumeFrom(out, training, config);
-  if (resumed !== undefined) say(`Resuming ${out} after epoch ${resumed.epoch} of ${flags.epochs}`);
+  if (resumed !== undefined) say(m.train.resuming(out, resumed.epoch, flags.epochs));
   // A resumed run reports its total time: the checkpoint's seconds count as already spent.
   const start = performance.now() - 1000 * (resumed?.seconds ?? 0);
   const epochs: EpochMetrics[] = resumed?.epochs ?? [];
   try {
     for (let epoch = (resumed?.epoch ?? 0) + 1; epoch <= flags.epochs; epoch++) {
-      const progress = epochProgress(epoch, flags.epochs, trainLoader.length, flags.progress && !flags.json);
+      const progress = epochProgress(epoch, flags.epochs, trainLoader.length, flags.progress && !flags.json, lang);
       let result;
       try {
         result = trainEpoch(model, trainLoader, optimizer, epoch, (r) => progress.update(r.batch, r.loss, r.examples));
@@ -163,7 +181,7 @@ export async function trainCommand(flags: TrainFlags, options: TrainOptions = {}
         progress.stop();
       }
       epochs.push({ epoch, loss: result.loss, seconds: result.seconds, batchLosses: result.batchLosses });
-      say(`Epoch ${epoch}, Loss: ${result.loss.toFixed(4)} (${result.seconds.toFixed(1)}s)`);
+      say(m.train.epoch(epoch, result.loss, result.seconds));
       const info = checkpointMetadata({ epoch, config, epochs, seconds: (performance.now() - start) / 1000 });
       const checkpoint = encodeCheckpoint(training, { ...modelMetadata(choice), ...info });
       saveSafetensorsFile(join(out, CHECKPOINT_FILE), checkpoint.tensors, checkpoint.metadata);
@@ -176,7 +194,7 @@ export async function trainCommand(flags: TrainFlags, options: TrainOptions = {}
     throw error;
   }
   const test = evaluate(model, testLoader);
-  say(`Test accuracy: ${(100 * test.accuracy).toFixed(2)}%`);
+  say(m.train.testAccuracy(test.accuracy));
 
   const metrics: RunMetrics = {
     config,
@@ -191,8 +209,8 @@ export async function trainCommand(flags: TrainFlags, options: TrainOptions = {}
   // Only now, with both files in place: a crash before this line leaves a resumable checkpoint.
   rmSync(join(out, CHECKPOINT_FILE), { force: true });
   rmSync(join(out, FAILED_FILE), { force: true });
-  say(`Saved ${join(out, MODEL_FILE)} and ${join(out, METRICS_FILE)}`);
-  await writeRunReport(out, { metrics, model, testSet, lang: flags.lang ?? localeLang() });
+  say(m.train.saved(join(out, MODEL_FILE), join(out, METRICS_FILE)));
+  for (const line of reportLines(m, await writeRunReport(out, { metrics, model, testSet, lang }))) say(line);
   if (flags.json && options.quiet !== true) console.log(JSON.stringify({ out, ...metrics }));
   return metrics;
 }

@@ -12,3 +12,5 @@ export {
   type DecodedImage,
   type ImageFormat,
 } from "./image-file.js";
+// Loading render.ts registers resvg (Figure.png) and atomic writes (Figure.save) for convlab/plot's figures.
+export { svgToPng, writeChart } from "./render.js";

@@ -1,25 +1,13 @@
 import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
-import * as vega from "vega";
-import { compile } from "vega-lite";
+import { Figure, PNG_SCALE, registerFileWriter, registerRasterizer, renderSvg } from "../plot/figure.js";
 import type { ChartSpec } from "../report/types.js";
 import { writeFileAtomic } from "./atomic.js";
 
-/** PNGs are drawn at twice the SVG's size, so they stay sharp on high-density screens and in slides. */
-export const PNG_SCALE = 2;
-
-/** Compiles a Vega-Lite spec and renders it headlessly (no DOM, no canvas) to an SVG document. */
-export async function renderSvg(spec: ChartSpec): Promise<string> {
-  // Vega-Lite's warnings (e.g. a legend property set two ways by layered marks) are about styling choices, not
-  // errors; printed to stderr they would only confuse the training log, so only errors are logged.
-  const compiled = compile(spec, { logger: vega.logger(vega.Error) }).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: "none", logLevel: vega.Error });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
+// Rendering itself is browser-safe and lives in src/plot/figure.ts; Node adds what a browser lacks: resvg to
+// rasterise, and atomic file writes for `Figure.save`. They are registered as soon as this module loads, which
+// every `convlab/node` import does (src/node/index.ts re-exports this file).
+export { PNG_SCALE, renderSvg };
 
 /** Rasterises an SVG with resvg, using the system fonts (DejaVu has the Vietnamese letters). */
 export function svgToPng(svg: string, scale = PNG_SCALE): Uint8Array {
@@ -27,10 +15,18 @@ export function svgToPng(svg: string, scale = PNG_SCALE): Uint8Array {
   return resvg.render().asPng();
 }
 
-/** Renders `spec` and writes `<dir>/<name>.svg` and `<dir>/<name>.png`, each atomically; returns the SVG text. */
-export async function writeChart(dir: string, name: string, spec: ChartSpec): Promise<string> {
-  const svg = await renderSvg(spec);
+registerRasterizer(svgToPng);
+registerFileWriter(writeFileAtomic);
+
+/**
+ * Renders `spec` as a {@link Figure} (the same path as convlab/plot's `fig.svg()` and `fig.png()`) and writes
+ * `<dir>/<name>.svg` and `<dir>/<name>.png`, each atomically; returns the SVG text. The CLI's run and sweep reports
+ * and `convlab features` draw through it.
+ */
+export async function writeChart(dir: string, name: string, spec: ChartSpec | Figure): Promise<string> {
+  const figure = spec instanceof Figure ? spec : new Figure(spec, name);
+  const svg = await figure.svg();
   writeFileAtomic(join(dir, `${name}.svg`), svg);
-  writeFileAtomic(join(dir, `${name}.png`), svgToPng(svg));
+  writeFileAtomic(join(dir, `${name}.png`), await figure.png());
   return svg;
 }

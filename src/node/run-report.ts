@@ -97,6 +97,10 @@ async function writeCharts(dir: string, charts: [string, ChartSpec][]): Promise<
   return figures;
 }
 
+/** The files {@link writeCharts} wrote for `figures`: `<name>.svg` and `<name>.png` of each. */
+const chartFiles = (dir: string, figures: ReportFigure[]) =>
+  figures.flatMap(({ name }) => [join(dir, `${name}.svg`), join(dir, `${name}.png`)]);
+
 /**
  * Writes the pictures of a finished run into `runDir`, each as `<name>.svg` and `<name>.png`, and `report.html`
  * holding them inline with the run's numbers:
@@ -106,8 +110,10 @@ async function writeCharts(dir: string, charts: [string, ChartSpec][]): Promise<
  * - `kernels-<conv1>`: the first convolution's learned kernels with their values;
  * - `confusion`: the test confusion matrix with each class's accuracy;
  * - `wrong`: the 10 test images predicted wrong with the highest probability (absent when none is wrong).
+ *
+ * Returns the paths written: each picture's SVG and PNG, in the order above, then report.html.
  */
-export async function writeRunReport(runDir: string, input: RunReportInput): Promise<void> {
+export async function writeRunReport(runDir: string, input: RunReportInput): Promise<string[]> {
   const { metrics, model, testSet, lang } = input;
   const m = reportMessages(lang);
   const count = Math.min(input.predictions ?? 5, testSet.length);
@@ -136,6 +142,7 @@ export async function writeRunReport(runDir: string, input: RunReportInput): Pro
     footer: wrong.length > 0 ? m.generated : `${m.noneWrong} ${m.generated}`,
   });
   writeFileAtomic(join(runDir, "report.html"), html);
+  return [...chartFiles(runDir, figures), join(runDir, "report.html")];
 }
 
 /** A run folder name made safe for a file name. */
@@ -145,12 +152,13 @@ const fileSafe = (name: string) => name.replace(/[^\w.-]+/g, "_");
  * Writes the sweep's comparison into `sweepDir`: `loss` (every run's epoch losses overlaid), a table of test
  * accuracy, final loss, parameters and seconds, and per run `features-<name>` (its conv1 and conv2 feature maps of
  * test image 0 side by side), rebuilding each model from `<dir>/model.safetensors`; all in `comparison.html`.
+ * Returns the paths written: each picture's SVG and PNG, then comparison.html.
  */
 export async function writeComparisonReport(
   sweepDir: string,
   runs: { name: string; dir: string; metrics: RunReportMetrics }[],
   lang: ReportLang,
-): Promise<void> {
+): Promise<string[]> {
   const m = reportMessages(lang);
   const testSets = new Map<string, Promise<MnistDataset>>();
   const testSetOf = (root: string) => {
@@ -183,4 +191,5 @@ export async function writeComparisonReport(
   };
   const html = reportHtml({ lang, title: m.comparisonTitle, tables: [table], figures, footer: m.generated });
   writeFileAtomic(join(sweepDir, "comparison.html"), html);
+  return [...chartFiles(sweepDir, figures), join(sweepDir, "comparison.html")];
 }

@@ -2,11 +2,14 @@ import { chart, title } from "./base.js";
 import { reportMessages } from "./messages.js";
 import type { ChartSpec, ReportLang, ReportMetrics } from "./types.js";
 
+/** What the confusion picture reads of an evaluation (`EvalResult` fits it). */
+export type ConfusionInput = Pick<ReportMetrics["test"], "confusion" | "accuracy" | "perClassAccuracy">;
+
 /**
  * The confusion matrix of the test set (rows: the true digit, columns: the prediction, each cell's count written
  * in, the diagonal being the right answers) beside a bar per class of its accuracy, the diagonal over its row sum.
  */
-export function confusionSpec(test: ReportMetrics["test"], lang: ReportLang): ChartSpec {
+export function confusionSpec(test: ConfusionInput, lang: ReportLang): ChartSpec {
   const m = reportMessages(lang);
   const classes = test.confusion.length;
   const cells = test.confusion.flatMap((row, t) => row.map((count, p) => ({ t, p, count })));

@@ -1,18 +1,21 @@
 /**
  * Pictures of a training run as Vega-Lite specs: pure functions from numbers to chart descriptions, browser-safe.
- * Rendering them to SVG/PNG files lives in `src/node/render.ts`; the run and sweep reports in `src/node/run-report.ts`.
+ * The one copy of each chart: `convlab/plot` (src/plot) wraps them as Figures for users' own values and renders them
+ * (SVG anywhere, PNG through a registered rasterizer); the run and sweep reports in `src/node/run-report.ts` write
+ * them to files through `src/node/render.ts`, which renders with the same Figure.
  */
 export type { ChartSpec, Panel, Plane, Prediction, ReportLang, ReportMetrics } from "./types.js";
 export { reportMessages, type ReportMessages } from "./messages.js";
 export { imageGridSpec, imageGridView, WRONG_COLOR, type GridColor, type GridOptions } from "./image-grid.js";
-export { ema, EMA_ALPHA, lossPoints, lossSpec, lossComparisonSpec } from "./loss.js";
-export { confusionSpec } from "./confusion.js";
+export { ema, EMA_ALPHA, lossPoints, lossSpec, lossComparisonSpec, type LossHistory } from "./loss.js";
+export { confusionSpec, type ConfusionInput } from "./confusion.js";
 export {
   columnsFor,
   predictionsSpec,
   confidentlyWrongSpec,
   featureMapsSpec,
   featurePairSpec,
+  featureView,
   kernelsSpec,
   type FeatureInput,
 } from "./pictures.js";

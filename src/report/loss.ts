@@ -1,6 +1,14 @@
 import { chart, title } from "./base.js";
 import { reportMessages } from "./messages.js";
-import type { ChartSpec, ReportLang, ReportMetrics } from "./types.js";
+import type { ChartSpec, ReportLang } from "./types.js";
+
+/**
+ * A run's losses as the pictures read them: each epoch's mean loss and, when recorded, every batch's. A run's
+ * `metrics.json` (its `epochs`) fits it, and so does `{ epochs: losses.map((loss, i) => ({ epoch: i + 1, loss })) }`.
+ */
+export interface LossHistory {
+  epochs: readonly { epoch: number; loss: number; batchLosses?: readonly number[] }[];
+}
 
 /** Weight of the newest batch in the smoothed curve; 0.1 averages over roughly the last 10 batches. */
 export const EMA_ALPHA = 0.1;
@@ -25,7 +33,7 @@ interface LossPoint {
 }
 
 /** The batch, smoothed and epoch-mean points of one run, labelled in `lang`. */
-export function lossPoints(metrics: Pick<ReportMetrics, "epochs">, lang: ReportLang): LossPoint[] {
+export function lossPoints(metrics: LossHistory, lang: ReportLang): LossPoint[] {
   const m = reportMessages(lang);
   const points: LossPoint[] = [];
   const batches: { x: number; loss: number }[] = [];
@@ -55,17 +63,22 @@ const AXES = (lang: ReportLang) => {
 
 /**
  * The tutorial's "Biểu đồ mất mát qua các epoch" (plt.plot of each epoch's mean loss, marker 'o', grid), with what
- * happened inside the epochs under it: every batch's loss, faint, and their exponential moving average.
+ * happened inside the epochs under it: every batch's loss, faint, and their exponential moving average. Without
+ * batch losses it is the tutorial's plot alone: one line with points and no legend.
  */
-export function lossSpec(metrics: Pick<ReportMetrics, "epochs">, lang: ReportLang): ChartSpec {
+export function lossSpec(metrics: LossHistory, lang: ReportLang): ChartSpec {
   const m = reportMessages(lang);
+  const batches = metrics.epochs.some((e) => (e.batchLosses?.length ?? 0) > 0);
   const series = [m.batchLoss, m.smoothed(EMA_ALPHA), m.epochMean];
   const color = {
     field: "series",
     type: "nominal",
     title: null,
-    scale: { domain: series, range: ["#9ecae1", "#ff7f0e", "#1f77b4"] },
-    legend: { orient: "top-right", labelLimit: 320 },
+    scale: {
+      domain: batches ? series : [m.epochMean],
+      range: batches ? ["#9ecae1", "#ff7f0e", "#1f77b4"] : ["#1f77b4"],
+    },
+    legend: batches ? { orient: "top-right", labelLimit: 320 } : null,
   };
   const { x, y } = AXES(lang);
   return chart({
@@ -75,11 +88,18 @@ export function lossSpec(metrics: Pick<ReportMetrics, "epochs">, lang: ReportLan
     data: { values: lossPoints(metrics, lang) },
     encoding: { x, y, color },
     layer: [
-      {
-        transform: [{ filter: { field: "series", equal: m.batchLoss } }],
-        mark: { type: "line", opacity: 0.45, strokeWidth: 1 },
-      },
-      { transform: [{ filter: { field: "series", equal: series[1] } }], mark: { type: "line", strokeWidth: 2 } },
+      ...(batches
+        ? [
+            {
+              transform: [{ filter: { field: "series", equal: m.batchLoss } }],
+              mark: { type: "line", opacity: 0.45, strokeWidth: 1 },
+            },
+            {
+              transform: [{ filter: { field: "series", equal: series[1] } }],
+              mark: { type: "line", strokeWidth: 2 },
+            },
+          ]
+        : []),
       {
         transform: [{ filter: { field: "series", equal: m.epochMean } }],
         mark: { type: "line", point: true, strokeWidth: 2 },
@@ -90,7 +110,7 @@ export function lossSpec(metrics: Pick<ReportMetrics, "epochs">, lang: ReportLan
 
 /** The sweep's picture: each run's epoch-mean loss, one coloured line with points per run. */
 export function lossComparisonSpec(
-  runs: readonly { name: string; metrics: Pick<ReportMetrics, "epochs"> }[],
+  runs: readonly { name: string; metrics: LossHistory }[],
   lang: ReportLang,
 ): ChartSpec {
   const m = reportMessages(lang);

@@ -48,6 +48,12 @@ const en = {
   seconds: "Seconds",
   featuresPair: (name: string, index: number) => `${name}: conv1 and conv2 feature maps of test image ${index}`,
   generated: "Written by convlab; every picture is also saved beside this file as SVG and PNG.",
+  // convlab/plot: the same pictures of the user's own model and images, which need not come from a test set.
+  mapsTitle: (layer: string, c: number, h: number, w: number, relu: boolean) =>
+    `${layer} feature maps${relu ? " after ReLU" : ""} (${c} × ${h}×${w})`,
+  predictionsOf: (n: number) => `Predictions on ${n} images (red frame: wrong)`,
+  confusionOf: (accuracy: number) => `Confusion matrix (accuracy ${(100 * accuracy).toFixed(2)}%)`,
+  inChannel: (k: number) => `, input channel ${k}`,
 };
 
 export type ReportMessages = typeof en;
@@ -92,6 +98,10 @@ const vi: ReportMessages = {
   seconds: "Số giây",
   featuresPair: (name, index) => `${name}: feature map của conv1 và conv2 cho ảnh test ${index}`,
   generated: "Tạo bởi convlab; mọi hình cũng được lưu cạnh tệp này dưới dạng SVG và PNG.",
+  mapsTitle: (layer, c, h, w, relu) => `Feature map của ${layer}${relu ? " sau ReLU" : ""} (${c} × ${h}×${w})`,
+  predictionsOf: (n) => `Dự đoán trên ${n} ảnh (khung đỏ: sai)`,
+  confusionOf: (accuracy) => `Ma trận nhầm lẫn (độ chính xác ${(100 * accuracy).toFixed(2)}%)`,
+  inChannel: (k) => `, kênh vào ${k}`,
 };
 
 const MESSAGES: Record<ReportLang, ReportMessages> = { en, vi };

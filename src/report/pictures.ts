@@ -41,6 +41,10 @@ export interface FeatureInput {
   image: Plane;
   /** One plane per output channel, after ReLU. */
   maps: readonly Plane[];
+  /** The channel (from 0) of each map, when they are not all of them in order: map i is titled channels[i] + 1. */
+  channels?: readonly number[];
+  /** The chart's title, replacing the one naming the test image (for images that are not from a test set). */
+  title?: string;
 }
 
 /**
@@ -49,15 +53,16 @@ export interface FeatureInput {
  */
 function featurePanels(input: FeatureInput, lang: ReportLang, withOriginal: boolean): Panel[] {
   const m = reportMessages(lang);
-  const maps = input.maps.map((map, c) => ({ ...map, title: m.featureMap(c + 1) }));
+  const maps = input.maps.map((map, c) => ({ ...map, title: m.featureMap((input.channels?.[c] ?? c) + 1) }));
   return withOriginal ? [{ ...input.image, title: m.original }, ...maps] : maps;
 }
 
-function featureView(input: FeatureInput, lang: ReportLang, withOriginal: boolean) {
+/** The panels and grid options of {@link featureMapsSpec}, also for placing them in a concat. */
+export function featureView(input: FeatureInput, lang: ReportLang, withOriginal: boolean) {
   const m = reportMessages(lang);
   const { height, width } = input.maps[0] ?? input.image;
   const panels = featurePanels(input, lang, withOriginal);
-  const title = m.featuresTitle(input.layer, input.index, input.label, input.maps.length, height, width);
+  const title = input.title ?? m.featuresTitle(input.layer, input.index, input.label, input.maps.length, height, width);
   // Keep a panel about 72 px whatever the map size: conv1's 26×26 and conv2's 11×11 both stay readable. Every panel
   // gets the box of the largest one (the 28×28 original, when drawn), so that one sets the cell: sizing it by
   // conv3's 3×3 maps made 672-px panels and a 13,680 × 9,858 PNG that took 1.2 GB to render.
@@ -66,9 +71,9 @@ function featureView(input: FeatureInput, lang: ReportLang, withOriginal: boolea
   return { panels, options: { title, columns: columnsFor(panels.length), cell, color: "gray" as const } };
 }
 
-/** All feature maps of one layer after ReLU, the original image first. */
-export function featureMapsSpec(input: FeatureInput, lang: ReportLang): ChartSpec {
-  const { panels, options } = featureView(input, lang, true);
+/** All feature maps of one layer after ReLU, the original image first (unless `original` is false). */
+export function featureMapsSpec(input: FeatureInput, lang: ReportLang, { original = true } = {}): ChartSpec {
+  const { panels, options } = featureView(input, lang, original);
   return imageGridSpec(panels, options);
 }
 
