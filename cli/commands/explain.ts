@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
 import {
   ExplainInputError,
@@ -16,10 +17,15 @@ import {
 import { clean, toMatrixOf } from "../../src/explain/matrix.js";
 import { messages } from "../../src/explain/messages.js";
 import { loadSafetensorsFile } from "../../src/node/safetensors-file.js";
+// Loading src/node/render.ts registers resvg (Figure.png) and atomic writes (Figure.save).
+import "../../src/node/render.js";
+import { theoryFiguresOf } from "../../src/plot/theory.js";
 import { loadSplit, type DataFlags } from "../data.js";
 import { localeLang } from "../options.js";
 
-export type ExplainFormat = "text" | "md" | "json";
+/** text, md and json print the walk-through; svg and png write the tutorial's figures of the topic instead. */
+export type ExplainFormat = "text" | "md" | "json" | "svg" | "png";
+const FORMATS: readonly ExplainFormat[] = ["text", "md", "json", "svg", "png"];
 
 export interface ExplainFlags extends DataFlags {
   lang?: Lang;
@@ -31,6 +37,8 @@ export interface ExplainFlags extends DataFlags {
   mnistIndex?: number;
   weights?: string;
   channel?: number;
+  /** Folder of the svg/png figures (default: the current folder). */
+  out?: string;
 }
 
 /** Commander parsers of the explain flags; a bad value is refused with the choices, as in cli/options.ts. */
@@ -42,10 +50,46 @@ export function explainTopic(value: string): Topic | "all" {
 }
 
 export function explainFormat(value: string): ExplainFormat {
-  if (value !== "text" && value !== "md" && value !== "json") {
-    throw new InvalidArgumentError("Choose one of: text, md, json.");
+  if (!(FORMATS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`Choose one of: ${FORMATS.join(", ")}.`);
   }
-  return value;
+  return value as ExplainFormat;
+}
+
+const FIGURE_LINES = {
+  en: {
+    noFigure: (topic: string) =>
+      `${topic} has no figure of its own (the tutorial draws four: conv, relu, pool, pipeline); nothing written. ` +
+      `Its numbers: convlab explain ${topic}`,
+  },
+  vi: {
+    noFigure: (topic: string) =>
+      `${topic} không có hình minh họa riêng (bài có bốn hình: conv, relu, pool, pipeline); không ghi tệp nào. ` +
+      `Các số của nó: convlab explain ${topic}`,
+  },
+} satisfies Record<Lang, unknown>;
+
+/**
+ * Writes the figures of `topic` (src/plot/theory.ts) as `<out>/<name>.<lang>.<svg|png>` (e.g. convolution.vi.png),
+ * each atomically, and prints each path; the language is in the name so both languages can share a folder.
+ */
+async function writeFigures(
+  topic: Topic | "all",
+  format: "svg" | "png",
+  out: string,
+  lang: Lang,
+  input: ExplainInput,
+): Promise<void> {
+  const figures = theoryFiguresOf(topic, lang, input);
+  if (figures.length === 0) {
+    console.error(FIGURE_LINES[lang].noFigure(topic));
+    return;
+  }
+  for (const figure of figures) {
+    const path = join(out, `${figure.name}.${lang}.${format}`);
+    await figure.save(path);
+    console.log(path);
+  }
 }
 
 /** The image and kernel the flags ask for, read and checked; {} for the tutorial's own examples. */
@@ -108,7 +152,12 @@ export async function explainCommand(topic: Topic | "all", flags: ExplainFlags):
   const lang = flags.lang ?? localeLang();
   const input = await inputOf(flags, lang);
   const topics = topic === "all" ? allTopics(isCustom(input)) : [topic];
+  // Computed first in every format: it refuses input that cannot be explained (e.g. fc with your numbers).
   const explanation = explain(topics, input);
+  if (flags.format === "svg" || flags.format === "png") {
+    await writeFigures(topic, flags.format, flags.out ?? ".", lang, input);
+    return;
+  }
   if (flags.format === "json") {
     console.log(JSON.stringify({ lang, ...explanation }));
     return;

@@ -40,3 +40,4 @@ export { heatmap, heatmapSpec, type HeatmapOptions, type HeatmapColor, type Heat
 export type { LossHistory } from "../report/loss.js";
 export type { ChartSpec, Plane, ReportLang } from "../report/types.js";
 export type { GridColor } from "../report/image-grid.js";
+export * from "./theory.js";
