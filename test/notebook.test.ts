@@ -102,8 +102,8 @@ test(
         );
     };
     pictured(/plt\.lossCurve\(/, "the loss chart");
-    pictured(/^visualizePrediction\(\);/m, "the 5 predictions");
-    pictured(/^visualizeFeatureMap\(\);/m, "the conv1 and conv2 feature maps");
+    pictured(/^await visualizePrediction\(\)\.show\(\);/m, "the 5 predictions");
+    pictured(/^await visualizeFeatureMap\(\)\.show\(\);/m, "the conv1 and conv2 feature maps");
     const svg = outputs.byMime.get("image/svg+xml") ?? [];
     assert.ok(
       svg.some((o) => o.text.includes("Conv2 Feature Map 1")),

@@ -4,13 +4,20 @@
  * the notebook puts a marked place for the learner's own 2–3 sentences under it.
  */
 
+import { JUPYTER_DISPLAY, show } from "../plot/display.js";
+
 export type DraftLang = "en" | "vi";
 
 /** A Markdown text that Deno's Jupyter kernel shows rendered (Jupyter's display protocol), as `IPython.display.Markdown`. */
 export class Markdown {
   constructor(readonly text: string) {}
 
-  [Symbol.for("Jupyter.display")](): Record<string, string> {
+  /** Shows the text in the notebook now (see `show` in convlab/plot). */
+  show(): Promise<void> {
+    return show(this);
+  }
+
+  [JUPYTER_DISPLAY](): Record<string, string> {
     return { "text/markdown": this.text, "text/plain": this.text };
   }
 

@@ -167,7 +167,7 @@ console.log(\`backend: \${getBackend()}\`);`,
   );
   nb.code(
     `// ${c("Vẽ biểu đồ loss", "Plot the loss")}: plt.plot(range(1, 6), loss_values, marker='o')
-plt.lossCurve(lossValues, { lang: LANG });`,
+await plt.lossCurve(lossValues, { lang: LANG }).show();`,
   );
 
   nb.markdown(c("## 4. Đánh giá mô hình", "## 4. Evaluate the model"));
@@ -181,7 +181,7 @@ function visualizePrediction() {
   const [, predicted] = outputs.max(1);
   return plt.predictions(images, predicted, labels, { count: 5, lang: LANG });
 }
-visualizePrediction();`,
+await visualizePrediction().show();`,
   );
   nb.code(
     `// ${c("Trực quan feature map của conv1", "Visualise conv1's feature maps")}
@@ -191,7 +191,7 @@ function visualizeFeatureMap() {
   const img = images.at(0).unsqueeze(0); // images[0].unsqueeze(0): 1x1x28x28
   return plt.featureMaps(model, "conv1", img, { channels: [0, 1], lang: LANG });
 }
-visualizeFeatureMap();`,
+await visualizeFeatureMap().show();`,
   );
 
   nb.markdown(
@@ -213,10 +213,10 @@ Each question has: the edited code, its results (accuracy, loss chart, pictures)
   );
   nb.code(setupCell(lang, "0.01", false));
   nb.code(trainingLoop(lang, "HOMEWORK_EPOCHS", "lossValues", c("Câu 1: range(10)", "Question 1: range(10)")));
-  nb.code(`plt.lossCurve(lossValues, { lang: LANG });`);
+  nb.code(`await plt.lossCurve(lossValues, { lang: LANG }).show();`);
   nb.code(
     `${accuracyCell(lang, "question1", "lossValues")}
-markdown(epochsDraft(exercise, question1, LANG));`,
+await markdown(epochsDraft(exercise, question1, LANG)).show();`,
   );
   nb.markdown(ownAnswer(lang));
 
@@ -228,10 +228,10 @@ markdown(epochsDraft(exercise, question1, LANG));`,
   );
   nb.code(setupCell(lang, "0.01", true));
   nb.code(trainingLoop(lang, "HOMEWORK_EPOCHS", "lossValues", c("10 epoch", "10 epochs")));
-  nb.code(`plt.lossCurve(lossValues, { lang: LANG });`);
+  nb.code(`await plt.lossCurve(lossValues, { lang: LANG }).show();`);
   nb.code(
     `${accuracyCell(lang, "question2", "lossValues")}
-markdown(conv3Draft(question1, question2, LANG));`,
+await markdown(conv3Draft(question1, question2, LANG)).show();`,
   );
   nb.markdown(ownAnswer(lang));
 
@@ -255,16 +255,16 @@ ${trainingLoop(lang, "HOMEWORK_EPOCHS", "lossValues", `lr = ${lr}`)}`,
     nb.code(accuracyCell(lang, name, "lossValues"));
   }
   nb.code(
-    `plt.lossCurve(
+    `await plt.lossCurve(
   [
     { name: "lr = 0.001", losses: lr0001.losses },
     { name: "lr = 0.01", losses: question2.losses },
     { name: "lr = 0.1", losses: lr01.losses },
   ],
   { lang: LANG },
-);`,
+).show();`,
   );
-  nb.code(`markdown(learningRateDraft({ "0.001": lr0001, "0.01": question2, "0.1": lr01 }, LANG));`);
+  nb.code(`await markdown(learningRateDraft({ "0.001": lr0001, "0.01": question2, "0.1": lr01 }, LANG)).show();`);
   nb.markdown(ownAnswer(lang));
 
   nb.markdown(
@@ -289,14 +289,14 @@ ${trainingLoop(lang, "HOMEWORK_EPOCHS", "lossValues", `lr = ${lr}`)}`,
     },
   );
 }
-visualizeFeatureMap();`,
+await visualizeFeatureMap().show();`,
   );
   nb.code(
     `const [sample] = next(testLoader);
 const img = sample.at(0).unsqueeze(0);
 const conv1Maps = noGrad(() => relu(model.conv1(img)));
 const conv2Maps = noGrad(() => relu(model.conv2(model.pool(conv1Maps))));
-markdown(featureMapsDraft(mapStats("conv1", conv1Maps), mapStats("conv2", conv2Maps), LANG));`,
+await markdown(featureMapsDraft(mapStats("conv1", conv1Maps), mapStats("conv2", conv2Maps), LANG)).show();`,
   );
   nb.markdown(ownAnswer(lang));
 

@@ -39,7 +39,7 @@ export const DENO_KERNEL = {
     file_extension: ".ts",
     mimetype: "text/x.typescript",
     name: "typescript",
-    nb_converter: "script",
+    nbconvert_exporter: "script",
     pygments_lexer: "typescript",
   },
 };

@@ -1,3 +1,4 @@
+import { JUPYTER_DISPLAY, show } from "./display.js";
 import * as vega from "vega";
 import { compile } from "vega-lite";
 import type { ChartSpec } from "../report/types.js";
@@ -195,11 +196,7 @@ function titleText(spec: ChartSpec): string | undefined {
   return undefined;
 }
 
-/**
- * The method name Deno's Jupyter kernel looks for (`Deno.jupyter.$display` is this same symbol): an object with it is
- * displayed through the MIME bundle it returns. Exported so that TypeScript callers can call it typed.
- */
-export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display");
+export { JUPYTER_DISPLAY };
 
 /** A chart ready to draw: see the top of this file. */
 export class Figure {
@@ -257,6 +254,11 @@ export class Figure {
    * The MIME bundle Deno's Jupyter kernel awaits to show the figure inline: the SVG, a base64 PNG where a
    * rasterizer is available, and a one-line text.
    */
+  /** Shows the figure in the notebook now, as `plt.show()`: see {@link show} (Deno's Jupyter kernel). */
+  show(): Promise<void> {
+    return show(this);
+  }
+
   async [JUPYTER_DISPLAY](): Promise<Record<string, string>> {
     const svg = await this.svg();
     const bundle: Record<string, string> = { "image/svg+xml": svg };

@@ -130,7 +130,9 @@ export function imageGrid(images: Tensor | readonly (Plane | Tensor)[], options:
   const planes =
     images instanceof Tensor
       ? tensorPlanes(images, "imageGrid")
-      : images.flatMap((image, i) => (image instanceof Tensor ? tensorPlanes(image, `imageGrid (image ${i})`) : [image]));
+      : images.flatMap((image, i) =>
+          image instanceof Tensor ? tensorPlanes(image, `imageGrid (image ${i})`) : [image],
+        );
   if (planes.length === 0) throw new PlotError("BadArgument", "imageGrid: no images to draw");
   const titles = options.titles ?? [];
   if (titles.length > planes.length) {

@@ -41,3 +41,4 @@ export type { LossHistory } from "../report/loss.js";
 export type { ChartSpec, Plane, ReportLang } from "../report/types.js";
 export type { GridColor } from "../report/image-grid.js";
 export * from "./theory.js";
+export { show, type Displayable } from "./display.js";
