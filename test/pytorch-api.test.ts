@@ -13,7 +13,6 @@ import {
   Flatten,
   Linear,
   MaxPool2d,
-  MnistCNN,
   Module,
   ReLU,
   Sequential,

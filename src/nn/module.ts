@@ -22,7 +22,6 @@ export type AnyModule = Module<never>;
  * declare a call signature; this interface merges one into it.)
  */
 // The merge is the point: it adds the call signature that the class's constructor (CallableObject) makes true.
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface Module<Args extends unknown[] = [Tensor]> {
   (...args: Args): Tensor;
 }
@@ -59,6 +58,7 @@ class CallableObject {
  * none of Function.prototype's methods (`call`, `apply`, `bind`). `Args` types what `forward` takes: `[Tensor]` for
  * layers and models, `[Tensor, Target]` for a loss.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
 export abstract class Module<Args extends unknown[] = [Tensor]> extends CallableObject {
   /** Training mode (true) or evaluation mode (false); set with train()/eval(). No layer here depends on it yet. */
   training = true;

@@ -1,6 +1,8 @@
 // The tutorial's exercise, its PyTorch code ported line by line to convlab's PyTorch-style API, as the README's
 // "Write your own model" shows it. test/pytorch-api.test.ts runs it with no useBackend call and checks that it
-// prints what `convlab train` prints. EPOCHS (default 5) sets range(5).
+// prints what `convlab train` prints. EPOCHS (default 5) sets range(5); STEPS stops each epoch early; USE_BACKEND
+// calls useBackend(name) first, to time the default choice against the explicit one:
+//   EPOCHS=1 STEPS=300 node --import tsx test/port/tutorial.ts   vs   USE_BACKEND=wasm EPOCHS=1 STEPS=300 …
 import {
   Module,
   Conv2d,
@@ -15,9 +17,11 @@ import {
   getBackend,
   type Tensor,
 } from "../../src/index.js";
-import { MNIST } from "../../src/node/index.js";
+import { MNIST, useBackend } from "../../src/node/index.js";
 
 const EPOCHS = Number(process.env.EPOCHS ?? 5);
+const STEPS = Number(process.env.STEPS ?? Infinity);
+if (process.env.USE_BACKEND !== undefined) await useBackend(process.env.USE_BACKEND);
 manualSeed(0);
 
 // 1. Tải dữ liệu MNIST
@@ -50,9 +54,11 @@ console.log(String(model));
 // 3. Huấn luyện mô hình
 const lossValues: number[] = [];
 const started = performance.now();
+let steps = 0;
 for (let epoch = 0; epoch < EPOCHS; epoch++) {
   let runningLoss = 0.0;
   for (const [images, labels] of trainLoader) {
+    if (steps++ >= STEPS * (epoch + 1)) break;
     optimizer.zeroGrad();
     const outputs = model(images);
     const loss = criterion(outputs, labels);
@@ -64,7 +70,7 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
   lossValues.push(epochLoss);
   console.log(`Epoch ${epoch + 1}, Loss: ${epochLoss.toFixed(4)}`);
 }
-const msPerStep = (performance.now() - started) / (EPOCHS * trainLoader.length);
+const msPerStep = (performance.now() - started) / Math.min(steps, EPOCHS * trainLoader.length);
 
 // 4. Đánh giá mô hình
 let correct = 0;
