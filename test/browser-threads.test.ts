@@ -32,7 +32,7 @@ const run = (name) => {
   for (const t of [x, w, b]) t.grad = null;
   const y = tidy(() => {
     const y = conv2dReluMaxPool2d(x, w, b, { padding: 1 }, 2);
-    y.backward(new Tensor(new Float32Array(y.size).fill(1), y.shape));
+    y.backward(new Tensor(new Float32Array(y.numel()).fill(1), y.shape));
     return y;
   });
   return [y.data, x.grad.data, w.grad.data, b.grad.data].map((a) => Array.from(a));
