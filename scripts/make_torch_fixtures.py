@@ -300,6 +300,31 @@ def ops_cases():
                     lambda x, dim=dim, keepdim=keepdim: torch.argmax(x, dim, keepdim=keepdim),
                 )
             )
+
+    # max(dim) values (their indices are argmax's, checked above) and max of all; select (x[i] for dim 0), as the
+    # tutorial's torch.max(outputs, 1) and images[0] use them
+    x = randn(3, 4, 5)
+    cases.append(op_case("max all", "max", {}, {"x": x}, lambda x: torch.max(x)))
+    for dim, keepdim in ((0, False), (1, True), (-1, False)):
+        cases.append(
+            op_case(
+                f"max dim {dim}{' keepdim' if keepdim else ''}",
+                "max",
+                {"dim": dim, "keepdim": keepdim},
+                {"x": x},
+                lambda x, dim=dim, keepdim=keepdim: torch.max(x, dim, keepdim=keepdim).values,
+            )
+        )
+    for dim, index in ((0, 0), (0, -1), (1, 2), (2, 4)):
+        cases.append(
+            op_case(
+                f"select dim {dim} index {index}",
+                "select",
+                {"dim": dim, "index": index},
+                {"x": x},
+                lambda x, dim=dim, index=index: torch.select(x, dim, index),
+            )
+        )
     return cases
 
 

@@ -7,14 +7,18 @@ import {
   linear,
   logSoftmax,
   matmul,
+  max,
   maxPool2d,
   mean,
   mul,
   nllLoss,
   relu,
   reshape,
+  select,
   softmax,
+  squeeze,
   sum,
+  unsqueeze,
 } from "../src/index.js";
 import { Generator } from "../src/tensor/random.js";
 import { gradcheck, randomInput } from "./helpers/gradcheck.js";
@@ -122,4 +126,18 @@ test("the tutorial's whole pipeline: conv → relu → pool → conv → relu �
       randomInput([10], g),
     ],
   );
+});
+
+test("max along each dim (values; distinct random inputs, so each maximum is unique)", () => {
+  const x = randomInput([3, 4, 2], g);
+  for (const dim of [0, 1, -1]) gradcheck(`max dim ${dim}`, (t) => max(t, dim).values, [x]);
+  gradcheck("max of all", (t) => max(t), [x]);
+});
+
+test("select along each dim, negative index included, and unsqueeze/squeeze", () => {
+  const x = randomInput([2, 3, 4], g);
+  gradcheck("select 0, 1", (t) => select(t, 0, 1), [x]);
+  gradcheck("select 1, -1", (t) => select(t, 1, -1), [x]);
+  gradcheck("select 2, 2", (t) => select(t, 2, 2), [x]);
+  gradcheck("unsqueeze then squeeze", (t) => squeeze(relu(unsqueeze(t, 1)), 1), [x]);
 });

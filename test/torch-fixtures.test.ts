@@ -20,12 +20,14 @@ import {
   logSoftmax,
   manualSeed,
   matmul,
+  max,
   maxPool2d,
   mean,
   mul,
   nllLoss,
   rand,
   relu,
+  select,
   softmax,
   sum,
   type Arch,
@@ -129,6 +131,7 @@ interface OpCase {
     dim?: number;
     keepdim?: boolean;
     reduction?: Reduction;
+    index?: number;
   };
   inputs: Record<string, TensorJson>;
   out: TensorJson;
@@ -137,7 +140,7 @@ interface OpCase {
 }
 
 function runOp(c: OpCase, t: Record<string, Tensor>): Tensor {
-  const { stride, padding, kernel, dim, keepdim, reduction } = c.attrs;
+  const { stride, padding, kernel, dim, keepdim, reduction, index } = c.attrs;
   switch (c.op) {
     case "conv2d":
       return conv2d(t.x, t.weight, t.bias ?? null, { stride, padding });
@@ -167,6 +170,10 @@ function runOp(c: OpCase, t: Record<string, Tensor>): Tensor {
       return nllLoss(t.input, t.target, reduction);
     case "argmax":
       return argmax(t.x, dim, keepdim);
+    case "max":
+      return dim === undefined ? max(t.x) : max(t.x, dim, keepdim).values;
+    case "select":
+      return select(t.x, dim!, index!);
     default:
       throw new Error(`unknown op ${c.op} in case ${c.name}`);
   }
@@ -182,7 +189,9 @@ describe(`ops match torch (forward and gradients of (out·G).sum()) [${backend}]
     for (const op of ["conv2d", "max_pool2d", "relu", "linear", "matmul", "add", "mul", "sum", "mean"]) {
       assert.ok(ops.has(op), op);
     }
-    for (const op of ["log_softmax", "softmax", "cross_entropy", "nll_loss", "argmax"]) assert.ok(ops.has(op), op);
+    for (const op of ["log_softmax", "softmax", "cross_entropy", "nll_loss", "argmax", "max", "select"]) {
+      assert.ok(ops.has(op), op);
+    }
   });
 
   for (const c of cases) {

@@ -10,8 +10,6 @@ export interface BackendPlatform extends WasmBackendOptions {
   backend?: string;
   /** Where it was asked for, for the error when the name is unknown. */
   source?: string;
-  /** The one-line hint shown when the kernels can only run on one thread (no way to start workers is known). */
-  oneThreadHint?: string;
 }
 
 let platform: BackendPlatform | null = null;

@@ -18,10 +18,9 @@ export interface RemovableHandle {
 export type AnyModule = Module<never>;
 
 /**
- * A module is callable, as in PyTorch: `model(x)` runs `forward(x)` and then the forward hooks. (A class cannot
- * declare a call signature; this interface merges one into it.)
+ * A module is callable, as in PyTorch: `model(x)` runs `forward(x)` and then the forward hooks. A class cannot
+ * declare a call signature, so this interface merges one into it; CallableObject's constructor makes it true.
  */
-// The merge is the point: it adds the call signature that the class's constructor (CallableObject) makes true.
 export interface Module<Args extends unknown[] = [Tensor]> {
   (...args: Args): Tensor;
 }
@@ -58,7 +57,7 @@ class CallableObject {
  * none of Function.prototype's methods (`call`, `apply`, `bind`). `Args` types what `forward` takes: `[Tensor]` for
  * layers and models, `[Tensor, Target]` for a loss.
  */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the merge adds the call signature
 export abstract class Module<Args extends unknown[] = [Tensor]> extends CallableObject {
   /** Training mode (true) or evaluation mode (false); set with train()/eval(). No layer here depends on it yet. */
   training = true;

@@ -75,8 +75,8 @@ function trend(losses: readonly number[], lang: DraftLang): string {
   } else if (Number.isFinite(lateShare)) {
     const share = (100 * lateShare).toFixed(0);
     text += vi
-      ? ` Nửa sau chỉ đóng góp ${share}% mức giảm: đường loss ${lateShare < 0.2 ? "chững lại" : "vẫn giảm đều"}.`
-      : ` The second half brings only ${share}% of the fall: the curve ${lateShare < 0.2 ? "flattens out" : "keeps falling steadily"}.`;
+      ? ` Nửa sau đóng góp ${share}% mức giảm: đường loss ${lateShare < 0.2 ? "chững lại" : "vẫn giảm đều"}.`
+      : ` The second half brings ${share}% of the fall: the curve ${lateShare < 0.2 ? "flattens out" : "keeps falling steadily"}.`;
   }
   return text;
 }

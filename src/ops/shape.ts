@@ -1,5 +1,6 @@
 import { record } from "../autograd/graph.js";
-import { Tensor, numel, shapeToString, type Shape } from "../tensor/tensor.js";
+import { Tensor, allocDType, allocLike, numel, shapeToString, type Shape } from "../tensor/tensor.js";
+import { reducedShape, splitAt } from "./axis.js";
 
 /**
  * The same elements in a new shape, row-major order kept; one size may be −1 and is inferred, as in PyTorch.
@@ -55,20 +56,11 @@ export function unsqueeze(input: Tensor, dim: number): Tensor {
  * 1, as PyTorch does). [1, 1, 28, 28] → [28, 28], the shape `imshow` wants.
  */
 export function squeeze(input: Tensor, dim?: number): Tensor {
-  if (dim === undefined)
-    return reshape(
-      input,
-      input.shape.filter((s) => s !== 1),
-    );
-  const d = dim < 0 ? dim + input.ndim : dim;
-  if (!Number.isInteger(d) || d < 0 || d >= Math.max(1, input.ndim)) {
-    throw new Error(`squeeze: dim ${dim} is out of range for shape ${shapeToString(input.shape)}`);
-  }
-  if (input.shape[d] !== 1) return reshape(input, input.shape);
-  return reshape(
-    input,
-    input.shape.filter((_, i) => i !== d),
-  );
+  const kept = input.shape.filter((s) => s !== 1);
+  if (dim === undefined) return reshape(input, kept);
+  // splitAt checks the dim (a 0-d tensor has none to squeeze, as PyTorch's dim 0 of a scalar does nothing).
+  const d = input.ndim === 0 ? 0 : splitAt(input.shape, dim, "squeeze").dim;
+  return reshape(input, input.shape[d] === 1 ? input.shape.filter((_, i) => i !== d) : input.shape);
 }
 
 /**
@@ -77,26 +69,20 @@ export function squeeze(input: Tensor, dim?: number): Tensor {
  * (tensors here own contiguous data). Gradient: dy is written back into that slice of a zero tensor.
  */
 export function select(input: Tensor, dim: number, index: number): Tensor {
-  const rank = input.ndim;
-  const d = dim < 0 ? dim + rank : dim;
-  if (!Number.isInteger(d) || d < 0 || d >= rank) {
-    throw new Error(`select: dim ${dim} is out of range for shape ${shapeToString(input.shape)}`);
-  }
-  const size = input.shape[d];
+  const { dim: d, split } = splitAt(input.shape, dim, "select");
+  const { outer, size, inner } = split;
   const i = index < 0 ? index + size : index;
   if (!Number.isInteger(i) || i < 0 || i >= size) {
     throw new Error(
       `select: index ${index} is out of range for dimension ${d} of size ${size} (shape ${shapeToString(input.shape)})`,
     );
   }
-  const outer = numel(input.shape.slice(0, d));
-  const inner = numel(input.shape.slice(d + 1));
   const x = input.data;
-  const y = new (x.constructor as new (n: number) => typeof x)(outer * inner);
+  const y = allocDType(input.dtype, outer * inner);
   for (let o = 0; o < outer; o++) y.set(x.subarray((o * size + i) * inner, (o * size + i + 1) * inner), o * inner);
-  const out = new Tensor(y, [...input.shape.slice(0, d), ...input.shape.slice(d + 1)]);
+  const out = new Tensor(y, reducedShape(input.shape, d, false));
   return record(out, "select", [input], (dy) => {
-    const dx = new (dy.constructor as new (n: number) => typeof dy)(x.length);
+    const dx = allocLike(dy, x.length);
     for (let o = 0; o < outer; o++) dx.set(dy.subarray(o * inner, (o + 1) * inner), (o * size + i) * inner);
     return [dx];
   });

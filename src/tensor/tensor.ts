@@ -204,7 +204,10 @@ export class Tensor {
   }
 }
 
-/** PyTorch's name of the backward node of each op, shown as `grad_fn=<…>` (ours are named after the op). */
+/**
+ * PyTorch's name of the backward node of each recorded op, shown as `grad_fn=<…>` (ours are named after the op);
+ * an op missing here shows as `<Op>Backward0` (`max` → MaxBackward0, as PyTorch's).
+ */
 const GRAD_FN_NAMES: Record<string, string> = {
   conv2d: "ConvolutionBackward0",
   conv2dReluMaxPool2d: "MaxPool2DWithIndicesBackward0",
@@ -214,17 +217,13 @@ const GRAD_FN_NAMES: Record<string, string> = {
   matmul: "MmBackward0",
   reshape: "ViewBackward0",
   add: "AddBackward0",
-  sub: "SubBackward0",
   mul: "MulBackward0",
   sum: "SumBackward0",
   mean: "MeanBackward0",
   logSoftmax: "LogSoftmaxBackward0",
   softmax: "SoftmaxBackward0",
   nllLoss: "NllLossBackward0",
-  crossEntropy: "NllLossBackward0",
   select: "SelectBackward0",
-  unsqueeze: "UnsqueezeBackward0",
-  squeeze: "SqueezeBackward0",
 };
 
 function pytorchGradFnName(op: string): string {

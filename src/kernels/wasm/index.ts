@@ -54,7 +54,7 @@ function instantiateShared(module: WebAssembly.Module, workers: number) {
   const memory = new WebAssembly.Memory({ initial: 2, maximum: SHARED_MAXIMUM_PAGES, shared: true });
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
   const [packBuffers, buffersEnd] = placePackBuffers(exports, memory, workers);
-  const control = new SharedArrayBuffer(controlBytes(Math.max(workers, 0)));
+  const control = new SharedArrayBuffer(controlBytes(workers));
   const inits = Array.from({ length: workers }, (_, slot): WorkerInit => ({
     module,
     memory,
@@ -72,7 +72,7 @@ function instantiatePrivate(module: WebAssembly.Module): void {
   register(exports, new WasmArena(memory, placePackBuffers(exports, memory, 0)[1]), null);
 }
 
-/** Kernel workers to start for `options`: none without a way to spawn them. */
+/** Kernel workers to start for `options`: none without a way to spawn them, or for a thread count that is not a number. */
 const workersFor = (options: WasmBackendOptions) =>
   options.spawnWorker ? Math.max(0, Math.floor(options.threads ?? 1) - 1) || 0 : 0;
 
