@@ -393,7 +393,7 @@ test("row: figures side by side in one SVG, each keeping its title", async () =>
   assert.ok(both instanceof Figure);
   const shown = texts(await both.svg());
   for (const t of ["Left", "Right", "Both"]) assert.ok(shown.includes(t), t);
-  assert.equal(Figure.hconcat([heatmap([[1]])]).name, "heatmap");
+  assert.equal(row([heatmap([[1]])]).name, "heatmap", "one figure keeps its name");
 });
 
 test("src/plot does not import Node: its import graph reaches no node: module nor src/node", () => {

@@ -11,7 +11,8 @@ import type { ChartSpec } from "../report/types.js";
  * - `png(scale)` rasterises that SVG through the registered rasterizer (resvg in Node, registered when any
  *   `convlab/node` module loads; a canvas in a browser);
  * - `save(path)` is `savefig`: `.svg` or `.png` by the extension, written atomically, in Node only;
- * - `[Symbol.for("Jupyter.display")]()` is what Deno's Jupyter kernel awaits to show the figure inline.
+ * - `[Symbol.for("Jupyter.display")]()` is what Deno's Jupyter kernel awaits to show the figure inline, and
+ *   `show()` sends it to the notebook while the cell runs, as matplotlib's `plt.show()`.
  *
  * This file may not import `node:` modules: everything Node-specific comes in through {@link registerRasterizer}
  * and {@link registerFileWriter}, which `src/node/render.ts` calls.
@@ -250,15 +251,15 @@ export class Figure {
     await fileWriter(path, data);
   }
 
-  /**
-   * The MIME bundle Deno's Jupyter kernel awaits to show the figure inline: the SVG, a base64 PNG where a
-   * rasterizer is available, and a one-line text.
-   */
   /** Shows the figure in the notebook now, as `plt.show()`: see {@link show} (Deno's Jupyter kernel). */
   show(): Promise<void> {
     return show(this);
   }
 
+  /**
+   * The MIME bundle Deno's Jupyter kernel awaits to show the figure inline: the SVG, a base64 PNG where a
+   * rasterizer is available, and a one-line text.
+   */
   async [JUPYTER_DISPLAY](): Promise<Record<string, string>> {
     const svg = await this.svg();
     const bundle: Record<string, string> = { "image/svg+xml": svg };
@@ -275,11 +276,6 @@ export class Figure {
   toString(): string {
     const text = titleText(this.spec);
     return text === undefined ? `Figure ${this.name}` : `Figure ${this.name}: "${text}"`;
-  }
-
-  /** Figures side by side in one figure (Vega-Lite `hconcat`); see {@link row}. */
-  static hconcat(figures: readonly Figure[], options: { name?: string; title?: string } = {}): Figure {
-    return row(figures, options);
   }
 }
 

@@ -1,3 +1,5 @@
+import { argmax } from "../ops/reduce.js";
+import { confusionStats, countInto, emptyConfusion } from "../train/confusion.js";
 import { noGrad } from "../autograd/graph.js";
 import { Conv2d } from "../nn/layers.js";
 import type { AnyModule, Module } from "../nn/module.js";
@@ -158,13 +160,7 @@ function classes(x: Tensor | ArrayLike<number>, what: string): ArrayLike<number>
   if (x.shape.length !== 2) {
     throw new PlotError("BadShape", `${what}: expected classes [N] or scores [N, K], got ${shapeText(x)}`);
   }
-  const [n, k] = x.shape;
-  const data = x.data;
-  return Int32Array.from({ length: n }, (_, i) => {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (data[i * k + j] > data[i * k + best]) best = j;
-    return best;
-  });
+  return argmax(x, 1).data;
 }
 
 export interface PredictionsOptions extends TextOptions {
@@ -398,23 +394,21 @@ export function confusionOf(predicted: ArrayLike<number>, labels: ArrayLike<numb
   if (predicted.length !== labels.length) {
     throw new PlotError("BadArgument", `confusionMatrix: ${predicted.length} predictions for ${labels.length} labels`);
   }
-  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  for (let i = 0; i < labels.length; i++) {
-    const [t, p] = [labels[i], predicted[i]];
-    for (const v of [t, p]) {
+  for (const [what, values] of [
+    ["label", labels],
+    ["prediction", predicted],
+  ] as const) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
       if (!Number.isInteger(v) || v < 0 || v >= classes) {
-        throw new PlotError("BadArgument", `confusionMatrix: class ${v} at ${i} is not one of 0…${classes - 1}`);
+        throw new PlotError("BadArgument", `confusionMatrix: ${what} ${v} at ${i} is not one of 0…${classes - 1}`);
       }
     }
-    confusion[t][p]++;
   }
-  const correct = confusion.reduce((n, row, c) => n + row[c], 0);
-  // A class absent from the labels has no accuracy; 0 draws an empty bar, as the run report's evaluation does.
-  const perClassAccuracy = confusion.map((row, c) => {
-    const total = row.reduce((a, b) => a + b, 0);
-    return total === 0 ? 0 : row[c] / total;
-  });
-  return { confusion, accuracy: labels.length === 0 ? 0 : correct / labels.length, perClassAccuracy };
+  const confusion = emptyConfusion(classes);
+  countInto(confusion, predicted, labels);
+  const { accuracy, perClassAccuracy } = confusionStats(confusion);
+  return { confusion, accuracy, perClassAccuracy };
 }
 
 /**

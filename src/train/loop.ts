@@ -1,3 +1,4 @@
+import { confusionStats, countInto, emptyConfusion } from "./confusion.js";
 import { noGrad } from "../autograd/graph.js";
 import type { DataLoader } from "../data/dataloader.js";
 import type { Module } from "../nn/module.js";
@@ -105,7 +106,7 @@ export interface EvalResult {
 /** Test-set evaluation under noGrad, as the tutorial's `with torch.no_grad()` loop, plus loss and a confusion matrix. */
 export function evaluate(model: Module, loader: DataLoader, classes = 10): EvalResult {
   model.eval();
-  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  const confusion = emptyConfusion(classes);
   let lossSum = 0;
   let total = 0;
   noGrad(() => {
@@ -113,26 +114,11 @@ export function evaluate(model: Module, loader: DataLoader, classes = 10): EvalR
       tidy(() => {
         const logits = model.forward(inputs);
         lossSum += crossEntropy(logits, labels, "sum").item();
-        const predicted = argmax(logits, 1).data;
-        for (let i = 0; i < labels.length; i++) confusion[labels[i]][predicted[i]]++;
+        countInto(confusion, argmax(logits, 1).data, labels);
         total += labels.length;
       });
     }
   });
-  const correct = confusion.reduce((n, row, c) => n + row[c], 0);
-  return {
-    loss: lossSum / total,
-    accuracy: correct / total,
-    correct,
-    total,
-    confusion,
-    perClassAccuracy: confusion.map(
-      (row, c) =>
-        row[c] /
-        Math.max(
-          1,
-          row.reduce((a, v) => a + v, 0),
-        ),
-    ),
-  };
+  const { correct, perClassAccuracy } = confusionStats(confusion);
+  return { loss: lossSum / total, accuracy: correct / total, correct, total, confusion, perClassAccuracy };
 }
