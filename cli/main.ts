@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { existsSync, readFileSync } from "node:fs";
-import { Option, type Command } from "commander";
+import { Argument, Option, type Command } from "commander";
 import { argvLang, flagParsers, localeLang, LocalizedCommand } from "./options.js";
 import { CliError, cliMessages } from "./messages.js";
 import { trainCommand, type TrainFlags } from "./commands/train.js";
@@ -10,7 +10,7 @@ import { summaryCommand, type SummaryFlags } from "./commands/summary.js";
 import { benchCommand, type BenchFlags } from "./commands/bench.js";
 import { featuresCommand, type FeaturesFlags } from "./commands/features.js";
 import { notebookCommand, type NotebookFlags } from "./commands/notebook.js";
-import { explainCommand, explainFormat, explainTopic, type ExplainFlags } from "./commands/explain.js";
+import { explainCommand, type ExplainFlags } from "./commands/explain.js";
 import { gridAxis, sweepCommand, type GridAxis, type SweepFlags } from "./commands/sweep.js";
 import { runsCommand, type RunsFlags } from "./commands/runs.js";
 import { useBackend } from "../src/node/backend.js";
@@ -32,7 +32,17 @@ function packageVersion(): string {
  */
 const language = argvLang(process.argv.slice(2)) ?? localeLang();
 const messages = cliMessages(language);
-const { positiveInt, nonNegativeInt, learningRate, momentum, arch, lang, backend: backendName } = flagParsers(language);
+const {
+  positiveInt,
+  nonNegativeInt,
+  learningRate,
+  momentum,
+  arch,
+  lang,
+  backend: backendName,
+  explainTopic,
+  explainFormat,
+} = flagParsers(language);
 
 const program = new LocalizedCommand("convlab", messages)
   .description("The TypeScript lab for convolutional neural networks: the tutorial's MNIST CNN, no Python needed.")
@@ -225,7 +235,11 @@ langOption(
   program
     .command("notebook")
     .description("write the tutorial's exercise and homework as a Jupyter notebook for Deno's TypeScript kernel")
-    .argument("<name>", "homework: the exercise, then one section per homework question (Câu 1–4)"),
+    .addArgument(
+      new Argument("<name>", "homework: the exercise, then one section per homework question (Câu 1–4)").choices([
+        "homework",
+      ]),
+    ),
   "language of the notebook's text and code comments: en or vi (default: from the locale)",
 )
   .option("--out <file>", "the .ipynb to write", "homework.ipynb")
@@ -233,8 +247,8 @@ langOption(
   .option("--homework-epochs <n>", "the homework's epochs (question 1 raises 5 to 10)", positiveInt, 10)
   .option("--train-limit <n>", "train on the first N images only, for a quick run (0: all 60,000)", nonNegativeInt, 0)
   .option("--import-from <specifier>", "what the cells import: the installed package, or a path to one", "convlab")
-  .action((name: string, flags: NotebookFlags) => {
-    notebookCommand(name, flags);
+  .action((_name: "homework", flags: NotebookFlags) => {
+    notebookCommand(flags);
   });
 
 program.hook("preAction", async (_program, command) => {

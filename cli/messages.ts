@@ -122,6 +122,18 @@ const en = {
     label: (label: number) => ` (label ${label})`,
   },
 
+  explain: {
+    noFigure: (topic: string) =>
+      `${topic} has no figure of its own (the tutorial draws four: conv, relu, pool, pipeline); nothing written. ` +
+      `For its numbers, run: convlab explain ${topic}`,
+  },
+
+  notebook: {
+    wrote: (path: string, cells: number) => `Wrote ${path} (${cells} cells, Deno kernel).`,
+    open: "Open it in Jupyter and pick the Deno kernel (install once: npm install deno && npx deno jupyter --install).",
+    headless: (file: string) => `Run it headless: jupyter nbconvert --to notebook --execute --inplace ${file}`,
+  },
+
   features: {
     wrote: (svg: string, png: string) => `Wrote ${svg} and ${png}`,
   },
@@ -262,6 +274,18 @@ const vi: CliMessages = {
   predict: {
     mnistImage: (index) => `Ảnh test MNIST ${index}`,
     label: (label) => ` (nhãn ${label})`,
+  },
+
+  explain: {
+    noFigure: (topic) =>
+      `${topic} không có hình minh họa riêng (bài có bốn hình: conv, relu, pool, pipeline); không ghi tệp nào. ` +
+      `Xem các con số bằng: convlab explain ${topic}`,
+  },
+
+  notebook: {
+    wrote: (path, cells) => `Đã ghi ${path} (${cells} ô, kernel Deno).`,
+    open: "Mở bằng Jupyter và chọn kernel Deno (cài một lần: npm install deno && npx deno jupyter --install).",
+    headless: (file) => `Chạy không giao diện: jupyter nbconvert --to notebook --execute --inplace ${file}`,
   },
 
   features: {

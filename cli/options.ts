@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, type ErrorOptions as CommandErrorOptions } from "commander";
-import { LANGS, type Lang } from "../src/explain/index.js";
+import { LANGS, TOPICS, type Lang, type Topic } from "../src/explain/index.js";
+import { EXPLAIN_FORMATS } from "./commands/explain.js";
 import { ARCHS, isArch } from "../src/models/presets.js";
 import { cliMessages, type CliMessages } from "./messages.js";
 
@@ -51,13 +52,13 @@ export function flagParsers(lang: Lang) {
     /** `--lang`: the language of the console, labels, titles and explanations: English or the tutorial's Vietnamese. */
     lang: oneOf(LANGS),
     backend: oneOf(BACKENDS),
+    /** `explain [topic]`: one of the tutorial's topics, or all. */
+    explainTopic: oneOf<Topic | "all">([...TOPICS, "all"]),
+    explainFormat: oneOf(EXPLAIN_FORMATS),
   };
 }
 
 export type FlagParsers = ReturnType<typeof flagParsers>;
-
-/** The parsers with English reasons, for callers without a language. */
-export const { positiveInt, nonNegativeInt, learningRate, momentum, arch, lang } = flagParsers("en");
 
 /** The language of the locale, as gettext reads it (LC_ALL, then LC_MESSAGES, then LANG): "vi…" → vi, else en. */
 export function localeLang(env: NodeJS.ProcessEnv = process.env): Lang {

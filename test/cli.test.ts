@@ -354,6 +354,8 @@ test(
       convlab("eval", "--lang", "vi"),
       convlab("train", "--lang", "vi", "--epocs", "3"),
       convlab("sweep", "--lang", "vi", "--grid", "lrr=0.1"),
+      convlab("explain", "foo", "--lang", "vi"),
+      convlab("notebook", "howework", "--lang", "vi"),
     ]);
     failed(
       runs[0],
@@ -369,6 +371,8 @@ test(
     failed(runs[4], "lỗi: thiếu tuỳ chọn bắt buộc '--weights <file>'");
     failed(runs[5], "lỗi: không có tuỳ chọn '--epocs'\n(Có phải ý bạn là --epochs?)");
     failed(runs[6], "Không có thiết lập 'lrr'; có phải ý bạn là lr?");
+    failed(runs[7], "lỗi: giá trị 'foo' của đối số 'topic' không hợp lệ. Hãy chọn một trong: conv, padding, relu");
+    failed(runs[8], "lỗi: giá trị 'howework' của đối số 'name' không hợp lệ. Hãy chọn một trong: homework.");
     for (const run of runs) assert.doesNotMatch(run.stderr, /error|invalid|Did you mean/, run.stderr);
     assert.ok(!existsSync(out), `${out} was created`);
 

@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import { InvalidArgumentError } from "commander";
 import {
   ExplainInputError,
   allTopics,
@@ -12,7 +11,6 @@ import {
   type ExplainInput,
   type Lang,
   type Topic,
-  TOPICS,
 } from "../../src/explain/index.js";
 import { clean, toMatrixOf } from "../../src/explain/matrix.js";
 import { messages } from "../../src/explain/messages.js";
@@ -22,10 +20,11 @@ import "../../src/node/render.js";
 import { theoryFiguresOf } from "../../src/plot/theory.js";
 import { loadSplit, type DataFlags } from "../data.js";
 import { localeLang } from "../options.js";
+import { CliError, cliMessages } from "../messages.js";
 
 /** text, md and json print the walk-through; svg and png write the tutorial's figures of the topic instead. */
-export type ExplainFormat = "text" | "md" | "json" | "svg" | "png";
-const FORMATS: readonly ExplainFormat[] = ["text", "md", "json", "svg", "png"];
+export const EXPLAIN_FORMATS = ["text", "md", "json", "svg", "png"] as const;
+export type ExplainFormat = (typeof EXPLAIN_FORMATS)[number];
 
 export interface ExplainFlags extends DataFlags {
   lang?: Lang;
@@ -41,34 +40,6 @@ export interface ExplainFlags extends DataFlags {
   out?: string;
 }
 
-/** Commander parsers of the explain flags; a bad value is refused with the choices, as in cli/options.ts. */
-export function explainTopic(value: string): Topic | "all" {
-  if (value !== "all" && !(TOPICS as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`Choose one of: ${TOPICS.join(", ")}, all.`);
-  }
-  return value as Topic | "all";
-}
-
-export function explainFormat(value: string): ExplainFormat {
-  if (!(FORMATS as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`Choose one of: ${FORMATS.join(", ")}.`);
-  }
-  return value as ExplainFormat;
-}
-
-const FIGURE_LINES = {
-  en: {
-    noFigure: (topic: string) =>
-      `${topic} has no figure of its own (the tutorial draws four: conv, relu, pool, pipeline); nothing written. ` +
-      `Its numbers: convlab explain ${topic}`,
-  },
-  vi: {
-    noFigure: (topic: string) =>
-      `${topic} không có hình minh họa riêng (bài có bốn hình: conv, relu, pool, pipeline); không ghi tệp nào. ` +
-      `Các số của nó: convlab explain ${topic}`,
-  },
-} satisfies Record<Lang, unknown>;
-
 /**
  * Writes the figures of `topic` (src/plot/theory.ts) as `<out>/<name>.<lang>.<svg|png>` (e.g. convolution.vi.png),
  * each atomically, and prints each path; the language is in the name so both languages can share a folder.
@@ -82,7 +53,7 @@ async function writeFigures(
 ): Promise<void> {
   const figures = theoryFiguresOf(topic, lang, input);
   if (figures.length === 0) {
-    console.error(FIGURE_LINES[lang].noFigure(topic));
+    console.error(cliMessages(lang).explain.noFigure(topic));
     return;
   }
   for (const figure of figures) {
@@ -116,9 +87,7 @@ async function inputOf(flags: ExplainFlags, lang: Lang): Promise<ExplainInput> {
   if (flags.mnistIndex !== undefined) {
     const testSet = await loadSplit(flags, false, flags.format === "json");
     if (flags.mnistIndex >= testSet.length) {
-      throw new ExplainInputError(
-        `--mnist-index ${flags.mnistIndex} is out of range: the test set has images 0–${testSet.length - 1}`,
-      );
+      throw new CliError("mnistIndexRange", [flags.mnistIndex, testSet.length - 1]);
     }
     const [image, label] = testSet.get(flags.mnistIndex);
     input.image = toMatrixOf(image);

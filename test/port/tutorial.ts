@@ -57,20 +57,23 @@ const started = performance.now();
 let steps = 0;
 for (let epoch = 0; epoch < EPOCHS; epoch++) {
   let runningLoss = 0.0;
+  let batches = 0;
   for (const [images, labels] of trainLoader) {
-    if (steps++ >= STEPS * (epoch + 1)) break;
+    if (batches === STEPS) break;
     optimizer.zeroGrad();
     const outputs = model(images);
     const loss = criterion(outputs, labels);
     loss.backward();
     optimizer.step();
     runningLoss += loss.item();
+    batches++;
   }
-  const epochLoss = runningLoss / trainLoader.length;
+  steps += batches;
+  const epochLoss = runningLoss / batches; // len(train_loader) when the epoch runs whole
   lossValues.push(epochLoss);
   console.log(`Epoch ${epoch + 1}, Loss: ${epochLoss.toFixed(4)}`);
 }
-const msPerStep = (performance.now() - started) / Math.min(steps, EPOCHS * trainLoader.length);
+const msPerStep = (performance.now() - started) / steps;
 
 // 4. Đánh giá mô hình
 let correct = 0;
