@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { convlab, REPO, show, succeeded, type Run } from "./helpers/cli.js";
+import { convlab, convlabWith, show, succeeded, type Run } from "./helpers/cli.js";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -376,12 +375,8 @@ test(
     for (const run of runs) assert.doesNotMatch(run.stderr, /error|invalid|Did you mean/, run.stderr);
     assert.ok(!existsSync(out), `${out} was created`);
 
-    const locale = spawnSync(process.execPath, ["--import", "tsx", "cli/main.ts", "train", "--epochs", "0"], {
-      cwd: REPO,
-      env: { ...process.env, LC_ALL: "vi_VN.UTF-8" },
-      encoding: "utf8",
-    });
-    assert.notEqual(locale.status, 0);
+    const locale = await convlabWith({ LC_ALL: "vi_VN.UTF-8" }, "train", "--epochs", "0");
+    assert.notEqual(locale.code, 0);
     assert.match(locale.stderr, /^lỗi: giá trị '0' của tuỳ chọn '--epochs <n>' không hợp lệ/, locale.stderr);
   },
 );

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, test } from "node:test";
 import { chromiumMissing, launchChromium } from "./helpers/chromium.js";
+import { show } from "./helpers/cli.js";
+import { denoMissing, runDeno } from "./helpers/jupyter.js";
 import {
   Conv2d,
   Generator,
@@ -480,13 +481,10 @@ test(
   },
 );
 
-/** Deno's binary from the npm package `deno` (a devDependency), which its postinstall script puts there. */
-const DENO = resolve(dirname(fileURLToPath(import.meta.url)), "../node_modules/deno/deno");
-
 test(
   "in Deno: the Jupyter display bundle, with a PNG once convlab/node's resvg is loaded and without it",
-  { skip: existsSync(DENO) ? false : `${DENO} is missing (npm ci installs it)`, timeout: 120_000 },
-  () => {
+  { skip: denoMissing, timeout: 120_000 },
+  async () => {
     const src = resolve(dirname(fileURLToPath(import.meta.url)), "../src");
     const script = (withNode: boolean) => `
       import { heatmap } from "${src}/plot/index.ts";
@@ -497,17 +495,11 @@ test(
       const file = join(TMP, `deno-${withNode}.ts`);
       writeFileSync(file, script(withNode));
       // The sources are run as they are (sloppy imports map ./x.js to ./x.ts); npm packages come from node_modules.
-      const result = spawnSync(
-        DENO,
+      const result = await runDeno(
         ["run", "--node-modules-dir=manual", "--unstable-sloppy-imports", "-A", "--quiet", "--no-prompt", file],
-        {
-          cwd: resolve(src, ".."),
-          encoding: "utf8",
-          env: { ...process.env, DENO_DIR: join(TMP, "deno-dir"), NO_COLOR: "1" },
-          timeout: 100_000,
-        },
+        { cwd: resolve(src, ".."), timeoutMs: 100_000 },
       );
-      assert.equal(result.status, 0, result.stderr);
+      assert.equal(result.code, 0, show(result));
       const out = JSON.parse(result.stdout.trim().split("\n").at(-1)!) as { keys: string[]; png?: string };
       // Deno has createImageBitmap and OffscreenCanvas, but cannot decode an SVG: without resvg the bundle keeps
       // the SVG and leaves the PNG out rather than failing.

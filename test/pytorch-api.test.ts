@@ -2,7 +2,6 @@
 // scripts/make_repr_fixtures.py), modules are callable and print as nn.Module, tensor methods, hooks, one-line
 // batches, and the tutorial's code ported line by line training with no useBackend call.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { inspect } from "node:util";
 import test from "node:test";
@@ -27,7 +26,7 @@ import {
   manualSeed,
   type DType,
 } from "../src/index.js";
-import { REPO } from "./helpers/cli.js";
+import { REPO, runTs, show } from "./helpers/cli.js";
 import { tinyMnistSplit } from "./helpers/idx.js";
 import { MnistDataset, parseMnistImages, parseMnistLabels } from "../src/index.js";
 
@@ -216,14 +215,9 @@ test("the tutorial ported line by line trains with no useBackend call, on wasm, 
   const env: NodeJS.ProcessEnv = { ...process.env, EPOCHS: "1" };
   delete env.CONVLAB_BACKEND;
   delete env.CONVLAB_THREADS;
-  const output = await new Promise<string>((done, fail) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "test/port/tutorial.ts"], { cwd: REPO, env });
-    let text = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-    child.on("error", fail);
-    child.on("close", (code) => (code === 0 ? done(text) : fail(new Error(`exit ${code}\n${text}`))));
-  });
+  const ran = await runTs("test/port/tutorial.ts", [], env);
+  assert.equal(ran.code, 0, show(ran));
+  const output = ran.stdout;
   assert.match(output, /^MNIST_CNN\(\n {2}\(conv1\): Conv2d\(1, 16, kernel_size=\(3, 3\), stride=\(1, 1\)\)/);
   // The same number `convlab train` prints for seed 0 (and PyTorch's script, 0.2914).
   assert.match(output, /^Epoch 1, Loss: 0\.2914$/m);

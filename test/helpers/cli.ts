@@ -12,14 +12,18 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs `convlab <args>` in a child process and collects its output. */
-export function convlab(...args: string[]): Promise<Run> {
+/** Runs a command to completion, collecting its output (never rejects for a non-zero exit; check `code`). */
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], {
-      cwd: REPO,
-      env: { ...process.env, NO_COLOR: "1" },
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],
-      timeout: 120_000,
+      timeout: options.timeoutMs ?? 120_000,
     });
     let stdout = "";
     let stderr = "";
@@ -28,6 +32,21 @@ export function convlab(...args: string[]): Promise<Run> {
     child.on("error", fail);
     child.on("close", (code) => done({ code, stdout, stderr }));
   });
+}
+
+/** Runs a TypeScript program of this repository (through tsx) with `args`, from the repository root. */
+export function runTs(file: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  return run(process.execPath, ["--import", "tsx", file, ...args], { cwd: REPO, env });
+}
+
+/** Runs `convlab <args>` in a child process and collects its output; `env` adds to (or unsets, as undefined) ours. */
+export function convlab(...args: string[]): Promise<Run> {
+  return convlabWith({}, ...args);
+}
+
+export function convlabWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
+  const merged = Object.entries({ ...process.env, NO_COLOR: "1", ...env }).filter(([, v]) => v !== undefined);
+  return runTs("cli/main.ts", args, Object.fromEntries(merged));
 }
 
 /** A run's exit code and output, for assertion messages. */

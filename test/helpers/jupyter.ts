@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   chmodSync,
   copyFileSync,
@@ -11,7 +11,9 @@ import {
 } from "node:fs";
 import { arch, platform, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { REPO, show, type Run } from "./cli.js";
+import { REPO, run, show } from "./cli.js";
+
+export { run };
 
 /**
  * convlab as a user of Deno and Jupyter gets it: the packed tarball installed in a fresh npm project, Deno's binary
@@ -37,28 +39,6 @@ function scratch(...parts: string[]): string {
   const dir = join(scratchRoot, ...parts);
   mkdirSync(dir, { recursive: true });
   return dir;
-}
-
-/** Runs a command to completion, collecting its output (never rejects for a non-zero exit; check `code`). */
-export function run(
-  command: string,
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: options.timeoutMs ?? 120_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
 }
 
 async function mustRun(what: string, command: string, args: string[], options: Parameters<typeof run>[2]) {
