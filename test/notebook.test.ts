@@ -72,7 +72,12 @@ test(
   async () => {
     const project = await installPackedConvlab();
     const path = join(project, "homework.ipynb");
-    writeFileSync(path, notebookJson(homeworkNotebook({ lang: "vi", epochs: 1, homeworkEpochs: 1, trainLimit: 640 })));
+    const notebook = homeworkNotebook({ lang: "vi", epochs: 1, homeworkEpochs: 1, trainLimit: 640 });
+    writeFileSync(path, notebookJson(notebook));
+    // What the run must show, counted from the notebook's own cells: each accuracy it prints, each draft it shows.
+    const codeCells = notebook.cells.filter((c) => c.cell_type === "code").map(source);
+    const runs = codeCells.filter((c) => c.includes("Độ chính xác trên tập test:")).length;
+    const draftCells = codeCells.filter((c) => /await markdown\(\w+Draft\(/.test(c)).length;
     const valid = await run(
       jupyterPython(),
       ["-c", "import nbformat, sys; nbformat.validate(nbformat.read(sys.argv[1], 4))", path],
@@ -116,10 +121,12 @@ test(
 
     const printed = outputs.streams.map((s) => s.text).join("");
     assert.match(printed, /^Epoch 1, Loss: \d\.\d{4}$/m);
-    assert.equal(printed.match(/^Độ chính xác trên tập test: \d+\.\d\d%$/gm)?.length, 5, "the exercise and 4 runs");
+    assert.equal(runs, 5, "the exercise and 4 homework runs");
+    assert.equal(printed.match(/^Độ chính xác trên tập test: \d+\.\d\d%$/gm)?.length, runs, "every run's accuracy");
     assert.match(printed, /^backend: wasm$/m, "the notebook trains on the fast backend without asking for it");
     const drafts = (outputs.byMime.get("text/markdown") ?? []).map((o) => o.text);
-    assert.equal(drafts.length, 4, "a draft answer for each question");
+    assert.equal(draftCells, 4, "a draft for each of Câu 1–4");
+    assert.equal(drafts.length, draftCells, "every draft is shown");
     assert.match(drafts[0], /Độ chính xác trên tập test/);
   },
 );

@@ -168,7 +168,8 @@ test("tensor methods follow PyTorch: size(), view, max(dim), eq, sum of int32, a
   assert.deepEqual(image.unsqueeze(0).shape, [1, 1, 28, 28]);
   assert.deepEqual(image.unsqueeze(0).squeeze().shape, [28, 28]);
   assert.deepEqual(image.squeeze(1).shape, [1, 28, 28], "squeeze(dim) leaves a dim whose size is not 1");
-  assert.equal(t.relu().softmax(1).sum(1).data.length, 2);
+  const rows = Array.from(t.relu().softmax(1).sum(1).data);
+  assert.ok(rows.length === 2 && rows.every((r) => Math.abs(r - 1) < 1e-6), `softmax rows sum to 1 (±1e-6): ${rows}`);
   assert.ok(Math.abs(t.mean().item() - 0.45) < 1e-6);
   assert.deepEqual(t.argmax(1).tolist(), [1, 2]);
 });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { gridAxis, planSweep } from "../cli/commands/sweep.js";
 import type { TrainFlags } from "../cli/commands/train.js";
-import { convlab, show, succeeded } from "./helpers/cli.js";
+import { assertNamesPictures, convlab, show, succeeded } from "./helpers/cli.js";
 import { writeTinyMnist } from "./helpers/idx.js";
 
 /**
@@ -112,11 +112,7 @@ test(
     // It ends by naming what it wrote: summary.json, comparison.html and each picture's SVG and PNG.
     const ending = first.stdout.slice(first.stdout.indexOf(`Saved ${join(SWEEP, "summary.json")}\n`));
     assert.ok(ending.includes(`Saved ${join(SWEEP, "comparison.html")} (open it in a browser)`), first.stdout);
-    const pictures = readdirSync(SWEEP).filter((f) => /\.(svg|png)$/.test(f));
-    assert.deepEqual(
-      [...ending.matchAll(/^ {2}(\S+)\.svg, \1\.png$/gm)].flatMap((m) => [`${m[1]}.svg`, `${m[1]}.png`]).sort(),
-      pictures.sort(),
-    );
+    assertNamesPictures(ending, SWEEP);
 
     const model = join(SWEEP, "arch=seed,lr=0.01", "model.safetensors");
     const mtime = statSync(model).mtimeMs;

@@ -2,7 +2,7 @@ import "./helpers/backend.js";
 // Loading src/node/render.ts registers resvg, so Figure.png() works here as in the CLI.
 import "../src/node/render.js";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -321,5 +321,6 @@ test(
     succeeded(padding);
     assert.equal(padding.stdout, "", show(padding));
     assert.match(padding.stderr, /padding has no figure/);
+    assert.ok(!existsSync(join(TMP, "none")), "no folder made for nothing");
   },
 );

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -57,4 +58,15 @@ export function show(run: Run): string {
 export function succeeded(run: Run): Run {
   assert.equal(run.code, 0, show(run));
   return run;
+}
+
+/**
+ * The pictures a run's closing lines name, one a line (`  loss.svg, loss.png`), are exactly the .svg and .png files
+ * in its folder.
+ */
+export function assertNamesPictures(stdout: string, dir: string): void {
+  const named = [...stdout.matchAll(/^ {2}(\S+)\.svg, \1\.png$/gm)].flatMap((m) => [`${m[1]}.svg`, `${m[1]}.png`]);
+  const written = readdirSync(dir).filter((f) => /\.(svg|png)$/.test(f));
+  assert.ok(named.length > 0, stdout);
+  assert.deepEqual(named.sort(), written.sort(), stdout);
 }
