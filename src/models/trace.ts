@@ -37,6 +37,20 @@ export interface Trace {
   multAdds: number;
   /** Why each Linear after a Flatten takes the inputs it does, e.g. `fc1 takes 64 inputs: 28 → 26 → … → 1, …`. */
   notes: string[];
+  /** The same, as data, for saying it in another language: one entry per Linear after a Flatten. */
+  linearInputs: LinearInputs[];
+}
+
+/** Why a Linear after a Flatten takes `inputs` inputs: the image's sides on the way, and what Flatten was given. */
+export interface LinearInputs {
+  key: string;
+  inputs: number;
+  /** The image's [height, width]. */
+  image: Shape;
+  /** The image's side at the input and after each layer that changes it: "28", "26 (conv1)", "13 (pool)", … */
+  sizes: string[];
+  /** The maps [C, H, W] that Flatten turned into `inputs` values. */
+  flattened: Shape;
 }
 
 /**
@@ -55,11 +69,13 @@ export class SpecShapeError extends Error {
   }
 }
 
-const label = (key: string, layer: LayerDef) =>
+/** A layer as torchinfo names it: `conv1 (Conv2d)`, or `[1] ReLU` when unnamed (its key is its index). */
+export const layerLabel = (key: string, layer: LayerDef) =>
   /^\d+$/.test(key) ? `[${key}] ${layer.type}` : `${key} (${layer.type})`;
 
 /** `C×H×W`, as the tutorial writes `32 * 5 * 5`. */
-const product = (dims: Shape) => dims.join("×");
+/** `C×H×W`, as the tutorial writes `32 * 5 * 5`. */
+export const product = (dims: Shape) => dims.join("×");
 
 /** One side's output size, `size → ⌊(size + 2·P − F) / S⌋ + 1 = out`, written as {@link outputSize} computes it. */
 const sideFormula = (size: number, kernel: number, stride: number, pad: number, out: number) =>
@@ -115,7 +131,7 @@ export function traceSpec(spec: ModelSpec): Trace {
   const input: Shape = [1, ...specInput(spec)];
   const rows: TraceRow[] = [];
   const defined = new Map<string, { key: string; layer: LayerDef }>();
-  const notes: string[] = [];
+  const linearInputs: LinearInputs[] = [];
   // The spatial sizes so far (28 → 26 → 13 …) and the layers that changed them, for the notes.
   const sizes: string[] = [String(input[2])];
   let flattenedFrom: Shape | null = null;
@@ -128,7 +144,7 @@ export function traceSpec(spec: ModelSpec): Trace {
       throw new Error(`layers[${index}].use: no layer named '${(entry as { use: string }).use}'`);
     const { key, layer } = found;
     if (!reused && layer.name !== undefined) defined.set(layer.name, found);
-    const where = label(key, layer);
+    const where = layerLabel(key, layer);
     const fail = (problem: string, field?: string): never => {
       throw new SpecShapeError(`${problem} (layers[${index}]${field ? `.${field}` : ""})`, rows, input, name);
     };
@@ -196,10 +212,7 @@ export function traceSpec(spec: ModelSpec): Trace {
         params = layer.out_features * layer.in_features + (layer.bias === false ? 0 : layer.out_features);
         multAdds = params;
         if (flattenedFrom !== null) {
-          notes.push(
-            `${key} takes ${x[1]} inputs: the ${input[2]}×${input[3]} image shrinks ${sizes.join(" → ")} on the way, ` +
-              `and Flatten turns ${product(flattenedFrom)} into ${x[1]}`,
-          );
+          linearInputs.push({ key, inputs: x[1], image: input.slice(2), sizes: [...sizes], flattened: flattenedFrom });
         }
         break;
       }
@@ -212,7 +225,13 @@ export function traceSpec(spec: ModelSpec): Trace {
     x = output;
   });
   const sum = (f: (r: TraceRow) => number) => rows.reduce((s, r) => s + f(r), 0);
-  return { name, input, output: x, rows, params: sum((r) => r.params), multAdds: sum((r) => r.multAdds), notes };
+  const notes = linearInputs.map(
+    (n) =>
+      `${n.key} takes ${n.inputs} inputs: the ${product(n.image)} image shrinks ${n.sizes.join(" → ")} on the way, ` +
+      `and Flatten turns ${product(n.flattened)} into ${n.inputs}`,
+  );
+  const [params, multAdds] = [sum((r) => r.params), sum((r) => r.multAdds)];
+  return { name, input, output: x, rows, params, multAdds, notes, linearInputs };
 }
 
 const count = (n: number) => n.toLocaleString("en-US");
@@ -225,7 +244,7 @@ export function formatTrace(input: Shape, rows: readonly TraceRow[], numbers = f
   const table = [
     ["input", shapeToString(input), "", ...(numbers ? ["", ""] : [])],
     ...rows.map((r) => [
-      label(r.key, r.layer) + (r.reused ? " again" : ""),
+      layerLabel(r.key, r.layer) + (r.reused ? " again" : ""),
       shapeToString(r.output),
       r.formula,
       ...(numbers ? [r.reused && r.layer.type !== "ReLU" ? "(reused)" : count(r.params), count(r.multAdds)] : []),
