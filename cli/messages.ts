@@ -188,7 +188,7 @@ export type CliMessages = typeof en;
 
 const vi: CliMessages = {
   error: "lỗi",
-  helpHint: "(chạy với --help để xem các tuỳ chọn)",
+  helpHint: "(chạy với --help để xem các tùy chọn)",
 
   flags: {
     notNumber: (value) => `'${value}' không phải là một số.`,
@@ -205,16 +205,16 @@ const vi: CliMessages = {
   },
 
   commander: {
-    invalidOption: (flags, value, reason) => `lỗi: giá trị '${value}' của tuỳ chọn '${flags}' không hợp lệ. ${reason}`,
+    invalidOption: (flags, value, reason) => `lỗi: giá trị '${value}' của tùy chọn '${flags}' không hợp lệ. ${reason}`,
     invalidArgument: (value, name, reason) => `lỗi: giá trị '${value}' của đối số '${name}' không hợp lệ. ${reason}`,
     missingArgument: (name) => `lỗi: thiếu đối số bắt buộc '${name}'`,
-    optionMissingArgument: (flags) => `lỗi: tuỳ chọn '${flags}' thiếu giá trị`,
-    missingMandatoryOption: (flags) => `lỗi: thiếu tuỳ chọn bắt buộc '${flags}'`,
-    unknownOption: (flag) => `lỗi: không có tuỳ chọn '${flag}'`,
+    optionMissingArgument: (flags) => `lỗi: tùy chọn '${flags}' thiếu giá trị`,
+    missingMandatoryOption: (flags) => `lỗi: thiếu tùy chọn bắt buộc '${flags}'`,
+    unknownOption: (flag) => `lỗi: không có tùy chọn '${flag}'`,
     unknownCommand: (name) => `lỗi: không có lệnh '${name}'`,
     tooManyArguments: (command, expected, got) =>
       `lỗi: quá nhiều đối số${command !== undefined ? ` cho '${command}'` : ""}. ` +
-      `Lệnh nhận ${expected} đối số nhưng được đưa ${got}.`,
+      `Lệnh cần ${expected} đối số nhưng nhận được ${got}.`,
     didYouMean: (candidates) =>
       candidates.length === 1
         ? `(Có phải ý bạn là ${candidates[0]}?)`
@@ -226,13 +226,13 @@ const vi: CliMessages = {
     alreadyTrained: (out) =>
       `${out} đã chứa một mô hình đã huấn luyện (model.safetensors); hãy chọn thư mục --out khác`,
     notCheckpoint: (path) =>
-      `${path} không phải checkpoint huấn luyện của convlab; hãy xoá nó để huấn luyện lại từ đầu`,
+      `${path} không phải checkpoint huấn luyện của convlab; hãy xóa nó để huấn luyện lại từ đầu`,
     otherSettings: ({ dir, what, difference: d, checkpoint }) =>
       `${dir}: ${what === "checkpoint" ? "checkpoint" : "lần chạy đã xong"} ở đó được huấn luyện với ${d.flag} ` +
       `${d.saved}, nhưng lần chạy này yêu cầu ${d.flag} ${d.wanted}${d.otherModel === true ? " (một mô hình khác)" : ""}; ` +
       `hãy chạy lại với ${d.flag} ${d.saved} để tiếp tục, chọn thư mục --out khác, hoặc ` +
-      (what === "checkpoint" ? `xoá ${checkpoint} để huấn luyện lại từ đầu` : `xoá ${dir} để huấn luyện lại`),
-    unreadable: (path, reason) => `${path}: không đọc được (${reason}); hãy xoá tệp này hoặc cả thư mục lần chạy`,
+      (what === "checkpoint" ? `xóa ${checkpoint} để huấn luyện lại từ đầu` : `xóa ${dir} để huấn luyện lại`),
+    unreadable: (path, reason) => `${path}: không đọc được (${reason}); hãy xóa tệp này hoặc cả thư mục lần chạy`,
     noDigit: (path, reason) =>
       `${path}: ${reason}; hãy vẽ hoặc chụp chữ số đậm hơn nền (hoặc sáng hơn trên nền tối), to, rõ nét, và không ` +
       `có gì khác trong ảnh`,
