@@ -252,8 +252,8 @@ langOption(
   });
 
 program.hook("preAction", async (_program, command) => {
-  // Writing a notebook computes nothing: no kernels to start.
-  if (command.name() === "notebook") return;
+  // A command without --backend computes nothing (notebook writes a file): no kernels to start.
+  if (!command.options.some((option) => option.long === "--backend")) return;
   const { backend, threads } = command.opts<{ backend?: string; threads?: number }>();
   await useBackend(backend, undefined, threads);
 });

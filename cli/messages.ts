@@ -173,7 +173,7 @@ const en = {
       parameters: "params",
       seconds: "seconds",
     },
-    status: { finished: "finished", interrupted: "interrupted", failed: "failed" } as Record<RunStatus, string>,
+    status: { finished: "finished", interrupted: "interrupted", failed: "failed" } satisfies Record<RunStatus, string>,
     none: (dir: string) => `No runs in ${dir}.`,
   },
 

@@ -235,7 +235,7 @@ test("train ends by naming report.html and every picture it wrote", TRAINING, as
   assertNamesPictures(run.stdout, out);
 });
 
-test("train --lang vi prints the tutorial's Vietnamese lines and names its files in Vietnamese", TRAINING, async () => {
+test("train --lang vi prints the tutorial's Vietnamese lines, naming the files it wrote", TRAINING, async () => {
   const out = freshPath("vi-run");
   const run = succeeded(await convlab(...trainArgs(SMALL, out, "--epochs", "1", "--lang", "vi")));
   // The tutorial's Vietnamese keeps its loss line in English.

@@ -234,6 +234,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionComplete
 from nbclient.util import ensure_async
 
+if not hasattr(NotebookClient, "_async_poll_output_msg"):
+    sys.exit("nbclient changed: NotebookClient._async_poll_output_msg, which this runner overrides, is gone")
+
 class LateOutputClient(NotebookClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
