@@ -1,4 +1,4 @@
-import { basename, extname, join } from "node:path";
+import { basename, join } from "node:path";
 import { existsSync, rmSync } from "node:fs";
 import { DataLoader } from "../../src/data/dataloader.js";
 import { SpecModel, type ModelSpec } from "../../src/models/spec.js";
@@ -14,7 +14,7 @@ import { wasmThreads } from "../../src/kernels/wasm/index.js";
 import { loadSplit, type DataFlags } from "../data.js";
 import { epochProgress } from "../progress.js";
 import { checkMnist, chooseModel, modelMetadata, shortName, type ModelChoice } from "../../src/node/model-file.js";
-import { writeRunReport } from "../../src/node/run-report.js";
+import { writeRunReport, type ReportFiles } from "../../src/node/run-report.js";
 import type { ReportLang } from "../../src/report/types.js";
 import { localeLang } from "../options.js";
 import { CliError, cliMessages, type CliMessages } from "../messages.js";
@@ -87,18 +87,11 @@ function defaultOutDir(flags: TrainFlags, choice: ModelChoice): string {
 }
 
 /**
- * The closing lines of `train` and `sweep`: the report (`files`' .html) and, one picture a line, its SVG and PNG,
+ * The closing lines of `train` and `sweep`: the report page and, one picture a line, its SVG and PNG,
  * named in their folder.
  */
-export function reportLines(m: CliMessages, files: readonly string[]): string[] {
-  const pictures = new Map<string, string[]>();
-  for (const file of files) {
-    if (extname(file) === ".html") continue;
-    const stem = file.slice(0, -extname(file).length);
-    pictures.set(stem, [...(pictures.get(stem) ?? []), basename(file)]);
-  }
-  const html = files.filter((file) => extname(file) === ".html");
-  return [...html.map((file) => m.report(file)), ...[...pictures.values()].map((names) => `  ${names.join(", ")}`)];
+export function reportLines(m: CliMessages, files: ReportFiles): string[] {
+  return [m.report(files.html), ...files.pictures.map((picture) => `  ${picture.map((f) => basename(f)).join(", ")}`)];
 }
 
 /** The settings recorded in metrics.json and checkpoints: the flags that shape training, and what ran them. */

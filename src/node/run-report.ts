@@ -97,9 +97,17 @@ async function writeCharts(dir: string, charts: [string, ChartSpec][]): Promise<
   return figures;
 }
 
-/** The files {@link writeCharts} wrote for `figures`: `<name>.svg` and `<name>.png` of each. */
-const chartFiles = (dir: string, figures: ReportFigure[]) =>
-  figures.flatMap(({ name }) => [join(dir, `${name}.svg`), join(dir, `${name}.png`)]);
+/** What a report wrote: its page, and each picture's SVG and PNG, in the page's order. */
+export interface ReportFiles {
+  html: string;
+  pictures: [svg: string, png: string][];
+}
+
+/** The files of a report in `dir`: `page`, and `<name>.svg` and `<name>.png` of each figure. */
+const reportFiles = (dir: string, page: string, figures: ReportFigure[]): ReportFiles => ({
+  html: join(dir, page),
+  pictures: figures.map(({ name }) => [join(dir, `${name}.svg`), join(dir, `${name}.png`)]),
+});
 
 /**
  * Writes the pictures of a finished run into `runDir`, each as `<name>.svg` and `<name>.png`, and `report.html`
@@ -111,9 +119,9 @@ const chartFiles = (dir: string, figures: ReportFigure[]) =>
  * - `confusion`: the test confusion matrix with each class's accuracy;
  * - `wrong`: the 10 test images predicted wrong with the highest probability (absent when none is wrong).
  *
- * Returns the paths written: each picture's SVG and PNG, in the order above, then report.html.
+ * Returns the paths written: report.html, and each picture's SVG and PNG in the order above.
  */
-export async function writeRunReport(runDir: string, input: RunReportInput): Promise<string[]> {
+export async function writeRunReport(runDir: string, input: RunReportInput): Promise<ReportFiles> {
   const { metrics, model, testSet, lang } = input;
   const m = reportMessages(lang);
   const count = Math.min(input.predictions ?? 5, testSet.length);
@@ -142,7 +150,7 @@ export async function writeRunReport(runDir: string, input: RunReportInput): Pro
     footer: wrong.length > 0 ? m.generated : `${m.noneWrong} ${m.generated}`,
   });
   writeFileAtomic(join(runDir, "report.html"), html);
-  return [...chartFiles(runDir, figures), join(runDir, "report.html")];
+  return reportFiles(runDir, "report.html", figures);
 }
 
 /** A run folder name made safe for a file name. */
@@ -152,13 +160,13 @@ const fileSafe = (name: string) => name.replace(/[^\w.-]+/g, "_");
  * Writes the sweep's comparison into `sweepDir`: `loss` (every run's epoch losses overlaid), a table of test
  * accuracy, final loss, parameters and seconds, and per run `features-<name>` (its conv1 and conv2 feature maps of
  * test image 0 side by side), rebuilding each model from `<dir>/model.safetensors`; all in `comparison.html`.
- * Returns the paths written: each picture's SVG and PNG, then comparison.html.
+ * Returns the paths written: comparison.html, and each picture's SVG and PNG.
  */
 export async function writeComparisonReport(
   sweepDir: string,
   runs: { name: string; dir: string; metrics: RunReportMetrics }[],
   lang: ReportLang,
-): Promise<string[]> {
+): Promise<ReportFiles> {
   const m = reportMessages(lang);
   const testSets = new Map<string, Promise<MnistDataset>>();
   const testSetOf = (root: string) => {
@@ -191,5 +199,5 @@ export async function writeComparisonReport(
   };
   const html = reportHtml({ lang, title: m.comparisonTitle, tables: [table], figures, footer: m.generated });
   writeFileAtomic(join(sweepDir, "comparison.html"), html);
-  return [...chartFiles(sweepDir, figures), join(sweepDir, "comparison.html")];
+  return reportFiles(sweepDir, "comparison.html", figures);
 }
