@@ -99,6 +99,23 @@ function ownAnswer(lang: DraftLang): string {
 }
 
 /**
+ * The cells of a homework question's run: a fresh seeded model (with conv3 or not), the training loop over
+ * HOMEWORK_EPOCHS, its loss chart, the test accuracy kept as the variable `result`, then the draft answer (the
+ * expression `draft`, shown as Markdown) and the learner's own place.
+ */
+function homeworkRun(
+  nb: NotebookBuilder,
+  lang: DraftLang,
+  run: { conv3: boolean; loopComment: string; result: string; draft: string },
+): void {
+  nb.code(setupCell(lang, "0.01", run.conv3));
+  nb.code(trainingLoop(lang, "HOMEWORK_EPOCHS", "lossValues", run.loopComment));
+  nb.code(`await plt.lossCurve(lossValues, { lang: LANG }).show();`);
+  nb.code(`${accuracyCell(lang, run.result, "lossValues")}\nawait markdown(${run.draft}).show();`);
+  nb.markdown(ownAnswer(lang));
+}
+
+/**
  * The tutorial's exercise and homework as a Jupyter notebook for Deno's TypeScript kernel: the PyTorch code ported
  * line by line (a user-defined `class MNIST_CNN extends Module`, the training loop, the loss chart, the test
  * accuracy, 5 predictions, the feature maps), then one section per homework question with the edit it asks for
@@ -211,14 +228,12 @@ Each question has: the edited code, its results (accuracy, loss chart, pictures)
       "## Question 1: change the number of epochs\n\nRaise the epochs from 5 to 10: `for (let epoch = 0; epoch < 10; epoch++)`. How does the accuracy change? What does the loss do over 10 epochs?",
     ),
   );
-  nb.code(setupCell(lang, "0.01", false));
-  nb.code(trainingLoop(lang, "HOMEWORK_EPOCHS", "lossValues", c("Câu 1: range(10)", "Question 1: range(10)")));
-  nb.code(`await plt.lossCurve(lossValues, { lang: LANG }).show();`);
-  nb.code(
-    `${accuracyCell(lang, "question1", "lossValues")}
-await markdown(epochsDraft(exercise, question1, LANG)).show();`,
-  );
-  nb.markdown(ownAnswer(lang));
+  homeworkRun(nb, lang, {
+    conv3: false,
+    loopComment: c("Câu 1: range(10)", "Question 1: range(10)"),
+    result: "question1",
+    draft: "epochsDraft(exercise, question1, LANG)",
+  });
 
   nb.markdown(
     c(
@@ -226,14 +241,12 @@ await markdown(epochsDraft(exercise, question1, LANG)).show();`,
       "## Question 2: add a convolution layer\n\nAdd `conv3 = new Conv2d(32, 64, 3)` to the `MNIST_CNN` class, call it in `forward`, and make `fc1` a `Linear(64 * 1 * 1, 10)` (5×5 → 3×3 → 1×1).",
     ),
   );
-  nb.code(setupCell(lang, "0.01", true));
-  nb.code(trainingLoop(lang, "HOMEWORK_EPOCHS", "lossValues", c("10 epoch", "10 epochs")));
-  nb.code(`await plt.lossCurve(lossValues, { lang: LANG }).show();`);
-  nb.code(
-    `${accuracyCell(lang, "question2", "lossValues")}
-await markdown(conv3Draft(question1, question2, LANG)).show();`,
-  );
-  nb.markdown(ownAnswer(lang));
+  homeworkRun(nb, lang, {
+    conv3: true,
+    loopComment: c("10 epoch", "10 epochs"),
+    result: "question2",
+    draft: "conv3Draft(question1, question2, LANG)",
+  });
 
   nb.markdown(
     c(
