@@ -223,6 +223,16 @@ function layersOf(model: Module): [string, AnyModule][] {
   return model.namedModules().filter(([path]) => path !== "");
 }
 
+/** The layer at dotted path `name`, or an UnknownLayer error from `fn` listing the paths there are. */
+function findLayer(layers: [string, AnyModule][], name: string, fn: string): [string, AnyModule] {
+  const found = layers.find(([path]) => path === name);
+  if (found === undefined) {
+    const paths = layers.map(([path]) => path).join(", ");
+    throw new PlotError("UnknownLayer", `${fn}: the model has no layer '${name}'; its layers are ${paths}`);
+  }
+  return found;
+}
+
 /** A tensor's copy that outlives any tidy() scope: its shape and values. */
 interface Captured {
   shape: number[];
@@ -245,13 +255,7 @@ export function featureMaps(model: Module, layer: string, image: Tensor, options
   const relu = options.relu ?? true;
   const call = options.call ?? 0;
   const layers = layersOf(model);
-  const target = layers.find(([path]) => path === layer);
-  if (target === undefined) {
-    throw new PlotError(
-      "UnknownLayer",
-      `featureMaps: the model has no layer '${layer}'; its layers are ${layers.map(([p]) => p).join(", ")}`,
-    );
-  }
+  findLayer(layers, layer, "featureMaps");
   const s = image.shape;
   const shape = s.length === 4 && s[0] === 1 ? s : s.length === 3 ? [1, ...s] : s.length === 2 ? [1, 1, ...s] : null;
   if (shape === null) {
@@ -345,15 +349,7 @@ export function kernels(first: Conv2d | Module, second?: string | KernelsOptions
   let name: string;
   let options: KernelsOptions;
   if (typeof second === "string") {
-    const layers = layersOf(first);
-    const found = layers.find(([path]) => path === second);
-    if (found === undefined) {
-      throw new PlotError(
-        "UnknownLayer",
-        `kernels: the model has no layer '${second}'; its layers are ${layers.map(([p]) => p).join(", ")}`,
-      );
-    }
-    [name, conv] = found;
+    [name, conv] = findLayer(layersOf(first), second, "kernels");
     options = third;
   } else {
     conv = first;
