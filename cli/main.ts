@@ -13,7 +13,9 @@ import { notebookCommand, type NotebookFlags } from "./commands/notebook.js";
 import { explainCommand, type ExplainFlags } from "./commands/explain.js";
 import { gridAxis, sweepCommand, type GridAxis, type SweepFlags } from "./commands/sweep.js";
 import { runsCommand, type RunsFlags } from "./commands/runs.js";
+import { labCommand, type LabFlags } from "./commands/lab.js";
 import { useBackend } from "../src/node/backend.js";
+import { RunFileError } from "../src/train/run-files.js";
 
 /** The package's version: its package.json is one folder up from cli/main.ts (run by tsx), two from dist/cli/. */
 function packageVersion(): string {
@@ -227,8 +229,8 @@ langOption(
     .argument("[dir]", "a runs folder, a sweep folder or a run folder", "runs"),
 )
   .option("--json", "print one JSON object instead of text", false)
-  .action((dir: string, flags: RunsFlags) => {
-    runsCommand(dir, flags);
+  .action(async (dir: string, flags: RunsFlags) => {
+    await runsCommand(dir, flags);
   });
 
 langOption(
@@ -251,6 +253,18 @@ langOption(
     notebookCommand(flags);
   });
 
+langOption(
+  program
+    .command("lab")
+    .description("serve the lab page: the tutorial live in the browser (theory, training, drawing, homework)")
+    .option("--port <n>", "port to listen on (0: any free one)", nonNegativeInt, 8080)
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--no-open", "do not open a browser"),
+  "language the page opens in: en or vi (default: from the locale)",
+).action(async (flags: LabFlags) => {
+  await labCommand(flags);
+});
+
 program.hook("preAction", async (_program, command) => {
   // A command without --backend computes nothing (notebook writes a file): no kernels to start.
   if (!command.options.some((option) => option.long === "--backend")) return;
@@ -260,7 +274,14 @@ program.hook("preAction", async (_program, command) => {
 
 // The CLI's own errors in the chosen language; errors from src/ keep their English words, under a localized label.
 program.parseAsync(process.argv).catch((error: unknown) => {
-  const text = error instanceof CliError ? error.in(language) : error instanceof Error ? error.message : String(error);
+  // A run file the core could not use is said in the user's language too.
+  const known =
+    error instanceof RunFileError
+      ? error.code === "notCheckpoint"
+        ? new CliError("notCheckpoint", [error.path])
+        : new CliError("unreadable", [error.path, error.reason])
+      : error;
+  const text = known instanceof CliError ? known.in(language) : known instanceof Error ? known.message : String(known);
   process.stderr.write(`convlab: ${messages.error}: ${text}\n`);
   process.exitCode = 1;
 });

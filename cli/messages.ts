@@ -138,6 +138,12 @@ const en = {
     wrote: (svg: string, png: string) => `Wrote ${svg} and ${png}`,
   },
 
+  lab: {
+    serving: (url: string) => `The lab is at ${url} (Ctrl+C stops it)`,
+    threads: "Cross-origin isolated (COOP/COEP), so training runs on every core; MNIST comes from the embedded copy.",
+    openFailed: (url: string) => `Could not open a browser; open ${url} yourself.`,
+  },
+
   summary: {
     title: (name: string) => `Model '${name}', one example (batch size 1); the size formula is ⌊(H + 2·P − F) / S⌋ + 1`,
     head: {
@@ -286,6 +292,12 @@ const vi: CliMessages = {
     wrote: (path, cells) => `Đã ghi ${path} (${cells} ô, kernel Deno).`,
     open: "Mở bằng Jupyter và chọn kernel Deno (cài một lần: npm install deno && npx deno jupyter --install).",
     headless: (file) => `Chạy không giao diện: jupyter nbconvert --to notebook --execute --inplace ${file}`,
+  },
+
+  lab: {
+    serving: (url) => `Phòng thí nghiệm ở ${url} (Ctrl+C để dừng)`,
+    threads: "Trang được cách ly (COOP/COEP) nên huấn luyện chạy trên mọi nhân; MNIST lấy từ bản đi kèm gói.",
+    openFailed: (url) => `Không mở được trình duyệt; hãy tự mở ${url}.`,
   },
 
   features: {

@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { gridAxis, planSweep } from "../cli/commands/sweep.js";
+import { gridAxis } from "../cli/commands/sweep.js";
+import { gridProduct, HOMEWORK, planSweep } from "../src/train/sweep.js";
 import type { TrainFlags } from "../cli/commands/train.js";
 import { assertNamesPictures, convlab, show, succeeded } from "./helpers/cli.js";
 import { writeTinyMnist } from "./helpers/idx.js";
@@ -48,7 +49,7 @@ const base: TrainFlags = {
 };
 
 test("homework plans the tutorial's five runs, named by what varies", () => {
-  const runs = planSweep("homework", [], base);
+  const runs = planSweep(HOMEWORK, base);
   assert.deepEqual(
     runs.map((r) => r.name),
     [
@@ -59,9 +60,9 @@ test("homework plans the tutorial's five runs, named by what varies", () => {
       "arch=seed,epochs=10,lr=0.1",
     ],
   );
-  assert.equal(runs[2].flags.arch, "conv3");
-  assert.equal(runs[4].flags.lr, 0.1);
-  assert.equal(runs[4].flags.momentum, 0.9, "shared flags apply to every run");
+  assert.equal(runs[2].settings.arch, "conv3");
+  assert.equal(runs[4].settings.lr, 0.1);
+  assert.equal(runs[4].settings.momentum, 0.9, "shared flags apply to every run");
 });
 
 test("--grid is parsed with train's checks; a misspelt key gets a suggestion", () => {
@@ -70,7 +71,7 @@ test("--grid is parsed with train's checks; a misspelt key gets a suggestion", (
     { key: "lr", values: [0.001, 0.01] },
     { key: "arch", values: ["seed", "conv3"] },
   ]);
-  assert.equal(planSweep(undefined, axes, base).length, 4);
+  assert.equal(planSweep(gridProduct(axes), base).length, 4);
   assert.throws(() => gridAxis("lrr=0.1"), /Unknown setting 'lrr'; did you mean lr\?/);
   assert.throws(() => gridAxis("lr=0,0.1"), /learning rate must be greater than 0/);
   assert.throws(() => gridAxis("lr=0.1", gridAxis("lr=0.01")), /'lr' is already in another --grid/);

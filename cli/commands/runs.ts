@@ -1,56 +1,18 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { inspectRun, type RunInfo, type RunStatus } from "../run-folder.js";
+import { inspectRunFolder } from "../run-folder.js";
+import { runRow, type RunRow } from "../../src/train/run-files.js";
 import { formatTable, type Column } from "../table.js";
 import type { Lang } from "../../src/explain/index.js";
 import { localeLang } from "../options.js";
 import { CliError, cliMessages, type CliMessages } from "../messages.js";
 
+export type { RunRow } from "../../src/train/run-files.js";
+
 export interface RunsFlags {
   json: boolean;
   /** Language of the table; default from the locale. */
   lang?: Lang;
-}
-
-/** A run's key numbers, as `convlab runs` and `convlab sweep` show them; numbers absent where the run has none. */
-export interface RunRow {
-  /** The folder's path below the listed folder (`arch=conv3,lr=0.1`, or `homework/arch=conv3,…` for a sweep's run). */
-  name: string;
-  dir: string;
-  status: RunStatus;
-  arch: string;
-  /** Epochs finished, and planned. */
-  epochsDone: number;
-  epochs: number;
-  lr: number;
-  /** Test accuracy in [0, 1]: finished runs only. */
-  testAccuracy?: number;
-  /** Mean training loss of the last finished epoch. */
-  finalLoss?: number;
-  parameters?: number;
-  /** Training and test time: the whole run when finished, else the finished epochs. */
-  seconds?: number;
-  /** Why a failed run stopped. */
-  error?: string;
-}
-
-/** The row of an inspected run folder. */
-export function runRow(name: string, info: RunInfo): RunRow {
-  const { config, epochs, metrics } = info;
-  const last = epochs.at(-1);
-  return {
-    name,
-    dir: info.dir,
-    status: info.status,
-    arch: config.arch,
-    epochsDone: epochs.length,
-    epochs: config.epochs,
-    lr: config.lr,
-    ...(metrics !== undefined ? { testAccuracy: metrics.test.accuracy, parameters: metrics.parameters } : {}),
-    ...(last !== undefined ? { finalLoss: last.loss } : {}),
-    seconds: metrics?.seconds ?? epochs.reduce((s, e) => s + e.seconds, 0),
-    ...(info.error !== undefined ? { error: info.error } : {}),
-  };
 }
 
 const dash = "–";
@@ -101,21 +63,21 @@ function subfolders(dir: string): string[] {
  * The runs in `dir`: `dir` itself if it is a run folder, else each run folder in it, and for a folder that is not a
  * run (a sweep) the run folders in that, one level down. Folders without run files are left out.
  */
-export function listRuns(dir: string): RunRow[] {
+export async function listRuns(dir: string): Promise<RunRow[]> {
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
     throw new CliError("noSuchFolder", [dir]);
   }
-  const self = inspectRun(dir);
+  const self = await inspectRunFolder(dir);
   if (self !== undefined) return [runRow(".", self)];
   const rows: RunRow[] = [];
   for (const name of subfolders(dir)) {
-    const info = inspectRun(join(dir, name));
+    const info = await inspectRunFolder(join(dir, name));
     if (info !== undefined) {
       rows.push(runRow(name, info));
       continue;
     }
     for (const child of subfolders(join(dir, name))) {
-      const inner = inspectRun(join(dir, name, child));
+      const inner = await inspectRunFolder(join(dir, name, child));
       if (inner !== undefined) rows.push(runRow(`${name}/${child}`, inner));
     }
   }
@@ -127,8 +89,8 @@ export function listRuns(dir: string): RunRow[] {
  * finished (model and metrics written), interrupted (a checkpoint only: killed, or still training) or failed (a
  * sweep's run that diverged).
  */
-export function runsCommand(dir: string, flags: RunsFlags): RunRow[] {
-  const rows = listRuns(dir);
+export async function runsCommand(dir: string, flags: RunsFlags): Promise<RunRow[]> {
+  const rows = await listRuns(dir);
   const m = cliMessages(flags.lang ?? localeLang());
   if (flags.json) {
     console.log(JSON.stringify({ dir, runs: rows }));

@@ -1,35 +1,21 @@
 import { basename, join } from "node:path";
-import { existsSync, rmSync } from "node:fs";
-import { DataLoader } from "../../src/data/dataloader.js";
-import { SpecModel, type ModelSpec } from "../../src/models/spec.js";
-import { SGD } from "../../src/optim/sgd.js";
-import { defaultGenerator, manualSeed } from "../../src/tensor/random.js";
-import { evaluate, NonFiniteLossError, trainEpoch, type EvalResult } from "../../src/train/loop.js";
-import { encodeCheckpoint, restoreCheckpoint, type TrainingState } from "../../src/train/checkpoint.js";
+import { existsSync } from "node:fs";
 import type { MnistDataset } from "../../src/data/mnist.js";
-import { writeFileAtomic } from "../../src/node/atomic.js";
-import { loadSafetensorsFile, saveSafetensorsFile } from "../../src/node/safetensors-file.js";
 import { getBackend } from "../../src/kernels/registry.js";
 import { wasmThreads } from "../../src/kernels/wasm/index.js";
-import { loadSplit, type DataFlags } from "../data.js";
-import { epochProgress } from "../progress.js";
-import { checkMnist, chooseModel, modelMetadata, shortName, type ModelChoice } from "../../src/node/model-file.js";
+import { FolderStorage } from "../../src/node/run-storage.js";
+import { checkMnist, chooseModel, shortName, type ModelChoice } from "../../src/node/model-file.js";
 import { writeRunReport, type ReportFiles } from "../../src/node/run-report.js";
 import type { ReportLang } from "../../src/report/types.js";
+import { METRICS_FILE, MODEL_FILE, type RunConfig, type RunMetrics } from "../../src/train/run-files.js";
+import { trainRun, type RunEvent, type TrainRunResult } from "../../src/train/run.js";
+import { loadSplit, type DataFlags } from "../data.js";
+import { epochProgress, type EpochProgress } from "../progress.js";
 import { localeLang } from "../options.js";
 import { CliError, cliMessages, type CliMessages } from "../messages.js";
-import {
-  CHECKPOINT_FILE,
-  FAILED_FILE,
-  METRICS_FILE,
-  MODEL_FILE,
-  checkpointInfo,
-  checkpointMetadata,
-  checkSameConfig,
-  type CheckpointInfo,
-  type FailureInfo,
-  type RunConfig,
-} from "../run-folder.js";
+import { checkSameConfig } from "../run-folder.js";
+
+export type { EpochMetrics, RunMetrics } from "../../src/train/run-files.js";
 
 export interface TrainFlags extends DataFlags {
   /** A preset (seed, conv3) or the path of a model spec file (.json). */
@@ -46,39 +32,10 @@ export interface TrainFlags extends DataFlags {
   lang?: ReportLang;
 }
 
-export interface EpochMetrics {
-  epoch: number;
-  loss: number;
-  seconds: number;
-  /** Every batch's loss, in order: the report's per-batch curve. Absent in metrics.json files of older versions. */
-  batchLosses?: number[];
-}
-
-/** What `metrics.json` holds: the run's settings, each epoch's mean loss and time, and the test result. */
-export interface RunMetrics {
-  config: Omit<TrainFlags, "json" | "progress" | "out" | "lang"> & {
-    backend: string;
-    threads: number;
-    optimizer: string;
-    /** For `--arch FILE.json`: the spec trained, as read from the file. */
-    spec?: ModelSpec;
-  };
-  epochs: EpochMetrics[];
-  test: Omit<EvalResult, "confusion"> & { confusion: number[][] };
-  parameters: number;
-  seconds: number;
-  /** The process's peak resident memory so far, in MB. */
-  peakRssMB: number;
-}
-
 /** How a sweep runs `train`; a plain `convlab train` uses none of it. */
 export interface TrainOptions {
   /** The training and test sets, already loaded (a sweep reads MNIST once for all its runs). */
   data?: { train: MnistDataset; test: MnistDataset };
-  /** On a diverging loss, write failed.json in the run folder, so sweep reruns and `convlab runs` know of it. */
-  recordFailure?: boolean;
-  /** Print nothing, not even the `--json` object (a sweep with --json prints one object for all runs). */
-  quiet?: boolean;
 }
 
 function defaultOutDir(flags: TrainFlags, choice: ModelChoice): string {
@@ -106,37 +63,79 @@ export function runConfig(flags: TrainFlags, choice: ModelChoice): RunConfig {
   };
 }
 
+/** The process's peak resident memory so far, in MB, as metrics.json records it. */
+export const peakRssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
 /**
- * Continues from `out`'s checkpoint, if there is one: restores the weights, the momentum buffers and the global
- * generator (so the next epoch shuffles as an uninterrupted run would) and returns what the checkpoint recorded.
- * A checkpoint made with other settings is refused, naming the setting.
+ * Prints a run's events as the tutorial does: `Epoch 1, Loss: 0.2792` a line, the test accuracy, and on a terminal
+ * a progress bar per epoch with images/s and ETA. `stop()` clears a bar left by an error.
  */
-function resumeFrom(out: string, training: TrainingState, config: RunConfig): CheckpointInfo | undefined {
-  const path = join(out, CHECKPOINT_FILE);
-  if (!existsSync(path)) return undefined;
-  const content = loadSafetensorsFile(path);
-  const info = checkpointInfo(content.metadata, path);
-  checkSameConfig(out, "checkpoint", info.config, config);
-  restoreCheckpoint(content, training);
-  return info;
+export function trainPrinter(
+  out: string,
+  lang: ReportLang,
+  say: (line: string) => void,
+  progress: boolean,
+): { onEvent: (event: RunEvent) => void; stop: () => void } {
+  const m = cliMessages(lang);
+  let bar: EpochProgress | undefined;
+  let epochs = 0;
+  const stop = () => {
+    bar?.stop();
+    bar = undefined;
+  };
+  const onEvent = (event: RunEvent) => {
+    switch (event.type) {
+      case "start":
+        epochs = event.epochs;
+        if (event.resumed !== undefined) say(m.train.resuming(out, event.resumed.epoch, event.epochs));
+        break;
+      case "epochStart":
+        bar = epochProgress(event.epoch, epochs, event.batches, progress, lang);
+        break;
+      case "batch":
+        bar?.update(event.batch, event.loss, event.examples);
+        break;
+      case "epochEnd":
+        stop();
+        say(m.train.epoch(event.metrics.epoch, event.metrics.loss, event.metrics.seconds));
+        break;
+      case "test":
+        if (event.final) say(m.train.testAccuracy(event.result.accuracy));
+        break;
+    }
+  };
+  return { onEvent, stop };
+}
+
+/** After a run: the files saved, then the run report (pictures and report.html) written beside them. */
+export async function finishRun(
+  out: string,
+  result: TrainRunResult,
+  testSet: MnistDataset,
+  lang: ReportLang,
+  say: (line: string) => void,
+): Promise<void> {
+  const m = cliMessages(lang);
+  say(m.train.saved(join(out, MODEL_FILE), join(out, METRICS_FILE)));
+  const files = await writeRunReport(out, { metrics: result.metrics, model: result.model, testSet, lang });
+  for (const line of reportLines(m, files)) say(line);
 }
 
 /**
- * The tutorial's exercise: train the model (a preset or a spec file) with SGD(momentum) on shuffled batches, print each epoch's mean loss,
- * then the test accuracy; save `metrics.json` and `model.safetensors` in the run folder. The files are written only
- * when training succeeded, each atomically, so a failed or interrupted run leaves no half-written output.
+ * The tutorial's exercise (see trainRun in src/train/run.ts): train the model (a preset or a spec file) with
+ * SGD(momentum) on shuffled batches, print each epoch's mean loss, then the test accuracy; save `metrics.json` and
+ * `model.safetensors` in the run folder, then the report. Each file is written atomically, model and metrics only
+ * when training succeeded, so a failed or interrupted run leaves no half-written output.
  *
- * After each epoch, `checkpoint.safetensors` (see src/train/checkpoint.ts and {@link CheckpointInfo}) holds the
- * weights, the optimizer's buffers, the generator state, the settings and the metrics so far. Rerunning with the same
- * `--out` and settings resumes after the last saved epoch and ends with the same weights as an uninterrupted run
- * (bit for bit on the ref backend, or wasm with --threads 1). The checkpoint is removed when the run has finished:
- * model.safetensors then holds the final weights, and a finished run is not resumed.
+ * After each epoch `checkpoint.safetensors` holds everything to continue: rerunning with the same `--out` and
+ * settings resumes after the last saved epoch and ends with the same weights as an uninterrupted run (bit for bit
+ * on the ref backend, or wasm with --threads 1). A checkpoint made with other settings is refused, naming the
+ * setting.
  */
 export async function trainCommand(flags: TrainFlags, options: TrainOptions = {}): Promise<RunMetrics> {
   const lang = flags.lang ?? localeLang();
-  const m = cliMessages(lang);
   const say = (line: string) => {
-    if (!flags.json && options.quiet !== true) console.log(line);
+    if (!flags.json) console.log(line);
   };
   // A spec that is invalid or does not fit MNIST fails here, before any data is read or weight drawn.
   const choice = chooseModel(flags.arch);
@@ -145,65 +144,31 @@ export async function trainCommand(flags: TrainFlags, options: TrainOptions = {}
   if (existsSync(join(out, MODEL_FILE))) {
     throw new CliError("alreadyTrained", [out]);
   }
-  const [trainSet, testSet] =
+  const [train, test] =
     options.data !== undefined
       ? [options.data.train, options.data.test]
       : await Promise.all([loadSplit(flags, true, flags.json), loadSplit(flags, false, flags.json)]);
 
-  // Same order of random draws as the tutorial's script after torch.manual_seed: model init, then each epoch's order.
-  manualSeed(flags.seed);
-  const model = new SpecModel(choice.spec);
-  const optimizer = new SGD(model.parameters(), { lr: flags.lr, momentum: flags.momentum });
-  const trainLoader = new DataLoader(trainSet, { batchSize: flags.batchSize, shuffle: true });
-  const testLoader = new DataLoader(testSet, { batchSize: 64, shuffle: false }); // the tutorial's test_loader
-
   const config = runConfig(flags, choice);
-  const training: TrainingState = { model, optimizer, generator: defaultGenerator };
-  const resumed = resumeFrom(out, training, config);
-  if (resumed !== undefined) say(m.train.resuming(out, resumed.epoch, flags.epochs));
-  // A resumed run reports its total time: the checkpoint's seconds count as already spent.
-  const start = performance.now() - 1000 * (resumed?.seconds ?? 0);
-  const epochs: EpochMetrics[] = resumed?.epochs ?? [];
+  const printer = trainPrinter(out, lang, say, flags.progress && !flags.json);
+  let result: TrainRunResult;
   try {
-    for (let epoch = (resumed?.epoch ?? 0) + 1; epoch <= flags.epochs; epoch++) {
-      const progress = epochProgress(epoch, flags.epochs, trainLoader.length, flags.progress && !flags.json, lang);
-      let result;
-      try {
-        result = trainEpoch(model, trainLoader, optimizer, epoch, (r) => progress.update(r.batch, r.loss, r.examples));
-      } finally {
-        progress.stop();
-      }
-      epochs.push({ epoch, loss: result.loss, seconds: result.seconds, batchLosses: result.batchLosses });
-      say(m.train.epoch(epoch, result.loss, result.seconds));
-      const info = checkpointMetadata({ epoch, config, epochs, seconds: (performance.now() - start) / 1000 });
-      const checkpoint = encodeCheckpoint(training, { ...modelMetadata(choice), ...info });
-      saveSafetensorsFile(join(out, CHECKPOINT_FILE), checkpoint.tensors, checkpoint.metadata);
-    }
-  } catch (error) {
-    if (options.recordFailure === true && error instanceof NonFiniteLossError) {
-      const failure: FailureInfo = { message: error.message, config, epochs };
-      writeFileAtomic(join(out, FAILED_FILE), JSON.stringify(failure, null, 2) + "\n");
-    }
-    throw error;
+    result = await trainRun({
+      choice,
+      config,
+      data: { train, test },
+      storage: new FolderStorage(out),
+      onEvent: printer.onEvent,
+      resume: (saved) => {
+        checkSameConfig(out, "checkpoint", saved.config, config);
+        return true;
+      },
+      peakMemoryMB: peakRssMB,
+    });
+  } finally {
+    printer.stop();
   }
-  const test = evaluate(model, testLoader);
-  say(m.train.testAccuracy(test.accuracy));
-
-  const metrics: RunMetrics = {
-    config,
-    epochs,
-    test,
-    parameters: model.numParameters(),
-    seconds: (performance.now() - start) / 1000,
-    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-  };
-  saveSafetensorsFile(join(out, MODEL_FILE), model.stateDict(), modelMetadata(choice));
-  writeFileAtomic(join(out, METRICS_FILE), JSON.stringify(metrics, null, 2) + "\n");
-  // Only now, with both files in place: a crash before this line leaves a resumable checkpoint.
-  rmSync(join(out, CHECKPOINT_FILE), { force: true });
-  rmSync(join(out, FAILED_FILE), { force: true });
-  say(m.train.saved(join(out, MODEL_FILE), join(out, METRICS_FILE)));
-  for (const line of reportLines(m, await writeRunReport(out, { metrics, model, testSet, lang }))) say(line);
-  if (flags.json && options.quiet !== true) console.log(JSON.stringify({ out, ...metrics }));
-  return metrics;
+  await finishRun(out, result, test, lang, say);
+  if (flags.json) console.log(JSON.stringify({ out, ...result.metrics }));
+  return result.metrics;
 }

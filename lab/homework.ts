@@ -1,0 +1,225 @@
+import type { RunRow } from "../src/train/run-files.js";
+import { HOMEWORK, planSweep } from "../src/train/sweep.js";
+import { el, tr, type LabContext, type Lang } from "./context.js";
+import { download } from "./download.js";
+import { LossChart, type LossSeries } from "./loss-chart.js";
+import type { EpochPictures } from "./protocol.js";
+import { planeGrid } from "./planes.js";
+import { trainer } from "./trainer.js";
+
+const T = {
+  intro: {
+    en: "The tutorial's homework, as convlab sweep homework runs it: the exercise (5 epochs), then 10 epochs, a third conv layer (conv3 32→64, fc 64→10), and learning rates 0.001 and 0.1, each changing one thing against the 10-epoch run. Finished runs are kept in this browser: a reload continues where it stopped.",
+    vi: "Bài tập về nhà, như convlab sweep homework: bài thực hành (5 epoch), rồi 10 epoch, thêm lớp conv3 (32→64, fc 64→10), và tốc độ học 0.001 và 0.1, mỗi lần chỉ đổi một điều so với lần chạy 10 epoch. Các lần chạy xong được lưu trong trình duyệt: tải lại trang sẽ chạy tiếp từ chỗ dừng.",
+  },
+  length: { en: "Length", vi: "Độ dài" },
+  full: { en: "as the homework asks (5 and 10 epochs)", vi: "đúng như đề bài (5 và 10 epoch)" },
+  quick: { en: "quick look (1 and 2 epochs)", vi: "xem nhanh (1 và 2 epoch)" },
+  images: { en: "Training images", vi: "Số ảnh huấn luyện" },
+  start: { en: "Run the homework", vi: "Chạy bài tập" },
+  pause: { en: "Pause", vi: "Tạm dừng" },
+  resume: { en: "Resume", vi: "Tiếp tục" },
+  stop: { en: "Stop", vi: "Dừng" },
+  report: { en: "Download comparison.html", vi: "Tải comparison.html" },
+  lossAxis: { en: "mean loss per epoch", vi: "loss trung bình mỗi epoch" },
+  head: {
+    en: ["Run", "Status", "Test accuracy", "Final loss", "Parameters", "Seconds"],
+    vi: ["Lần chạy", "Trạng thái", "Độ chính xác test", "Loss cuối", "Tham số", "Giây"],
+  },
+  status: {
+    en: {
+      waiting: "waiting",
+      training: "training",
+      finished: "finished",
+      failed: "diverged",
+      interrupted: "interrupted",
+    },
+    vi: {
+      waiting: "đang chờ",
+      training: "đang huấn luyện",
+      finished: "xong",
+      failed: "phân kỳ",
+      interrupted: "bị ngắt",
+    },
+  },
+};
+
+type Status = keyof (typeof T.status)["en"];
+
+interface RunView {
+  name: string;
+  status: Status;
+  row?: RunRow;
+  /** Mean loss of each finished epoch; for the run in progress, those so far. */
+  losses: number[];
+  features: EpochPictures["features"];
+}
+
+const NAMES = planSweep(HOMEWORK, { arch: "seed", epochs: 5, lr: 0.01, momentum: 0.9, batchSize: 64, seed: 0 }).map(
+  (run) => run.name,
+);
+
+/** The Homework part: the homework's five runs trained in the page, and the same comparison as the CLI's. */
+export function homeworkPart(ctx: LabContext): HTMLElement {
+  const length = el(
+    "select",
+    { testid: "homework-length" },
+    el("option", { value: "1" }, tr(ctx, T.full)),
+    el("option", { value: "0.2" }, tr(ctx, T.quick)),
+  );
+  const limit = el("input", { type: "number", value: 60000, min: 64, max: 60000, step: 1, testid: "homework-images" });
+  const start = el("button", { testid: "homework-start", class: "primary" }, tr(ctx, T.start));
+  const pause = el("button", { testid: "homework-pause", disabled: true }, tr(ctx, T.pause));
+  const stop = el("button", { testid: "homework-stop", disabled: true }, tr(ctx, T.stop));
+  const reportButton = el("button", { testid: "homework-report", disabled: true }, tr(ctx, T.report));
+  const message = el("p", { class: "message", role: "status" });
+  const table = el("table", { class: "runs", testid: "homework-table" });
+  const chart = new LossChart("homework-chart", T.lossAxis[ctx.lang.value]);
+  const featuresBox = el("div", { class: "homework-features" });
+
+  let runs: RunView[] = NAMES.map((name) => ({ name, status: "waiting", losses: [], features: [] }));
+  let current = -1;
+  let ours = false;
+  let awaitingReport = false;
+
+  const render = () => {
+    const lang: Lang = ctx.lang.value;
+    const cells = (run: RunView) => {
+      const r = run.row;
+      return [
+        run.name,
+        T.status[lang][run.status],
+        r?.testAccuracy === undefined ? "–" : `${(100 * r.testAccuracy).toFixed(2)}%`,
+        r?.finalLoss === undefined ? (run.losses.at(-1)?.toFixed(4) ?? "–") : r.finalLoss.toFixed(4),
+        r?.parameters?.toLocaleString("en-US") ?? "–",
+        r?.seconds === undefined ? "–" : r.seconds.toFixed(1),
+      ];
+    };
+    table.replaceChildren(
+      el("tr", {}, ...T.head[lang].map((h) => el("th", {}, h))),
+      ...runs.map((run) =>
+        el("tr", { "data-run": run.name, "data-status": run.status }, ...cells(run).map((c) => el("td", {}, c))),
+      ),
+    );
+    const series: LossSeries[] = runs
+      .filter((run) => run.losses.length > 0)
+      .map((run) => ({ label: run.name, x: run.losses.map((_, i) => i + 1), y: run.losses, style: "smooth" }));
+    chart.update(series);
+    featuresBox.replaceChildren(
+      ...runs
+        .filter((run) => run.features.length > 0)
+        .map((run) =>
+          el(
+            "div",
+            { class: "run-features" },
+            el("h4", {}, run.name),
+            ...run.features.map((f) => el("div", {}, el("h5", {}, f.layer), planeGrid(f.maps, { scale: 2 }))),
+          ),
+        ),
+    );
+  };
+  ctx.lang.watch((lang) => {
+    chart.setYLabel(T.lossAxis[lang]);
+    render();
+  });
+
+  const setRunning = (running: boolean) => {
+    start.disabled = running;
+    pause.disabled = !running;
+    stop.disabled = !running;
+    length.disabled = running;
+    limit.disabled = running;
+  };
+  start.addEventListener("click", () => {
+    if (trainer.busy) {
+      message.textContent = {
+        en: "Training is running in the Train part: stop it first.",
+        vi: "Phần Huấn luyện đang chạy: hãy dừng nó trước.",
+      }[ctx.lang.value];
+      return;
+    }
+    runs = NAMES.map((name) => ({ name, status: "waiting", losses: [], features: [] }));
+    ours = true;
+    message.textContent = "";
+    setRunning(true);
+    reportButton.disabled = true;
+    const images = Number(limit.value);
+    trainer.send({
+      type: "homework",
+      epochsScale: Number(length.value),
+      ...(images > 0 && images < 60000 ? { trainLimit: images } : {}),
+    });
+    render();
+  });
+  pause.addEventListener("click", () => trainer.send({ type: pause.dataset.paused === "true" ? "resume" : "pause" }));
+  stop.addEventListener("click", () => trainer.send({ type: "stop" }));
+  reportButton.addEventListener("click", () => {
+    awaitingReport = true;
+    reportButton.disabled = true;
+    trainer.send({ type: "report", lang: ctx.lang.value });
+  });
+
+  trainer.on("runStart", ({ index, name, count, found }) => {
+    if (!ours) return;
+    current = index;
+    runs[index] = { ...runs[index], name, status: found ? "finished" : "training", losses: [] };
+    message.textContent = `[${index + 1}/${count}] ${name}`;
+    render();
+  });
+  trainer.on("event", ({ event }) => {
+    if (!ours || current < 0) return;
+    if (event.type === "epochEnd") {
+      runs[current].losses.push(event.metrics.loss);
+      render();
+    } else if (event.type === "batch" && event.batch % 50 === 0) {
+      message.textContent = `[${current + 1}/${runs.length}] ${runs[current].name} · epoch ${event.epoch} · ${event.batch}/${event.batches} · loss ${event.loss.toFixed(4)}`;
+    }
+  });
+  trainer.on("paused", ({ paused }) => {
+    pause.dataset.paused = String(paused);
+    pause.replaceChildren(tr(ctx, paused ? T.resume : T.pause));
+  });
+  trainer.on("runEnd", ({ index, row, epochLosses, features }) => {
+    if (!ours) return;
+    runs[index] = { name: row.name, status: row.status, row, losses: epochLosses, features };
+    render();
+  });
+  trainer.on("homeworkDone", () => {
+    if (!ours) return;
+    reportButton.disabled = false;
+    message.textContent = "";
+  });
+  trainer.on("report", ({ name, html }) => {
+    if (!awaitingReport) return;
+    awaitingReport = false;
+    reportButton.disabled = false;
+    download(html, name, "text/html");
+  });
+  trainer.on("error", ({ message: text }) => {
+    if (!ours && !awaitingReport) return;
+    awaitingReport = false;
+    message.textContent = text;
+  });
+  trainer.on("idle", () => {
+    if (!ours) return;
+    ours = false;
+    setRunning(false);
+  });
+
+  return el(
+    "div",
+    { class: "homework" },
+    el("p", {}, tr(ctx, T.intro)),
+    el(
+      "div",
+      { class: "settings" },
+      el("label", {}, tr(ctx, T.length), length),
+      el("label", {}, tr(ctx, T.images), limit),
+    ),
+    el("div", { class: "buttons" }, start, pause, stop, reportButton),
+    message,
+    table,
+    chart.element,
+    featuresBox,
+  );
+}

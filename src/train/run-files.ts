@@ -1,0 +1,257 @@
+import type { ModelSpec } from "../models/spec.js";
+import { decodeSafetensors } from "../io/safetensors.js";
+import type { EvalResult } from "./loop.js";
+import { readJson, type RunStorage } from "./storage.js";
+
+/**
+ * What a run's storage (a run folder in Node, an IndexedDB prefix in a page) holds and how to read it, shared by
+ * training (which writes it), sweeps (which skip or resume runs) and `convlab runs` (which lists them):
+ *
+ * - `model.safetensors` + `metrics.json`: a finished run;
+ * - `checkpoint.safetensors`: the state after the last finished epoch of a run that has not finished (interrupted,
+ *   or still running); it is removed once the run has finished;
+ * - `failed.json`: a run that diverged (NaN loss), with the message, when the caller asked for it (a sweep does).
+ */
+export const MODEL_FILE = "model.safetensors";
+export const METRICS_FILE = "metrics.json";
+export const CHECKPOINT_FILE = "checkpoint.safetensors";
+export const FAILED_FILE = "failed.json";
+
+/** The settings that decide what is trained: the tutorial's, each editable. */
+export interface TrainSettings {
+  /** A preset (seed, conv3) or, in the CLI, the path of a model spec file (.json). */
+  arch: string;
+  epochs: number;
+  lr: number;
+  momentum: number;
+  batchSize: number;
+  seed: number;
+}
+
+/** The settings a run was trained with, as `metrics.json` records them, with what ran it. */
+export interface RunConfig extends TrainSettings {
+  backend: string;
+  threads: number;
+  optimizer: string;
+  /** For a model from a spec file: the spec trained, as read from the file. */
+  spec?: ModelSpec;
+  /** The CLI's dataset root (--data-dir); the reports read the test images from there. */
+  dataDir?: string;
+  /** The CLI's --download. */
+  download?: boolean;
+  /** Set when only the first N training images were used (the page's quick runs). */
+  trainLimit?: number;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  loss: number;
+  seconds: number;
+  /** Every batch's loss, in order: the report's per-batch curve. Absent in metrics.json files of older versions. */
+  batchLosses?: number[];
+}
+
+/** What `metrics.json` holds: the run's settings, each epoch's mean loss and time, and the test result. */
+export interface RunMetrics {
+  config: RunConfig;
+  epochs: EpochMetrics[];
+  test: Omit<EvalResult, "confusion"> & { confusion: number[][] };
+  parameters: number;
+  seconds: number;
+  /** The process's peak resident memory so far, in MB (Node only). */
+  peakRssMB?: number;
+  /**
+   * Set when the run was stopped before its last epoch ended (the page's Stop): the epoch and batch it stopped after.
+   * That epoch's entry in `epochs` covers the batches it trained.
+   */
+  stoppedAt?: { epoch: number; batch: number };
+}
+
+/** A checkpoint's run metadata, beside the model, optimizer and generator state (see checkpoint.ts). */
+export interface CheckpointInfo {
+  /** Epochs finished: training resumes at epoch + 1. */
+  epoch: number;
+  config: RunConfig;
+  /** The metrics of the finished epochs. */
+  epochs: EpochMetrics[];
+  /** Training time so far, so a resumed run reports the total. */
+  seconds: number;
+}
+
+/** `failed.json`: why a run stopped. */
+export interface FailureInfo {
+  message: string;
+  config: RunConfig;
+  epochs: EpochMetrics[];
+}
+
+/** A run file that exists but cannot be used; `code` lets the CLI say it in the user's language. */
+export class RunFileError extends Error {
+  constructor(
+    readonly code: "notCheckpoint" | "unreadable",
+    readonly path: string,
+    readonly reason = "",
+    options?: ErrorOptions,
+  ) {
+    super(
+      code === "notCheckpoint"
+        ? `${path} is not a convlab training checkpoint; delete it to start the run over`
+        : `${path}: cannot read it (${reason}); delete it or the run folder`,
+      options,
+    );
+  }
+}
+
+/** A checkpoint's run metadata as strings (the safetensors format allows no other values). */
+export function checkpointMetadata(info: CheckpointInfo): Record<string, string> {
+  return {
+    epoch: String(info.epoch),
+    config: JSON.stringify(info.config),
+    epochs: JSON.stringify(info.epochs),
+    seconds: String(info.seconds),
+  };
+}
+
+/** Reads {@link checkpointMetadata} back; a checkpoint from another tool or an older convlab is an error naming it. */
+export function checkpointInfo(metadata: Record<string, string>, path: string): CheckpointInfo {
+  try {
+    const info = {
+      epoch: Number(metadata.epoch),
+      config: JSON.parse(metadata.config) as RunConfig,
+      epochs: JSON.parse(metadata.epochs) as EpochMetrics[],
+      seconds: Number(metadata.seconds),
+    };
+    if (Number.isInteger(info.epoch) && info.epoch >= 0 && Array.isArray(info.epochs)) return info;
+  } catch {
+    // Reported below with the fix, as for a missing key.
+  }
+  throw new RunFileError("notCheckpoint", path);
+}
+
+/**
+ * The settings that decide the trained weights, with the CLI flag that sets each: a run is resumed or reused only
+ * when all of them are equal. Backend, threads and data folder are left out: they change the speed or the path, not
+ * what is trained (wasm with several threads may differ in the last bits; use 1 thread or ref to be exact).
+ */
+const TRAINING_FIELDS = [
+  ["epochs", "--epochs"],
+  ["lr", "--lr"],
+  ["momentum", "--momentum"],
+  ["batchSize", "--batch-size"],
+  ["seed", "--seed"],
+  ["optimizer", "the optimizer"],
+  ["trainLimit", "--train-limit"],
+] as const;
+
+/** A setting in which two configs differ: the flag, and both values as the user would type them. */
+export interface ConfigDifference {
+  flag: string;
+  saved: string;
+  wanted: string;
+  /** Set for `--arch` when the models differ by their specs, whatever the names say (a spec file was edited). */
+  otherModel?: boolean;
+}
+
+/** The first training setting that differs, or undefined. The model counts as its spec when either has one. */
+export function configDifference(saved: RunConfig, wanted: RunConfig): ConfigDifference | undefined {
+  if (saved.spec !== undefined || wanted.spec !== undefined) {
+    // A spec file may move or be renamed; what matters is the model it describes.
+    if (JSON.stringify(saved.spec) !== JSON.stringify(wanted.spec)) {
+      return { flag: "--arch", saved: saved.arch, wanted: wanted.arch, otherModel: true };
+    }
+  } else if (saved.arch !== wanted.arch) {
+    return { flag: "--arch", saved: saved.arch, wanted: wanted.arch };
+  }
+  for (const [field, flag] of TRAINING_FIELDS) {
+    if (saved[field] !== wanted[field]) return { flag, saved: String(saved[field]), wanted: String(wanted[field]) };
+  }
+  return undefined;
+}
+
+/** What a run's storage says about its run. */
+export type RunStatus = "finished" | "interrupted" | "failed";
+
+export interface RunInfo {
+  /** Where the run lives (its storage's `where`: a folder, an IndexedDB prefix). */
+  dir: string;
+  status: RunStatus;
+  config: RunConfig;
+  /** The epochs finished (all of them for a finished run). */
+  epochs: EpochMetrics[];
+  /** Set for a finished run. */
+  metrics?: RunMetrics;
+  /** Set for a failed run. */
+  error?: string;
+}
+
+async function readRunJson<T>(storage: RunStorage, name: string): Promise<T | undefined> {
+  try {
+    return await readJson<T>(storage, name);
+  } catch (error) {
+    // The JSON parser's own words: the path and the fix are RunFileError's.
+    const reason = ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
+    throw new RunFileError("unreadable", `${storage.where}/${name}`, reason, { cause: error });
+  }
+}
+
+/**
+ * Reads a run: finished (model and metrics), failed (failed.json), interrupted (a checkpoint only), or undefined
+ * when the storage holds none of these (not a run, or a run that had not finished its first epoch).
+ */
+export async function inspectRun(storage: RunStorage): Promise<RunInfo | undefined> {
+  const dir = storage.where;
+  const hasModel = (await storage.read(MODEL_FILE)) !== undefined;
+  const metrics = hasModel ? await readRunJson<RunMetrics>(storage, METRICS_FILE) : undefined;
+  if (metrics !== undefined)
+    return { dir, status: "finished", config: metrics.config, epochs: metrics.epochs, metrics };
+  const failure = await readRunJson<FailureInfo>(storage, FAILED_FILE);
+  if (failure !== undefined) {
+    return { dir, status: "failed", config: failure.config, epochs: failure.epochs, error: failure.message };
+  }
+  const checkpoint = await storage.read(CHECKPOINT_FILE);
+  if (checkpoint === undefined) return undefined;
+  const path = `${dir}/${CHECKPOINT_FILE}`;
+  const info = checkpointInfo(decodeSafetensors(checkpoint, path).metadata, path);
+  return { dir, status: "interrupted", config: info.config, epochs: info.epochs };
+}
+
+/** A run's key numbers, as `convlab runs`, `convlab sweep` and the page's homework show them. */
+export interface RunRow {
+  /** The run's name: its folder below the listed one (`arch=conv3,lr=0.1`, `homework/arch=conv3,…`). */
+  name: string;
+  dir: string;
+  status: RunStatus;
+  arch: string;
+  /** Epochs finished, and planned. */
+  epochsDone: number;
+  epochs: number;
+  lr: number;
+  /** Test accuracy in [0, 1]: finished runs only. */
+  testAccuracy?: number;
+  /** Mean training loss of the last finished epoch. */
+  finalLoss?: number;
+  parameters?: number;
+  /** Training and test time: the whole run when finished, else the finished epochs. */
+  seconds?: number;
+  /** Why a failed run stopped. */
+  error?: string;
+}
+
+/** The row of an inspected run. */
+export function runRow(name: string, info: RunInfo): RunRow {
+  const { config, epochs, metrics } = info;
+  const last = epochs.at(-1);
+  return {
+    name,
+    dir: info.dir,
+    status: info.status,
+    arch: config.arch,
+    epochsDone: epochs.length,
+    epochs: config.epochs,
+    lr: config.lr,
+    ...(metrics !== undefined ? { testAccuracy: metrics.test.accuracy, parameters: metrics.parameters } : {}),
+    ...(last !== undefined ? { finalLoss: last.loss } : {}),
+    seconds: metrics?.seconds ?? epochs.reduce((s, e) => s + e.seconds, 0),
+    ...(info.error !== undefined ? { error: info.error } : {}),
+  };
+}

@@ -1,0 +1,198 @@
+import type { BatchDataset } from "../data/dataset.js";
+import type { ModelChoice } from "../models/choice.js";
+import type { RunControl } from "./control.js";
+import { NonFiniteLossError } from "./loop.js";
+import {
+  configDifference,
+  inspectRun,
+  runRow,
+  type RunConfig,
+  type RunInfo,
+  type RunMetrics,
+  type RunRow,
+  type TrainSettings,
+} from "./run-files.js";
+import { trainRun, type RunEvent, type TrainRunOptions, type TrainRunResult } from "./run.js";
+import type { RunStorage } from "./storage.js";
+
+/** The settings a sweep may vary, by the CLI flag that sets each (`--grid lr=…`), with the field they set. */
+export const GRID_FIELDS = {
+  arch: "arch",
+  epochs: "epochs",
+  lr: "lr",
+  momentum: "momentum",
+  "batch-size": "batchSize",
+  seed: "seed",
+} as const satisfies Record<string, keyof TrainSettings>;
+export type GridKey = keyof typeof GRID_FIELDS;
+
+/** One run of a sweep, as grid keys and values: `{ arch: "conv3", epochs: 10, lr: 0.01 }`. */
+export type GridPoint = Partial<Record<GridKey, string | number>>;
+
+/**
+ * The tutorial's homework: the tutorial's run (5 epochs), then 10 epochs, a third conv layer, and learning rates
+ * 0.001 and 0.1, each against the 10-epoch run, changing one thing at a time.
+ */
+export const HOMEWORK: readonly GridPoint[] = [
+  { arch: "seed", epochs: 5, lr: 0.01 },
+  { arch: "seed", epochs: 10, lr: 0.01 },
+  { arch: "conv3", epochs: 10, lr: 0.01 },
+  { arch: "seed", epochs: 10, lr: 0.001 },
+  { arch: "seed", epochs: 10, lr: 0.1 },
+];
+
+/** One axis of a grid: a setting and the values it takes. */
+export interface GridAxis {
+  key: GridKey;
+  values: (string | number)[];
+}
+
+/** The cartesian product of the axes. */
+export function gridProduct(axes: readonly GridAxis[]): GridPoint[] {
+  return axes.reduce<GridPoint[]>(
+    (runs, axis) => runs.flatMap((run) => axis.values.map((value) => ({ ...run, [axis.key]: value }))),
+    [{}],
+  );
+}
+
+/**
+ * Each run's name: the settings that vary across the sweep, sorted by key (`arch=conv3,lr=0.1`), so the name says
+ * how the run differs from its neighbours. A spec file shows as its name without folder or `.json`.
+ */
+function runName(run: GridPoint, varying: GridKey[]): string {
+  const shown = (key: GridKey, value: string | number | undefined) =>
+    key === "arch"
+      ? String(value)
+          .replace(/^.*[\\/]/, "")
+          .replace(/\.json$/i, "")
+      : String(value);
+  return varying.map((key) => `${key}=${shown(key, run[key])}`).join(",") || "run";
+}
+
+/** A planned run: its name, and the shared settings with the run's own over them. */
+export interface PlannedRun<S extends TrainSettings> {
+  name: string;
+  settings: S;
+}
+
+/** The runs of a sweep over `points` (the homework's, or a grid's product), each named and with its settings. */
+export function planSweep<S extends TrainSettings>(points: readonly GridPoint[], base: S): PlannedRun<S>[] {
+  const keys = [...new Set(points.flatMap((run) => Object.keys(run) as GridKey[]))].sort();
+  const varying = keys.filter((key) => new Set(points.map((run) => run[key])).size > 1);
+  return points.map((point) => {
+    const settings = { ...base };
+    for (const [key, value] of Object.entries(point)) {
+      Object.assign(settings, { [GRID_FIELDS[key as GridKey]]: value });
+    }
+    return { name: runName(point, varying), settings };
+  });
+}
+
+/** A run of a sweep, ready to go: its model and the config it records. */
+export interface SweepRunPlan {
+  name: string;
+  choice: ModelChoice;
+  config: RunConfig;
+}
+
+/** A run's line in a sweep's summary: its row, and whether this sweep trained it or found it done. */
+export interface SweepRun extends RunRow {
+  /** True when this invocation trained (or resumed) it; false when it was found finished or failed before. */
+  trained: boolean;
+}
+
+/** What {@link runSweep} reports: a run begins (found done, or to train), a run's own events, a run ends. */
+export type SweepEvent =
+  | { type: "runStart"; index: number; count: number; name: string; found?: RunInfo }
+  | { type: "run"; index: number; name: string; event: RunEvent }
+  | { type: "runFailed"; index: number; name: string; message: string }
+  | { type: "runEnd"; index: number; name: string; row: SweepRun; result?: TrainRunResult };
+
+export interface SweepOptions {
+  runs: readonly SweepRunPlan[];
+  /** Each run's storage, by name (a folder per run, an IndexedDB prefix per run). */
+  storageFor: (name: string) => RunStorage;
+  /** Read once, shared by every run. */
+  data: { train: BatchDataset; test: BatchDataset };
+  control?: RunControl;
+  onEvent?: (event: SweepEvent) => void;
+  /**
+   * Checks that a run found finished (or failed) was made with the run's settings; default: throw naming the
+   * setting. The CLI throws its own, translated error.
+   */
+  checkFound?: (info: RunInfo, wanted: RunConfig) => void;
+  /** Called after each run this sweep trains, before the next starts (the CLI writes the run's report). */
+  afterRun?: (plan: SweepRunPlan, result: TrainRunResult, storage: RunStorage) => Promise<void>;
+  /** Passed on to each {@link trainRun}. */
+  train?: Pick<TrainRunOptions, "testEachEpoch" | "peakMemoryMB" | "resume">;
+}
+
+function defaultCheckFound(info: RunInfo, wanted: RunConfig): void {
+  const d = configDifference(info.config, wanted);
+  if (d === undefined) return;
+  throw new Error(
+    `${info.dir}: the run there was trained with ${d.flag} ${d.saved}, but this sweep asks for ${d.flag} ${d.wanted}; ` +
+      `delete it to train it again`,
+  );
+}
+
+/**
+ * Trains each run of a sweep in its own storage, in order, and returns their rows. Resumable: a run already finished
+ * (or failed) with the same settings is not trained again, an interrupted run continues from its checkpoint, so
+ * running an identical sweep again trains nothing. A run whose loss diverges is recorded as failed and the sweep goes
+ * on. A stop (through `control`) ends the run in progress early, as {@link trainRun} does, and skips the rest.
+ */
+export async function runSweep(options: SweepOptions): Promise<SweepRun[]> {
+  const { runs, onEvent } = options;
+  const checkFound = options.checkFound ?? defaultCheckFound;
+  const rows: SweepRun[] = [];
+  for (const [index, plan] of runs.entries()) {
+    if (options.control?.stopped === true) break;
+    const storage = options.storageFor(plan.name);
+    const before = await inspectRun(storage);
+    const found = before !== undefined && before.status !== "interrupted" ? before : undefined;
+    onEvent?.({ type: "runStart", index, count: runs.length, name: plan.name, ...(found ? { found } : {}) });
+    let result: TrainRunResult | undefined;
+    if (found !== undefined) {
+      checkFound(found, plan.config);
+    } else {
+      try {
+        result = await trainRun({
+          ...options.train,
+          choice: plan.choice,
+          config: plan.config,
+          data: options.data,
+          storage,
+          control: options.control,
+          recordFailure: true,
+          onEvent: (event) => onEvent?.({ type: "run", index, name: plan.name, event }),
+        });
+        await options.afterRun?.(plan, result, storage);
+      } catch (error) {
+        if (!(error instanceof NonFiniteLossError)) throw error;
+        onEvent?.({ type: "runFailed", index, name: plan.name, message: error.message });
+      }
+    }
+    // recordFailure writes failed.json even when the loss diverged before the first checkpoint, so info is set.
+    const info = found ?? (await inspectRun(storage));
+    if (info === undefined) throw new Error(`${storage.where}: the run left no files; this is a bug in convlab`);
+    const row: SweepRun = { ...runRow(plan.name, info), trained: found === undefined };
+    rows.push(row);
+    onEvent?.({ type: "runEnd", index, name: plan.name, row, ...(result ? { result } : {}) });
+  }
+  return rows;
+}
+
+/** A sweep's finished runs with their metrics, in order: what the comparison report shows. */
+export async function finishedRuns(
+  rows: readonly SweepRun[],
+  storageFor: (name: string) => RunStorage,
+): Promise<{ name: string; dir: string; metrics: RunMetrics }[]> {
+  const finished: { name: string; dir: string; metrics: RunMetrics }[] = [];
+  for (const row of rows) {
+    if (row.status !== "finished") continue;
+    const metrics = (await inspectRun(storageFor(row.name)))?.metrics;
+    if (metrics !== undefined) finished.push({ name: row.name, dir: row.dir, metrics });
+  }
+  return finished;
+}
