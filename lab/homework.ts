@@ -1,9 +1,9 @@
 import type { RunRow } from "../src/train/run-files.js";
-import { HOMEWORK, planSweep } from "../src/train/sweep.js";
+import { planSweep } from "../src/train/sweep.js";
 import { el, tr, type LabContext, type Lang } from "./context.js";
 import { download } from "./download.js";
 import { LossChart, type LossSeries } from "./loss-chart.js";
-import type { EpochPictures } from "./protocol.js";
+import { homeworkPoints, type EpochPictures } from "./protocol.js";
 import { planeGrid } from "./planes.js";
 import { trainer } from "./trainer.js";
 
@@ -55,9 +55,14 @@ interface RunView {
   features: EpochPictures["features"];
 }
 
-const NAMES = planSweep(HOMEWORK, { arch: "seed", epochs: 5, lr: 0.01, momentum: 0.9, batchSize: 64, seed: 0 }).map(
-  (run) => run.name,
-);
+/** The names of the homework's runs at `scale`, as the worker names them. */
+const namesAt = (scale: number) =>
+  planSweep(homeworkPoints(scale), { arch: "seed", epochs: 5, lr: 0.01, momentum: 0.9, batchSize: 64, seed: 0 }).map(
+    (run) => run.name,
+  );
+
+/** Pixels per value that draw a feature map about 40 px wide. */
+const scaleFor = (width: number) => Math.max(2, Math.round(40 / width));
 
 /** The Homework part: the homework's five runs trained in the page, and the same comparison as the CLI's. */
 export function homeworkPart(ctx: LabContext): HTMLElement {
@@ -77,7 +82,9 @@ export function homeworkPart(ctx: LabContext): HTMLElement {
   const chart = new LossChart("homework-chart", T.lossAxis[ctx.lang.value]);
   const featuresBox = el("div", { class: "homework-features" });
 
-  let runs: RunView[] = NAMES.map((name) => ({ name, status: "waiting", losses: [], features: [] }));
+  const waiting = () =>
+    namesAt(Number(length.value)).map((name): RunView => ({ name, status: "waiting", losses: [], features: [] }));
+  let runs = waiting();
   let current = -1;
   let ours = false;
   let awaitingReport = false;
@@ -101,9 +108,13 @@ export function homeworkPart(ctx: LabContext): HTMLElement {
         el("tr", { "data-run": run.name, "data-status": run.status }, ...cells(run).map((c) => el("td", {}, c))),
       ),
     );
+    // Each run keeps its colour (its place in the homework) as the others appear.
     const series: LossSeries[] = runs
-      .filter((run) => run.losses.length > 0)
-      .map((run) => ({ label: run.name, x: run.losses.map((_, i) => i + 1), y: run.losses, style: "smooth" }));
+      .map((run, color): LossSeries => {
+        const x = run.losses.map((_, i) => i + 1);
+        return { label: run.name, x, y: run.losses, style: "smooth", color };
+      })
+      .filter((series) => series.y.length > 0);
     chart.update(series);
     featuresBox.replaceChildren(
       ...runs
@@ -113,7 +124,9 @@ export function homeworkPart(ctx: LabContext): HTMLElement {
             "div",
             { class: "run-features" },
             el("h4", {}, run.name),
-            ...run.features.map((f) => el("div", {}, el("h5", {}, f.layer), planeGrid(f.maps, { scale: 2 }))),
+            ...run.features.map((f) =>
+              el("div", {}, el("h5", {}, f.layer), planeGrid(f.maps, { scale: scaleFor(f.maps[0]?.width ?? 20) })),
+            ),
           ),
         ),
     );
@@ -130,6 +143,10 @@ export function homeworkPart(ctx: LabContext): HTMLElement {
     length.disabled = running;
     limit.disabled = running;
   };
+  length.addEventListener("change", () => {
+    runs = waiting();
+    render();
+  });
   start.addEventListener("click", () => {
     if (trainer.busy) {
       message.textContent = {
@@ -138,7 +155,7 @@ export function homeworkPart(ctx: LabContext): HTMLElement {
       }[ctx.lang.value];
       return;
     }
-    runs = NAMES.map((name) => ({ name, status: "waiting", losses: [], features: [] }));
+    runs = waiting();
     ours = true;
     message.textContent = "";
     setRunning(true);

@@ -15,10 +15,12 @@ export interface LossSeries {
   y: number[];
   /** Drawn as points only (epoch means), or as a faint line (every batch). */
   style: "batches" | "smooth" | "epochs";
+  /** Which colour: series of one run share theirs. */
+  color: number;
 }
 
-function seriesOptions(series: LossSeries, index: number): uPlot.Series {
-  const stroke = COLORS[Math.floor(index / 3) % COLORS.length];
+function seriesOptions(series: LossSeries): uPlot.Series {
+  const stroke = COLORS[series.color % COLORS.length];
   if (series.style === "batches") return { label: series.label, stroke: `${stroke}40`, width: 1, spanGaps: true };
   if (series.style === "smooth") return { label: series.label, stroke, width: 2, spanGaps: true };
   return { label: series.label, stroke, width: 0, spanGaps: false, points: { show: true, size: 8, fill: stroke } };

@@ -53,13 +53,7 @@ async function start(): Promise<void> {
     nav.append(button);
     main.append(el("section", { id: part.id }, part.build(ctx)));
   }
-  const header = el(
-    "header",
-    {},
-    el("h1", {}, "convlab"),
-    nav,
-    langSwitch,
-  );
+  const header = el("header", {}, el("h1", {}, "convlab"), nav, langSwitch);
   document.body.append(header, weightsBar(ctx), main);
   const initial = location.hash.slice(1);
   show(PARTS.some((p) => p.id === initial) ? initial : "theory");

@@ -1,13 +1,22 @@
-// The messages between the page and its training worker (train-worker.ts). Everything the worker sends is plain
+// The messages between the page and its training worker (train-worker.ts), and the homework's runs they name. Everything the worker sends is plain
 // data (structured clone), computed by the same core as the CLI: trainRun, runSweep, the report's analysis.
 import type { Plane, Prediction } from "../src/report/types.js";
 import type { RunEvent } from "../src/train/run.js";
 import type { RunMetrics, RunRow, TrainSettings } from "../src/train/run-files.js";
+import { HOMEWORK, type GridPoint } from "../src/train/sweep.js";
 
 /** What the page asks a run for: the tutorial's settings, and optionally fewer training images for a quick run. */
 export interface LabSettings extends TrainSettings {
   /** Train on the first N training images only; 0 or absent: all 60,000. */
   trainLimit?: number;
+}
+
+/**
+ * The homework's runs as the page trains them: the tutorial's five, with every run's epochs times `scale` (at least
+ * one), so a quick look (0.2: 1 and 2 epochs) names its runs by the epochs they really train.
+ */
+export function homeworkPoints(scale: number): GridPoint[] {
+  return HOMEWORK.map((point) => ({ ...point, epochs: Math.max(1, Math.round(Number(point.epochs) * scale)) }));
 }
 
 export type ToWorker =

@@ -256,7 +256,7 @@ function listenToOutput(grid: CellGrid, select: (s: Selection, focus?: boolean) 
   });
 }
 
-/** The four integer controls and the three reset buttons. */
+/** The four integer controls, each with its range: the image and kernel sizes, P and S. */
 function controlsOf(ctx: LabContext, onInput: () => void) {
   const t = tutorialInput();
   const control = (label: Texts, testid: string, min: number, max: number, value: number): IntControl =>
@@ -335,12 +335,18 @@ export function convSection(ctx: LabContext, onInput: () => void): ConvSection {
   listenToOutput(output, select, () => selected);
 
   const reset = (what: "image" | "kernel" | "all") => {
-    if (what !== "kernel") image.setValues(t.image);
-    if (what !== "kernel") controls.imageSize.set(t.image.length);
-    if (what !== "image") kernel.setValues(t.kernel);
-    if (what !== "image") controls.kernelSize.set(t.kernel.length);
-    if (what === "all") controls.padding.set(t.padding);
-    if (what === "all") controls.stride.set(t.stride);
+    if (what !== "kernel") {
+      image.setValues(t.image);
+      controls.imageSize.set(t.image.length);
+    }
+    if (what !== "image") {
+      kernel.setValues(t.kernel);
+      controls.kernelSize.set(t.kernel.length);
+    }
+    if (what === "all") {
+      controls.padding.set(t.padding);
+      controls.stride.set(t.stride);
+    }
     onInput();
   };
 
@@ -363,7 +369,7 @@ export function convSection(ctx: LabContext, onInput: () => void): ConvSection {
     problem.element,
     el(
       "div",
-      { class: "th-row th-main-row" },
+      { class: "th-row" },
       figure(imageLabel, image.element),
       op("∗"),
       figure("K", kernel.element),

@@ -36,17 +36,24 @@ const TEXT = {
   },
 } satisfies Record<string, Texts>;
 
-/** Why the fully connected step uses the tutorial's x rather than the chain's. */
-const tutorialX = (n: number): Texts => ({
-  en:
-    `The pooled map above has ${n === 1 ? "1 number" : `${n} numbers`} but W needs 4, so this step uses the tutorial's own x = ` +
-    `${vec([...TUTORIAL.x])} (its §2.3 example, flattened). With the tutorial's "7" and kernel, set P = 1: the map ` +
-    `keeps its 5×5 size, pools to 2×2 = 4 numbers and flows straight into W.`,
-  vi:
-    `Feature map sau pooling ở trên có ${n} số nhưng W cần 4, nên bước này dùng x = ${vec([...TUTORIAL.x])} của ` +
-    `chính bài (ví dụ ở §2.3, đã duỗi). Với ảnh "7" và bộ lọc của bài, hãy đặt P = 1: feature map giữ kích thước ` +
-    `5×5, sau pooling còn 2×2 = 4 số và đi thẳng vào W.`,
-});
+/** Why the fully connected step uses the tutorial's x rather than the chain's (`n` numbers, 0 without pooling). */
+function tutorialX(n: number): Texts {
+  const x = vec([...TUTORIAL.x]);
+  const has = {
+    en: n === 0 ? "There is no pooled map above" : `The pooled map above has ${n} number${n === 1 ? "" : "s"}`,
+    vi: n === 0 ? "Ở trên không có feature map sau pooling" : `Feature map sau pooling ở trên có ${n} số`,
+  };
+  return {
+    en:
+      `${has.en}, but W needs 4, so this step uses the tutorial's own x = ${x} (its §2.3 example, flattened). ` +
+      `With the tutorial's "7" and kernel, set P = 1: the map keeps its 5×5 size, pools to 2×2 = 4 numbers and ` +
+      `flows straight into W.`,
+    vi:
+      `${has.vi}, nhưng W cần 4, nên bước này dùng x = ${x} của chính bài (ví dụ ở §2.3, đã duỗi). Với ảnh "7" ` +
+      `và bộ lọc của bài, hãy đặt P = 1: feature map giữ kích thước 5×5, sau pooling còn 2×2 = 4 số và đi thẳng ` +
+      `vào W.`,
+  };
+}
 
 /** A part of the page that shows one step of the chain. */
 export interface LayerSection {

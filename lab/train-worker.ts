@@ -21,8 +21,8 @@ import { RunControl } from "../src/train/control.js";
 import type { EvalResult } from "../src/train/loop.js";
 import { configDifference, METRICS_FILE, MODEL_FILE, type RunConfig } from "../src/train/run-files.js";
 import { trainRun, type RunEvent } from "../src/train/run.js";
-import { finishedRuns, HOMEWORK, planSweep, runSweep } from "../src/train/sweep.js";
-import type { EpochPictures, FromWorker, LabSettings, ToWorker } from "./protocol.js";
+import { finishedRuns, planSweep, runSweep } from "../src/train/sweep.js";
+import { homeworkPoints, type EpochPictures, type FromWorker, type LabSettings, type ToWorker } from "./protocol.js";
 
 const post = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, { transfer });
 
@@ -150,9 +150,8 @@ async function train(settings: LabSettings): Promise<void> {
 async function homework(epochsScale: number, trainLimit: number | undefined): Promise<void> {
   const { train, test } = await mnist();
   const base: LabSettings = { arch: "seed", epochs: 5, lr: 0.01, momentum: 0.9, batchSize: 64, seed: 0, trainLimit };
-  const runs = planSweep(HOMEWORK, base).map(({ name, settings }) => {
-    const scaled = { ...settings, epochs: Math.max(1, Math.round(settings.epochs * epochsScale)) };
-    return { name, choice: choiceOf(scaled.arch), config: configOf(scaled) };
+  const runs = planSweep(homeworkPoints(epochsScale), base).map(({ name, settings }) => {
+    return { name, choice: choiceOf(settings.arch), config: configOf(settings) };
   });
   const storageFor = (name: string) => new IdbStorage(`lab/homework/${epochsScale}/${trainLimit ?? 0}/${name}`);
   const compared: ComparedRun[] = [];

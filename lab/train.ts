@@ -55,6 +55,10 @@ const T = {
   batchLoss: { en: "loss per batch", vi: "loss từng batch" },
   smoothLoss: { en: "moving average", vi: "trung bình trượt" },
   epochLoss: { en: "mean loss per epoch", vi: "loss trung bình mỗi epoch" },
+  oneThread: {
+    en: "This host does not send the COOP/COEP headers that allow threads, so training runs on 1 thread. Serve the page with `npx convlab lab` to train on every core.",
+    vi: "Máy chủ này không gửi các header COOP/COEP cho phép đa luồng, nên huấn luyện chạy trên 1 luồng. Mở trang bằng `npx convlab lab` để huấn luyện trên mọi nhân.",
+  },
   intro: {
     en: "The tutorial's exercise, live: the same model, CrossEntropyLoss and SGD as convlab train and PyTorch, trained here on the page's threads.",
     vi: "Bài thực hành của bài hướng dẫn, chạy trực tiếp: cùng mô hình, CrossEntropyLoss và SGD như convlab train và PyTorch, huấn luyện ngay trên trang.",
@@ -106,13 +110,14 @@ export function trainPart(ctx: LabContext): HTMLElement {
     stat({ en: "Test accuracy", vi: "Độ chính xác test" }, accuracy),
   );
   const message = el("p", { class: "message", role: "status" });
+  const notice = el("p", { class: "notice", testid: "train-notice" });
   const chart = new LossChart("loss-chart", T.lossAxis[ctx.lang.value]);
   const picturesBox = el("div", { testid: "train-pictures" });
 
   // The run's losses as the chart shows them; kept to redraw on a language switch.
-  let batch: LossSeries = { label: "", x: [], y: [], style: "batches" };
-  let smooth: LossSeries = { label: "", x: [], y: [], style: "smooth" };
-  let epochs: LossSeries = { label: "", x: [], y: [], style: "epochs" };
+  let batch: LossSeries = { label: "", x: [], y: [], style: "batches", color: 0 };
+  let smooth: LossSeries = { label: "", x: [], y: [], style: "smooth", color: 0 };
+  let epochs: LossSeries = { label: "", x: [], y: [], style: "epochs", color: 0 };
   let smoother = new Smoother();
   let lastPictures: EpochPictures | undefined;
   let runEpochs = 0;
@@ -192,12 +197,7 @@ export function trainPart(ctx: LabContext): HTMLElement {
 
   trainer.on("ready", (ready) => {
     threads.textContent = String(ready.threads);
-    if (!ready.isolated) {
-      message.textContent = {
-        en: "This host does not send the COOP/COEP headers, so training runs on 1 thread (serve the page with `npx convlab lab` for every core).",
-        vi: "Máy chủ này không gửi header COOP/COEP nên huấn luyện chạy trên 1 luồng (mở trang bằng `npx convlab lab` để dùng mọi nhân).",
-      }[ctx.lang.value];
-    }
+    if (!ready.isolated) notice.replaceChildren(tr(ctx, T.oneThread));
   });
   trainer.on("loading", (loading) => {
     if (!ours) return;
@@ -291,6 +291,7 @@ export function trainPart(ctx: LabContext): HTMLElement {
     form,
     el("div", { class: "buttons" }, start, pause, stop, reportButton),
     stats,
+    notice,
     message,
     chart.element,
     picturesBox,

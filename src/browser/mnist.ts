@@ -11,33 +11,45 @@ export interface FetchMnistOptions {
   onProgress?: (received: number) => void;
 }
 
-/** Downloads one gzipped IDX file and inflates it with the browser's own DecompressionStream (no library needed). */
+/** The first two bytes of every gzip stream. */
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/**
+ * Downloads one gzipped IDX file and inflates it with the browser's own DecompressionStream (no library needed).
+ * Some static hosts serve `.gz` files with `Content-Encoding: gzip`, so the browser has already inflated them: the
+ * bytes are then used as they are.
+ */
 async function fetchIdx(url: URL, count: (bytes: number) => void): Promise<Uint8Array> {
-  let response: Response;
+  let bytes: Uint8Array;
   try {
-    response = await fetch(url);
+    const response = await fetch(url);
+    if (!response.ok || response.body === null) {
+      throw new Error(
+        `${url}: the server answered ${response.status} ${response.statusText}; serve the four MNIST .gz files there`,
+      );
+    }
+    const chunks: Uint8Array[] = [];
+    const reader = response.body.getReader();
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      chunks.push(next.value);
+      count(next.value.byteLength);
+    }
+    // Fetch's chunks are never views of shared memory, which is what BlobPart's typing rules out.
+    bytes = new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer());
   } catch (error) {
-    throw new Error(`${url}: the request failed (${(error as Error).message}); is the lab's server still running?`, {
+    if ((error as Error).message.startsWith(String(url))) throw error;
+    throw new Error(`${url}: the download failed (${(error as Error).message}); is the lab's server still running?`, {
       cause: error,
     });
   }
-  if (!response.ok || response.body === null) {
-    throw new Error(`${url}: the server answered ${response.status} ${response.statusText}; serve the four MNIST .gz files there`);
-  }
-  const counted = response.body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        count(chunk.byteLength);
-        controller.enqueue(chunk);
-      },
-    }),
-  );
+  if (bytes[0] !== GZIP_MAGIC[0] || bytes[1] !== GZIP_MAGIC[1]) return bytes;
   try {
     // DOM's typing of DecompressionStream takes any BufferSource; it is fed Uint8Array chunks here.
-    const inflated = counted.pipeThrough(new DecompressionStream("gzip") as ReadableWritablePair<Uint8Array, Uint8Array>);
+    const gunzip = new DecompressionStream("gzip") as ReadableWritablePair<Uint8Array, Uint8Array>;
+    const inflated = new Blob([bytes.slice()]).stream().pipeThrough(gunzip);
     return new Uint8Array(await new Response(inflated).arrayBuffer());
   } catch (error) {
-    throw new Error(`${url}: not a gzip file (${(error as Error).message}); serve the IDX file gzipped as <name>.gz`, {
+    throw new Error(`${url}: a broken gzip file (${(error as Error).message}); serve MNIST's IDX files gzipped`, {
       cause: error,
     });
   }
@@ -45,7 +57,7 @@ async function fetchIdx(url: URL, count: (bytes: number) => void): Promise<Uint8
 
 /**
  * torchvision's `datasets.MNIST(train=…)` for a web page: fetches `<base>/<prefix>-images-idx3-ubyte.gz` and the
- * labels beside it, checks them as the Node loader does (an {@link IdxError} names the URL and what is wrong), and
+ * labels beside it (gzipped, or already inflated by the browser), checks them as the Node loader does (an {@link IdxError} names the URL and what is wrong), and
  * returns the split as a dataset of [1, 28, 28] tensors in [0, 1].
  */
 export async function fetchMnist(options: FetchMnistOptions): Promise<MnistDataset> {

@@ -19,6 +19,8 @@ export interface ReportPage {
   tables: ReportTable[];
   figures: ReportFigure[];
   footer: string;
+  /** Whether each figure is captioned with its files (`loss.svg, loss.png`): where they were written beside it. */
+  fileCaptions?: boolean;
 }
 
 /** Escapes text for HTML content and attribute values. */
@@ -50,9 +52,10 @@ function tableHtml(table: ReportTable): string {
  * inserted unescaped; every other text is escaped.
  */
 export function reportHtml(page: ReportPage): string {
+  const caption = (name: string) =>
+    page.fileCaptions === false ? "" : `<figcaption>${name}.svg, ${name}.png</figcaption>`;
   const figures = page.figures.map(
-    (f) =>
-      `<figure id="${escapeHtml(f.name)}">${f.svg}<figcaption>${escapeHtml(f.name)}.svg, ${escapeHtml(f.name)}.png</figcaption></figure>`,
+    (f) => `<figure id="${escapeHtml(f.name)}">${f.svg}${caption(escapeHtml(f.name))}</figure>`,
   );
   return [
     "<!DOCTYPE html>",

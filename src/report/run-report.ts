@@ -1,15 +1,7 @@
 import type { MnistDataset } from "../data/mnist.js";
 import type { SpecModel } from "../models/spec.js";
 import { Figure } from "../plot/figure.js";
-import {
-  confidentlyWrong,
-  convLayers,
-  featureInput,
-  kernelsOf,
-  planes,
-  predictAll,
-  predictionsAt,
-} from "./analyze.js";
+import { confidentlyWrong, convLayers, featureInput, kernelsOf, planes, predictAll, predictionsAt } from "./analyze.js";
 import { confusionSpec } from "./confusion.js";
 import { reportHtml, type ReportFigure, type ReportTable } from "./html.js";
 import { lossComparisonSpec, lossSpec } from "./loss.js";
@@ -179,22 +171,24 @@ export function comparisonReportContent(runs: readonly ComparedRun[], lang: Repo
 }
 
 /**
- * Renders a report's charts (through {@link Figure}, as `fig.svg()` does) and its self-contained HTML page.
- * `render` may replace the rendering of one chart, e.g. to also write it to files; charts render one at a time,
- * since each holds a whole SVG in memory.
+ * Renders a report's charts (through {@link Figure}, as `fig.svg()` does) and its self-contained HTML page. A
+ * `render` given replaces the rendering of each chart and means it writes each to its files (Node's reports), which
+ * the page then names under each picture. Charts render one at a time, since each holds a whole SVG in memory.
  */
 export async function renderReport(
   content: ReportContent,
-  render: (name: string, spec: ChartSpec) => Promise<string> = (name, spec) => new Figure(spec, name).svg(),
+  render?: (name: string, spec: ChartSpec) => Promise<string>,
 ): Promise<{ html: string; figures: ReportFigure[] }> {
+  const draw = render ?? ((name: string, spec: ChartSpec) => new Figure(spec, name).svg());
   const figures: ReportFigure[] = [];
-  for (const [name, spec] of content.charts) figures.push({ name, svg: await render(name, spec) });
+  for (const [name, spec] of content.charts) figures.push({ name, svg: await draw(name, spec) });
   const html = reportHtml({
     lang: content.lang,
     title: content.title,
     tables: content.tables,
     figures,
     footer: content.footer,
+    fileCaptions: render !== undefined,
   });
   return { html, figures };
 }

@@ -1,19 +1,12 @@
 import { spawnSync } from "node:child_process";
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { arch, platform, tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { arch, platform } from "node:os";
 import { delimiter, join } from "node:path";
 import { REPO, run, show } from "./cli.js";
+import { scratch } from "./packed.js";
 
 export { run };
+export { installPackedConvlab } from "./packed.js";
 
 /**
  * convlab as a user of Deno and Jupyter gets it: the packed tarball installed in a fresh npm project, Deno's binary
@@ -26,26 +19,6 @@ export { run };
  *   const nb = await executeNotebook(path, { cwd: project });  // the notebook's JSON, executed on Deno's kernel
  *   const { byMime, errors } = notebookOutputs(nb);
  */
-
-let scratchRoot: string | undefined;
-
-/** This process's scratch folder (created on first use, removed at exit, even after a failed test). */
-function scratch(...parts: string[]): string {
-  if (scratchRoot === undefined) {
-    const root = mkdtempSync(join(tmpdir(), "convlab-jupyter-"));
-    scratchRoot = root;
-    process.on("exit", () => rmSync(root, { recursive: true, force: true }));
-  }
-  const dir = join(scratchRoot, ...parts);
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
-
-async function mustRun(what: string, command: string, args: string[], options: Parameters<typeof run>[2]) {
-  const result = await run(command, args, options);
-  if (result.code !== 0) throw new Error(`${what} failed: ${command} ${args.join(" ")}\n${show(result)}`);
-  return result;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Deno
@@ -85,60 +58,6 @@ export function runDeno(args: string[], options: { cwd: string; env?: NodeJS.Pro
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The packed package
-
-let installed: Promise<string> | undefined;
-
-/**
- * Builds convlab from this working tree as `npm pack` would (tsc into a scratch copy, then `npm pack` there with
- * the repository's package.json, so the tree's own dist/ is neither used nor touched), then installs the tarball
- * with `npm install` in a fresh project folder, as a user's `npm install convlab` does. Resolves to that folder,
- * whose node_modules holds convlab and its dependencies (from npm's cache, else the registry). Done once per test
- * process; a notebook test in the same file reuses it.
- */
-export function installPackedConvlab(): Promise<string> {
-  installed ??= (async () => {
-    const pkg = scratch("package");
-    await mustRun(
-      "building convlab",
-      process.execPath,
-      [
-        join(REPO, "node_modules", "typescript", "bin", "tsc"),
-        "-p",
-        "tsconfig.build.json",
-        "--outDir",
-        join(pkg, "dist"),
-      ],
-      { cwd: REPO, timeoutMs: 180_000 },
-    );
-    chmodSync(join(pkg, "dist", "cli", "main.js"), 0o755); // as `npm run build` does
-    for (const file of ["package.json", "README.md"]) copyFileSync(join(REPO, file), join(pkg, file));
-    const tarballs = scratch("tarball");
-    const packed = await mustRun(
-      "npm pack",
-      "npm",
-      ["pack", "--ignore-scripts", "--json", "--pack-destination", tarballs],
-      { cwd: pkg },
-    );
-    const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
-    const project = scratch("project");
-    writeFileSync(
-      join(project, "package.json"),
-      JSON.stringify({ name: "convlab-notebook-check", private: true, type: "module" }, null, 2),
-    );
-    await mustRun(
-      "npm install of the tarball",
-      "npm",
-      ["install", "--no-audit", "--no-fund", join(tarballs, filename)],
-      {
-        cwd: project,
-        timeoutMs: 300_000,
-      },
-    );
-    return project;
-  })();
-  return installed;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Jupyter
