@@ -96,5 +96,38 @@ export {
   type EvalResult,
 } from "./train/loop.js";
 export { encodeCheckpoint, restoreCheckpoint, type CheckpointContent, type TrainingState } from "./train/checkpoint.js";
+// Whole runs and sweeps, as `convlab train` and `convlab sweep` and the lab page run them, on any RunStorage.
+export { trainRun, type RunEvent, type TrainRunOptions, type TrainRunResult } from "./train/run.js";
+export { RunControl, yieldToEventLoop } from "./train/control.js";
+export { MemoryStorage, type RunStorage } from "./train/storage.js";
+export {
+  inspectRun,
+  configDifference,
+  runRow,
+  RunFileError,
+  MODEL_FILE,
+  METRICS_FILE,
+  CHECKPOINT_FILE,
+  FAILED_FILE,
+  type TrainSettings,
+  type RunConfig,
+  type RunMetrics,
+  type EpochMetrics,
+  type CheckpointInfo,
+  type RunInfo,
+  type RunRow,
+} from "./train/run-files.js";
+export {
+  HOMEWORK,
+  gridProduct,
+  planSweep,
+  runSweep,
+  finishedRuns,
+  type GridAxis,
+  type GridPoint,
+  type SweepRun,
+  type SweepEvent,
+} from "./train/sweep.js";
+export { presetChoice, modelFromWeights, checkMnist, modelMetadata, type ModelChoice } from "./models/choice.js";
 
 export * as explainLab from "./explain/index.js";

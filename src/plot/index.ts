@@ -42,3 +42,12 @@ export type { ChartSpec, Plane, ReportLang } from "../report/types.js";
 export type { GridColor } from "../report/image-grid.js";
 export * from "./theory.js";
 export { show, type Displayable } from "./display.js";
+// The run report and the sweep comparison of the CLI, built in memory (the lab page's downloads).
+export {
+  runReportContent,
+  comparisonReportContent,
+  renderReport,
+  type ReportContent,
+  type RunReportInput,
+  type ComparedRun,
+} from "../report/run-report.js";
