@@ -36,7 +36,13 @@ function mnist(): Promise<{ train: MnistDataset; test: MnistDataset }> {
   data ??= Promise.all([
     fetchMnist({ base, train: true, onProgress: (received) => post({ type: "loading", what: "train", received }) }),
     fetchMnist({ base, train: false, onProgress: (received) => post({ type: "loading", what: "test", received }) }),
-  ]).then(([train, test]) => ({ train, test }));
+  ]).then(
+    ([train, test]) => ({ train, test }),
+    (error: unknown) => {
+      data = undefined; // the next Start downloads again
+      throw error;
+    },
+  );
   return data;
 }
 

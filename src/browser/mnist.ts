@@ -11,48 +11,38 @@ export interface FetchMnistOptions {
   onProgress?: (received: number) => void;
 }
 
-/** The first two bytes of every gzip stream. */
-const GZIP_MAGIC = [0x1f, 0x8b];
-
 /**
- * Downloads one gzipped IDX file and inflates it with the browser's own DecompressionStream (no library needed).
- * Some static hosts serve `.gz` files with `Content-Encoding: gzip`, so the browser has already inflated them: the
- * bytes are then used as they are.
+ * Downloads one IDX file, gzipped or not: the parsers inflate gzip themselves (checking its CRC), and some static
+ * hosts serve `.gz` files with `Content-Encoding: gzip`, so the browser has already inflated them.
  */
 async function fetchIdx(url: URL, count: (bytes: number) => void): Promise<Uint8Array> {
-  let bytes: Uint8Array;
+  let response: Response;
   try {
-    const response = await fetch(url);
-    if (!response.ok || response.body === null) {
-      throw new Error(
-        `${url}: the server answered ${response.status} ${response.statusText}; serve the four MNIST .gz files there`,
-      );
-    }
-    const chunks: Uint8Array[] = [];
-    const reader = response.body.getReader();
+    response = await fetch(url);
+  } catch (error) {
+    throw new Error(`${url}: the request failed (${(error as Error).message}); is the lab's server still running?`, {
+      cause: error,
+    });
+  }
+  if (!response.ok || response.body === null) {
+    throw new Error(
+      `${url}: the server answered ${response.status} ${response.statusText}; serve the four MNIST .gz files there`,
+    );
+  }
+  const chunks: Uint8Array[] = [];
+  const reader = response.body.getReader();
+  try {
     for (let next = await reader.read(); !next.done; next = await reader.read()) {
       chunks.push(next.value);
       count(next.value.byteLength);
     }
-    // Fetch's chunks are never views of shared memory, which is what BlobPart's typing rules out.
-    bytes = new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer());
   } catch (error) {
-    if ((error as Error).message.startsWith(String(url))) throw error;
-    throw new Error(`${url}: the download failed (${(error as Error).message}); is the lab's server still running?`, {
+    throw new Error(`${url}: the download broke off (${(error as Error).message}); reload to try again`, {
       cause: error,
     });
   }
-  if (bytes[0] !== GZIP_MAGIC[0] || bytes[1] !== GZIP_MAGIC[1]) return bytes;
-  try {
-    // DOM's typing of DecompressionStream takes any BufferSource; it is fed Uint8Array chunks here.
-    const gunzip = new DecompressionStream("gzip") as ReadableWritablePair<Uint8Array, Uint8Array>;
-    const inflated = new Blob([bytes.slice()]).stream().pipeThrough(gunzip);
-    return new Uint8Array(await new Response(inflated).arrayBuffer());
-  } catch (error) {
-    throw new Error(`${url}: a broken gzip file (${(error as Error).message}); serve MNIST's IDX files gzipped`, {
-      cause: error,
-    });
-  }
+  // Fetch's chunks are never views of shared memory, which is what BlobPart's typing rules out.
+  return new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer());
 }
 
 /**
@@ -74,6 +64,6 @@ export async function fetchMnist(options: FetchMnistOptions): Promise<MnistDatas
   const [imageBytes, labelBytes] = await Promise.all([fetchIdx(imagesUrl, count), fetchIdx(labelsUrl, count)]);
   const images: IdxArray = parseMnistImages(imageBytes, String(imagesUrl));
   const labels: IdxArray = parseMnistLabels(labelBytes, String(labelsUrl));
-  checkMnistPair(images, labels, new URL(`${prefix}-{images,labels}-idx?-ubyte.gz`, base).href);
+  checkMnistPair(images, labels, `${base.href}${prefix}-{images,labels}-idx?-ubyte.gz`);
   return new MnistDataset(images, labels, null);
 }

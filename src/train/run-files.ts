@@ -162,8 +162,10 @@ export function configDifference(saved: RunConfig, wanted: RunConfig): ConfigDif
   } else if (saved.arch !== wanted.arch) {
     return { flag: "--arch", saved: saved.arch, wanted: wanted.arch };
   }
+  // An unset setting (a run of an older convlab, or without --train-limit) reads as its default would.
+  const shown = (value: unknown) => (value === undefined ? "(not set)" : String(value));
   for (const [field, flag] of TRAINING_FIELDS) {
-    if (saved[field] !== wanted[field]) return { flag, saved: String(saved[field]), wanted: String(wanted[field]) };
+    if (saved[field] !== wanted[field]) return { flag, saved: shown(saved[field]), wanted: shown(wanted[field]) };
   }
   return undefined;
 }
@@ -211,7 +213,13 @@ export async function inspectRun(storage: RunStorage): Promise<RunInfo | undefin
   const checkpoint = await storage.read(CHECKPOINT_FILE);
   if (checkpoint === undefined) return undefined;
   const path = `${dir}/${CHECKPOINT_FILE}`;
-  const info = checkpointInfo(decodeSafetensors(checkpoint, path).metadata, path);
+  let metadata: Record<string, string>;
+  try {
+    metadata = decodeSafetensors(checkpoint, path).metadata;
+  } catch (error) {
+    throw new RunFileError("unreadable", path, (error as Error).message, { cause: error });
+  }
+  const info = checkpointInfo(metadata, path);
   return { dir, status: "interrupted", config: info.config, epochs: info.epochs };
 }
 

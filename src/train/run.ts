@@ -59,6 +59,12 @@ export interface TrainRunOptions {
   storage: RunStorage;
   /** Pause, resume and stop from outside (the page's buttons); the run lets the event loop in either way. */
   control?: RunControl;
+  /**
+   * What a stop does: `"test"` (default) ends training there, tests the model and saves it as the run's result;
+   * `"interrupt"` throws {@link RunStoppedError} and leaves the last epoch's checkpoint, so the run resumes later
+   * (a sweep's runs, which must each train to their end).
+   */
+  onStop?: "test" | "interrupt";
   onEvent?: (event: RunEvent) => void;
   /**
    * Decides on a checkpoint found in storage: true continues from it, false starts over (it is overwritten), and a
@@ -78,6 +84,16 @@ export interface TrainRunResult {
   model: SpecModel;
   /** The model's state dict as written to model.safetensors. */
   safetensors: Uint8Array;
+}
+
+/** A run stopped with `onStop: "interrupt"`: its storage keeps the checkpoint of its last finished epoch. */
+export class RunStoppedError extends Error {
+  constructor(
+    readonly epoch: number,
+    readonly batch: number,
+  ) {
+    super(`the run was stopped at epoch ${epoch}, batch ${batch}; it resumes from its last finished epoch`);
+  }
 }
 
 /** The tutorial's test_loader: batches of 64, in order. */
@@ -167,7 +183,9 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
           imagesPerSecond,
         });
         if (await control.between()) {
-          if (batch < trainLoader.length || epoch < config.epochs) stoppedAt = { epoch, batch };
+          if (batch === trainLoader.length && epoch === config.epochs) break; // stopped with nothing left to do
+          if (options.onStop === "interrupt") throw new RunStoppedError(epoch, batch);
+          stoppedAt = { epoch, batch };
           break;
         }
       }

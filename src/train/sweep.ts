@@ -12,7 +12,7 @@ import {
   type RunRow,
   type TrainSettings,
 } from "./run-files.js";
-import { trainRun, type RunEvent, type TrainRunOptions, type TrainRunResult } from "./run.js";
+import { RunStoppedError, trainRun, type RunEvent, type TrainRunOptions, type TrainRunResult } from "./run.js";
 import type { RunStorage } from "./storage.js";
 
 /** The settings a sweep may vary, by the CLI flag that sets each (`--grid lr=…`), with the field they set. */
@@ -140,7 +140,8 @@ function defaultCheckFound(info: RunInfo, wanted: RunConfig): void {
  * Trains each run of a sweep in its own storage, in order, and returns their rows. Resumable: a run already finished
  * (or failed) with the same settings is not trained again, an interrupted run continues from its checkpoint, so
  * running an identical sweep again trains nothing. A run whose loss diverges is recorded as failed and the sweep goes
- * on. A stop (through `control`) ends the run in progress early, as {@link trainRun} does, and skips the rest.
+ * on. A stop (through `control`) interrupts the run in progress (it keeps its last epoch's checkpoint, and resumes
+ * from it when the sweep runs again) and ends the sweep: the rows are those of the runs done so far.
  */
 export async function runSweep(options: SweepOptions): Promise<SweepRun[]> {
   const { runs, onEvent } = options;
@@ -153,6 +154,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepRun[]> {
     const found = before !== undefined && before.status !== "interrupted" ? before : undefined;
     onEvent?.({ type: "runStart", index, count: runs.length, name: plan.name, ...(found ? { found } : {}) });
     let result: TrainRunResult | undefined;
+    let stopped = false;
     if (found !== undefined) {
       checkFound(found, plan.config);
     } else {
@@ -164,21 +166,30 @@ export async function runSweep(options: SweepOptions): Promise<SweepRun[]> {
           data: options.data,
           storage,
           control: options.control,
+          onStop: "interrupt",
           recordFailure: true,
           onEvent: (event) => onEvent?.({ type: "run", index, name: plan.name, event }),
         });
         await options.afterRun?.(plan, result, storage);
       } catch (error) {
-        if (!(error instanceof NonFiniteLossError)) throw error;
-        onEvent?.({ type: "runFailed", index, name: plan.name, message: error.message });
+        if (error instanceof RunStoppedError) {
+          stopped = true;
+        } else if (error instanceof NonFiniteLossError) {
+          onEvent?.({ type: "runFailed", index, name: plan.name, message: error.message });
+        } else {
+          throw error;
+        }
       }
     }
     // recordFailure writes failed.json even when the loss diverged before the first checkpoint, so info is set.
     const info = found ?? (await inspectRun(storage));
+    // A run stopped in its first epoch has nothing saved yet.
+    if (info === undefined && stopped) break;
     if (info === undefined) throw new Error(`${storage.where}: the run left no files; this is a bug in convlab`);
     const row: SweepRun = { ...runRow(plan.name, info), trained: found === undefined };
     rows.push(row);
     onEvent?.({ type: "runEnd", index, name: plan.name, row, ...(result ? { result } : {}) });
+    if (stopped) break;
   }
   return rows;
 }
