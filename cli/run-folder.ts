@@ -1,12 +1,6 @@
 import { join } from "node:path";
 import { FolderStorage } from "../src/node/run-storage.js";
-import {
-  CHECKPOINT_FILE,
-  configDifference,
-  inspectRun,
-  type RunConfig,
-  type RunInfo,
-} from "../src/train/run-files.js";
+import { CHECKPOINT_FILE, configDifference, inspectRun, type RunConfig, type RunInfo } from "../src/train/run-files.js";
 import { CliError } from "./messages.js";
 
 // What a run folder holds and how it is read is in src/train/run-files.ts (the page keeps the same files in

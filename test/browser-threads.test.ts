@@ -7,14 +7,14 @@ import { after, before, test } from "node:test";
 import ts from "typescript";
 import { chromiumMissing, launchChromium } from "./helpers/chromium.js";
 
-// The browser entry point, run for real: a cross-origin isolated page on 127.0.0.1 loads the library's sources
+// The browser backend, run for real: a cross-origin isolated page on 127.0.0.1 loads the library's sources
 // (transpiled one file at a time, as a dev server would), starts the wasm kernels on 2 Web Workers, and checks a
 // fused convolution block against the ref backend, forward and backward.
 
 const SRC = fileURLToPath(new URL("../src/", import.meta.url));
 
 const PAGE = `<!doctype html><script type="module">
-import { useBrowserBackend } from "/src/browser/index.js";
+import { useBrowserBackend } from "/src/browser/backend.js";
 import { wasmThreads } from "/src/kernels/wasm/index.js";
 import { setBackend } from "/src/kernels/registry.js";
 import { conv2dReluMaxPool2d } from "/src/ops/conv-relu-pool.js";

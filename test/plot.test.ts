@@ -406,9 +406,11 @@ test("src/plot does not import Node: its import graph reaches no node: module no
     if (seen.has(file)) return;
     seen.add(file);
     const source = readFileSync(file, "utf8");
-    // Static imports and re-exports, side-effect imports and dynamic import("…") alike.
-    // Anchored at a line's start, so that a message such as 'import "convlab/node" …' is not taken for one.
-    const pattern = /^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"|^\s*import\s+"([^"]+)"|\bimport\(\s*"([^"]+)"/gm;
+    // Static imports and re-exports, side-effect imports and dynamic import("…") alike; not `import type`, which
+    // TypeScript erases. Anchored at a line's start, so that a message such as 'import "convlab/node" …' is not
+    // taken for one.
+    const pattern =
+      /^\s*(?:import|export)\s(?!type\s)[^;]*?from\s+"([^"]+)"|^\s*import\s+"([^"]+)"|\bimport\(\s*"([^"]+)"/gm;
     for (const match of source.matchAll(pattern)) {
       const spec = match[1] ?? match[2] ?? match[3];
       if (spec.startsWith(".")) visit(resolve(dirname(file), spec.replace(/\.js$/, ".ts")));
