@@ -42,7 +42,7 @@ async function node() {
       if (event.type === "batch") speed = event.imagesPerSecond;
     },
   });
-  return { where: "node", threads: wasmThreads(), imagesPerSecond: speed };
+  return { where: "node", threads: wasmThreads(), imagesPerSecond: Math.round(speed) };
 }
 
 const lab = await startLabServer({ port: 0 });
