@@ -1,10 +1,10 @@
 import type { RunRow } from "../src/train/run-files.js";
 import { planSweep } from "../src/train/sweep.js";
 import { el, tr, type LabContext, type Lang } from "./context.js";
-import { download } from "./download.js";
 import { LossChart, type LossSeries } from "./loss-chart.js";
 import { homeworkPoints, type EpochPictures } from "./protocol.js";
 import { planeGrid } from "./planes.js";
+import { JobControls } from "./job.js";
 import { trainer } from "./trainer.js";
 
 const T = {
@@ -17,9 +17,7 @@ const T = {
   quick: { en: "quick look (1 and 2 epochs)", vi: "xem nhanh (1 và 2 epoch)" },
   images: { en: "Training images", vi: "Số ảnh huấn luyện" },
   start: { en: "Run the homework", vi: "Chạy bài tập" },
-  pause: { en: "Pause", vi: "Tạm dừng" },
-  resume: { en: "Resume", vi: "Tiếp tục" },
-  stop: { en: "Stop", vi: "Dừng" },
+  stop: { en: "Stop (continue later)", vi: "Dừng (chạy tiếp sau)" },
   report: { en: "Download comparison.html", vi: "Tải comparison.html" },
   lossAxis: { en: "mean loss per epoch", vi: "loss trung bình mỗi epoch" },
   head: {
@@ -73,11 +71,11 @@ export function homeworkPart(ctx: LabContext): HTMLElement {
     el("option", { value: "0.2" }, tr(ctx, T.quick)),
   );
   const limit = el("input", { type: "number", value: 60000, min: 64, max: 60000, step: 1, testid: "homework-images" });
-  const start = el("button", { testid: "homework-start", class: "primary" }, tr(ctx, T.start));
-  const pause = el("button", { testid: "homework-pause", disabled: true }, tr(ctx, T.pause));
-  const stop = el("button", { testid: "homework-stop", disabled: true }, tr(ctx, T.stop));
-  const reportButton = el("button", { testid: "homework-report", disabled: true }, tr(ctx, T.report));
-  const message = el("p", { class: "message", role: "status" });
+  const job = new JobControls(ctx, "homework", T, (running) => {
+    length.disabled = running;
+    limit.disabled = running;
+  });
+  const message = job.message;
   const table = el("table", { class: "runs", testid: "homework-table" });
   const chart = new LossChart("homework-chart", T.lossAxis[ctx.lang.value]);
   const featuresBox = el("div", { class: "homework-features" });
@@ -86,8 +84,6 @@ export function homeworkPart(ctx: LabContext): HTMLElement {
     namesAt(Number(length.value)).map((name): RunView => ({ name, status: "waiting", losses: [], features: [] }));
   let runs = waiting();
   let current = -1;
-  let ours = false;
-  let awaitingReport = false;
 
   const render = () => {
     const lang: Lang = ctx.lang.value;
@@ -136,55 +132,31 @@ export function homeworkPart(ctx: LabContext): HTMLElement {
     render();
   });
 
-  const setRunning = (running: boolean) => {
-    start.disabled = running;
-    pause.disabled = !running;
-    stop.disabled = !running;
-    length.disabled = running;
-    limit.disabled = running;
-  };
   length.addEventListener("change", () => {
     runs = waiting();
     render();
   });
-  start.addEventListener("click", () => {
-    if (trainer.busy) {
-      message.textContent = {
-        en: "Training is running in the Train part: stop it first.",
-        vi: "Phần Huấn luyện đang chạy: hãy dừng nó trước.",
-      }[ctx.lang.value];
-      return;
-    }
-    runs = waiting();
-    ours = true;
-    message.textContent = "";
-    setRunning(true);
-    reportButton.disabled = true;
+  job.start.addEventListener("click", () => {
     const images = Number(limit.value);
-    trainer.send({
+    const started = job.begin({
       type: "homework",
       epochsScale: Number(length.value),
       ...(images > 0 && images < 60000 ? { trainLimit: images } : {}),
     });
+    if (!started) return;
+    runs = waiting();
     render();
-  });
-  pause.addEventListener("click", () => trainer.send({ type: pause.dataset.paused === "true" ? "resume" : "pause" }));
-  stop.addEventListener("click", () => trainer.send({ type: "stop" }));
-  reportButton.addEventListener("click", () => {
-    awaitingReport = true;
-    reportButton.disabled = true;
-    trainer.send({ type: "report", lang: ctx.lang.value });
   });
 
   trainer.on("runStart", ({ index, name, count, found }) => {
-    if (!ours) return;
+    if (!job.owns) return;
     current = index;
     runs[index] = { ...runs[index], name, status: found ? "finished" : "training", losses: [] };
     message.textContent = `[${index + 1}/${count}] ${name}`;
     render();
   });
   trainer.on("event", ({ event }) => {
-    if (!ours || current < 0) return;
+    if (!job.owns || current < 0) return;
     if (event.type === "epochEnd") {
       runs[current].losses.push(event.metrics.loss);
       render();
@@ -192,35 +164,15 @@ export function homeworkPart(ctx: LabContext): HTMLElement {
       message.textContent = `[${current + 1}/${runs.length}] ${runs[current].name} · epoch ${event.epoch} · ${event.batch}/${event.batches} · loss ${event.loss.toFixed(4)}`;
     }
   });
-  trainer.on("paused", ({ paused }) => {
-    pause.dataset.paused = String(paused);
-    pause.replaceChildren(tr(ctx, paused ? T.resume : T.pause));
-  });
   trainer.on("runEnd", ({ index, row, epochLosses, features }) => {
-    if (!ours) return;
+    if (!job.owns) return;
     runs[index] = { name: row.name, status: row.status, row, losses: epochLosses, features };
     render();
   });
   trainer.on("homeworkDone", () => {
-    if (!ours) return;
-    reportButton.disabled = false;
+    if (!job.owns) return;
+    job.reportReady();
     message.textContent = "";
-  });
-  trainer.on("report", ({ name, html }) => {
-    if (!awaitingReport) return;
-    awaitingReport = false;
-    reportButton.disabled = false;
-    download(html, name, "text/html");
-  });
-  trainer.on("error", ({ message: text }) => {
-    if (!ours && !awaitingReport) return;
-    awaitingReport = false;
-    message.textContent = text;
-  });
-  trainer.on("idle", () => {
-    if (!ours) return;
-    ours = false;
-    setRunning(false);
   });
 
   return el(
@@ -233,7 +185,7 @@ export function homeworkPart(ctx: LabContext): HTMLElement {
       el("label", {}, tr(ctx, T.length), length),
       el("label", {}, tr(ctx, T.images), limit),
     ),
-    el("div", { class: "buttons" }, start, pause, stop, reportButton),
+    job.buttons,
     message,
     table,
     chart.element,

@@ -1,9 +1,9 @@
 import { ARCHS } from "../src/models/presets.js";
 import { el, tr, type Lang, type LabContext, type Texts } from "./context.js";
-import { download } from "./download.js";
 import { epochPictures } from "./epoch-pictures.js";
 import { LossChart, Smoother, type LossSeries } from "./loss-chart.js";
 import type { EpochPictures, LabSettings } from "./protocol.js";
+import { JobControls } from "./job.js";
 import { trainer } from "./trainer.js";
 import { adoptModel, labModel } from "./weights.js";
 
@@ -46,8 +46,6 @@ const FIELDS: Field[] = [
 
 const T = {
   start: { en: "Start training", vi: "Bắt đầu huấn luyện" },
-  pause: { en: "Pause", vi: "Tạm dừng" },
-  resume: { en: "Resume", vi: "Tiếp tục" },
   stop: { en: "Stop and test", vi: "Dừng và kiểm tra" },
   report: { en: "Download report.html", vi: "Tải report.html" },
   model: { en: "Model", vi: "Mô hình" },
@@ -84,10 +82,10 @@ export function trainPart(ctx: LabContext): HTMLElement {
     form.append(el("label", {}, tr(ctx, field.label), input));
   }
 
-  const start = el("button", { testid: "train-start", class: "primary" }, tr(ctx, T.start));
-  const pause = el("button", { testid: "train-pause", disabled: true }, tr(ctx, T.pause));
-  const stop = el("button", { testid: "train-stop", disabled: true }, tr(ctx, T.stop));
-  const reportButton = el("button", { testid: "train-report", disabled: true }, tr(ctx, T.report));
+  const job = new JobControls(ctx, "train", T, (running) => {
+    for (const input of [...inputs.values(), arch]) input.disabled = running;
+  });
+  const message = job.message;
 
   const value = (testid: string) => el("b", { testid }, "–");
   const epoch = value("train-epoch");
@@ -109,7 +107,6 @@ export function trainPart(ctx: LabContext): HTMLElement {
     stat({ en: "Threads", vi: "Luồng" }, threads),
     stat({ en: "Test accuracy", vi: "Độ chính xác test" }, accuracy),
   );
-  const message = el("p", { class: "message", role: "status" });
   const notice = el("p", { class: "notice", testid: "train-notice" });
   const chart = new LossChart("loss-chart", T.lossAxis[ctx.lang.value]);
   const picturesBox = el("div", { testid: "train-pictures" });
@@ -152,16 +149,7 @@ export function trainPart(ctx: LabContext): HTMLElement {
       ...(limit > 0 && limit < 60000 ? { trainLimit: limit } : {}),
     };
   };
-  const setRunning = (running: boolean) => {
-    start.disabled = running;
-    pause.disabled = !running;
-    stop.disabled = !running;
-    for (const input of [...inputs.values(), arch]) input.disabled = running;
-  };
-
-  let ours = false; // whether the trainer's current job is this part's
-  start.addEventListener("click", () => {
-    if (trainer.busy) return;
+  job.start.addEventListener("click", () => {
     const asked = settings();
     const invalid = FIELDS.find(
       (f) => !(Number.isFinite(Number(inputs.get(f.key)!.value)) && inputs.get(f.key)!.checkValidity()),
@@ -176,23 +164,7 @@ export function trainPart(ctx: LabContext): HTMLElement {
     smoother = new Smoother();
     runEpochs = asked.epochs;
     batchSize = asked.batchSize;
-    message.textContent = "";
-    ours = true;
-    setRunning(true);
-    reportButton.disabled = true;
-    pause.replaceChildren(tr(ctx, T.pause));
-    trainer.send({ type: "train", settings: asked });
-  });
-  pause.addEventListener("click", () => {
-    const paused = pause.dataset.paused === "true";
-    trainer.send({ type: paused ? "resume" : "pause" });
-  });
-  stop.addEventListener("click", () => trainer.send({ type: "stop" }));
-  let awaitingReport = false;
-  reportButton.addEventListener("click", () => {
-    reportButton.disabled = true;
-    awaitingReport = true;
-    trainer.send({ type: "report", lang: ctx.lang.value });
+    job.begin({ type: "train", settings: asked });
   });
 
   trainer.on("ready", (ready) => {
@@ -200,11 +172,11 @@ export function trainPart(ctx: LabContext): HTMLElement {
     if (!ready.isolated) notice.replaceChildren(tr(ctx, T.oneThread));
   });
   trainer.on("loading", (loading) => {
-    if (!ours) return;
+    if (!job.owns) return;
     message.textContent = `${{ en: "Loading MNIST", vi: "Đang tải MNIST" }[ctx.lang.value]} (${loading.what}): ${(loading.received / 1e6).toFixed(1)} MB`;
   });
   trainer.on("event", ({ event }) => {
-    if (!ours) return;
+    if (!job.owns) return;
     if (event.type === "start") {
       message.textContent =
         event.resumed === undefined
@@ -238,50 +210,29 @@ export function trainPart(ctx: LabContext): HTMLElement {
       accuracy.textContent = `${(100 * event.result.accuracy).toFixed(2)}%`;
     }
   });
-  trainer.on("paused", ({ paused }) => {
-    pause.dataset.paused = String(paused);
-    pause.replaceChildren(tr(ctx, paused ? T.resume : T.pause));
-  });
   trainer.on("pictures", ({ pictures }) => {
-    if (!ours) return;
+    if (!job.owns) return;
     lastPictures = pictures;
     showPictures();
   });
   trainer.on("done", ({ metrics, safetensors, arch: trained }) => {
-    if (!ours) return;
+    if (!job.owns) return;
     const pct = `${(100 * metrics.test.accuracy).toFixed(2)}%`;
-    const done =
-      metrics.stoppedAt === undefined
-        ? metrics.epochs.length
-        : `${metrics.stoppedAt.batch} steps of epoch ${metrics.stoppedAt.epoch}`;
-    const source = {
-      en: `trained here (${done} epoch${done === 1 ? "" : "s"}, test accuracy ${pct})`,
-      vi: `huấn luyện tại đây (${done} epoch, độ chính xác test ${pct})`,
-    };
-    if (metrics.stoppedAt !== undefined) {
-      source.en = `trained here (stopped after ${metrics.stoppedAt.batch} steps of epoch ${metrics.stoppedAt.epoch}, test accuracy ${pct})`;
-      source.vi = `huấn luyện tại đây (dừng sau ${metrics.stoppedAt.batch} bước của epoch ${metrics.stoppedAt.epoch}, độ chính xác test ${pct})`;
-    }
+    const stopped = metrics.stoppedAt;
+    const source =
+      stopped === undefined
+        ? {
+            en: `trained here (${metrics.epochs.length} epochs, test accuracy ${pct})`,
+            vi: `huấn luyện tại đây (${metrics.epochs.length} epoch, độ chính xác test ${pct})`,
+          }
+        : {
+            en: `trained here (stopped after ${stopped.batch} steps of epoch ${stopped.epoch}, test accuracy ${pct})`,
+            vi: `huấn luyện tại đây (dừng sau ${stopped.batch} bước của epoch ${stopped.epoch}, độ chính xác test ${pct})`,
+          };
     adoptModel(ctx, labModel(safetensors, `${trained}.safetensors`, source)).catch((error: Error) => {
       message.textContent = error.message;
     });
-    reportButton.disabled = false;
-  });
-  trainer.on("report", ({ name, html }) => {
-    if (!awaitingReport) return;
-    awaitingReport = false;
-    reportButton.disabled = false;
-    download(html, name, "text/html");
-  });
-  trainer.on("error", ({ message: text }) => {
-    if (!ours && !awaitingReport) return;
-    awaitingReport = false;
-    message.textContent = text;
-  });
-  trainer.on("idle", () => {
-    if (!ours) return;
-    setRunning(false);
-    ours = false;
+    job.reportReady();
   });
 
   return el(
@@ -289,7 +240,7 @@ export function trainPart(ctx: LabContext): HTMLElement {
     { class: "train" },
     el("p", {}, tr(ctx, T.intro)),
     form,
-    el("div", { class: "buttons" }, start, pause, stop, reportButton),
+    job.buttons,
     stats,
     notice,
     message,

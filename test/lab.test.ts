@@ -148,7 +148,7 @@ async function drivePage(t: TestContext, url: string, name: string, threads: num
     const steps = await number(page, "train-steps");
     const accuracy = await number(page, "test-accuracy");
     t.diagnostic(
-      `${name}: ${steps} steps at ${imagesPerSecond} images/s on ${await text(page, "train-threads")} threads; ` +
+      `${name}: ${steps} steps at ${imagesPerSecond} images/s on ${await text(page, "train-threads")} thread(s); ` +
         `loss ${firstLoss} → ${loss}; test accuracy ${accuracy}%`,
     );
     assert.equal(await number(page, "train-threads"), threads);

@@ -7,7 +7,13 @@ import { FolderStorage } from "../../src/node/run-storage.js";
 import { checkMnist, chooseModel, shortName, type ModelChoice } from "../../src/node/model-file.js";
 import { writeRunReport, type ReportFiles } from "../../src/node/run-report.js";
 import type { ReportLang } from "../../src/report/types.js";
-import { METRICS_FILE, MODEL_FILE, type RunConfig, type RunMetrics } from "../../src/train/run-files.js";
+import {
+  METRICS_FILE,
+  MODEL_FILE,
+  type RunConfig,
+  type RunMetrics,
+  type TrainSettings,
+} from "../../src/train/run-files.js";
 import { trainRun, type RunEvent, type TrainRunResult } from "../../src/train/run.js";
 import { loadSplit, type DataFlags } from "../data.js";
 import { epochProgress, type EpochProgress } from "../progress.js";
@@ -17,14 +23,8 @@ import { checkSameConfig } from "../run-folder.js";
 
 export type { EpochMetrics, RunMetrics } from "../../src/train/run-files.js";
 
-export interface TrainFlags extends DataFlags {
-  /** A preset (seed, conv3) or the path of a model spec file (.json). */
-  arch: string;
-  epochs: number;
-  lr: number;
-  momentum: number;
-  batchSize: number;
-  seed: number;
+/** The flags of `convlab train`: the training settings (`arch` may name a spec file), the data's, and the output's. */
+export interface TrainFlags extends DataFlags, TrainSettings {
   out?: string;
   json: boolean;
   progress: boolean;
