@@ -3,19 +3,22 @@ import { existsSync, readFileSync } from "node:fs";
 import { Argument, Option, type Command } from "commander";
 import { argvLang, flagParsers, localeLang, LocalizedCommand } from "./options.js";
 import { CliError, cliMessages } from "./messages.js";
-import { trainCommand, type TrainFlags } from "./commands/train.js";
-import { evalCommand, type EvalFlags } from "./commands/eval.js";
-import { predictCommand, type PredictFlags } from "./commands/predict.js";
-import { summaryCommand, type SummaryFlags } from "./commands/summary.js";
-import { benchCommand, type BenchFlags } from "./commands/bench.js";
-import { featuresCommand, type FeaturesFlags } from "./commands/features.js";
-import { notebookCommand, type NotebookFlags } from "./commands/notebook.js";
-import { explainCommand, type ExplainFlags } from "./commands/explain.js";
-import { gridAxis, sweepCommand, type GridAxis, type SweepFlags } from "./commands/sweep.js";
-import { runsCommand, type RunsFlags } from "./commands/runs.js";
-import { labCommand, type LabFlags } from "./commands/lab.js";
-import { useBackend } from "../src/node/backend.js";
-import { RunFileError } from "../src/train/run-files.js";
+// Commands load when they run, so `convlab --version` or a typo starts in a fraction of the time that loading
+// Vega, resvg, the image codecs and the engine would take. Only their flag types are imported here.
+import type { TrainFlags } from "./commands/train.js";
+import type { EvalFlags } from "./commands/eval.js";
+import type { PredictFlags } from "./commands/predict.js";
+import type { SummaryFlags } from "./commands/summary.js";
+import type { BenchFlags } from "./commands/bench.js";
+import type { FeaturesFlags } from "./commands/features.js";
+import type { NotebookFlags } from "./commands/notebook.js";
+import type { ExplainFlags } from "./commands/explain.js";
+import type { Topic } from "../src/explain/types.js";
+import type { SweepFlags } from "./commands/sweep.js";
+import type { RunsFlags } from "./commands/runs.js";
+import type { LabFlags } from "./commands/lab.js";
+import { gridAxis } from "./grid.js";
+import type { GridAxis } from "../src/train/sweep-plan.js";
 
 /** The package's version: its package.json is one folder up from cli/main.ts (run by tsx), two from dist/cli/. */
 function packageVersion(): string {
@@ -80,7 +83,13 @@ const trainingOptions = (cmd: Command) =>
     .option("--lr <number>", "SGD learning rate", learningRate, 0.01)
     .option("--momentum <number>", "SGD momentum", momentum, 0.9)
     .option("--batch-size <n>", "images per step", positiveInt, 64)
-    .option("--seed <n>", "seed of the weight init and shuffling (as torch.manual_seed)", nonNegativeInt, 0);
+    .option("--seed <n>", "seed of the weight init and shuffling (as torch.manual_seed)", nonNegativeInt, 0)
+    .option(
+      "--train-limit <n>",
+      "train on the first N training images only, for a quick run (0: all)",
+      nonNegativeInt,
+      0,
+    );
 
 commonOptions(
   langOption(
@@ -92,6 +101,7 @@ commonOptions(
     "language of the printed lines, report.html and the pictures: en or vi (default: from the locale)",
   ).option("--json", "print one JSON object with the results instead of text", false),
 ).action(async (flags: TrainFlags) => {
+  const { trainCommand } = await import("./commands/train.js");
   await trainCommand(flags);
 });
 
@@ -109,6 +119,7 @@ commonOptions(
       .option("--batch-size <n>", "images per forward pass (the tutorial's test_loader uses 64)", positiveInt, 64),
   ).option("--json", "print one JSON object instead of text", false),
 ).action(async (flags: EvalFlags) => {
+  const { evalCommand } = await import("./commands/eval.js");
   await evalCommand(flags);
 });
 
@@ -129,6 +140,7 @@ commonOptions(
       .option("--mnist-index <n>", "predict image N of the MNIST test set instead of image files", nonNegativeInt),
   ).option("--json", "print one JSON object instead of text", false),
 ).action(async (images: string[], flags: PredictFlags) => {
+  const { predictCommand } = await import("./commands/predict.js");
   await predictCommand(images, flags);
 });
 
@@ -140,10 +152,11 @@ commonOptions(
       .option("--steps <n>", "training steps to time per model, after 20 warm-up steps", positiveInt, 200)
       .option("--rounds <n>", "alternating PyTorch/convlab epochs to compare", positiveInt, 2)
       .option("--no-torch", "skip the comparison with the tutorial's PyTorch script")
-      .option("--torch-script <file>", "the tutorial's PyTorch script", "../shared/reference/seed_torch.py"),
+      .option("--torch-script <file>", "the tutorial's PyTorch script (default: the copy in convlab's bench/)"),
     "language of the errors (the JSON lines are language-neutral): en or vi (default: from the locale)",
   ),
 ).action(async (flags: BenchFlags) => {
+  const { benchCommand } = await import("./commands/bench.js");
   await benchCommand(flags);
 });
 
@@ -155,7 +168,8 @@ langOption(
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text")),
 )
   .option("--json", "same as --format json")
-  .action((flags: SummaryFlags & { json?: boolean }) => {
+  .action(async (flags: SummaryFlags & { json?: boolean }) => {
+    const { summaryCommand } = await import("./commands/summary.js");
     summaryCommand({ ...flags, format: flags.json === true ? "json" : flags.format });
   });
 
@@ -178,7 +192,8 @@ commonOptions(
     .option("--mnist-index <n>", "a real digit: image N of the MNIST test set", nonNegativeInt)
     .option("--weights <file>", "a trained model (.safetensors): its conv1 kernel is used")
     .option("--channel <n>", "which of conv1's kernels (default 0)", nonNegativeInt),
-).action(async (topic: Parameters<typeof explainCommand>[0], flags: ExplainFlags) => {
+).action(async (topic: Topic | "all", flags: ExplainFlags) => {
+  const { explainCommand } = await import("./commands/explain.js");
   await explainCommand(topic, flags);
 });
 
@@ -194,6 +209,7 @@ commonOptions(
     "language of the picture's titles and the printed line: en or vi (default: from the locale)",
   ),
 ).action(async (flags: FeaturesFlags) => {
+  const { featuresCommand } = await import("./commands/features.js");
   await featuresCommand(flags);
 });
 
@@ -219,6 +235,7 @@ commonOptions(
       .option("--json", "print one JSON object with the summary instead of text", false),
   ),
 ).action(async (preset: string | undefined, flags: SweepFlags) => {
+  const { sweepCommand } = await import("./commands/sweep.js");
   await sweepCommand(preset, flags);
 });
 
@@ -230,6 +247,7 @@ langOption(
 )
   .option("--json", "print one JSON object instead of text", false)
   .action(async (dir: string, flags: RunsFlags) => {
+    const { runsCommand } = await import("./commands/runs.js");
     await runsCommand(dir, flags);
   });
 
@@ -249,7 +267,8 @@ langOption(
   .option("--homework-epochs <n>", "the homework's epochs (question 1 raises 5 to 10)", positiveInt, 10)
   .option("--train-limit <n>", "train on the first N images only, for a quick run (0: all 60,000)", nonNegativeInt, 0)
   .option("--import-from <specifier>", "what the cells import: the installed package, or a path to one", "convlab")
-  .action((_name: "homework", flags: NotebookFlags) => {
+  .action(async (_name: "homework", flags: NotebookFlags) => {
+    const { notebookCommand } = await import("./commands/notebook.js");
     notebookCommand(flags);
   });
 
@@ -262,6 +281,7 @@ langOption(
     .option("--no-open", "do not open a browser"),
   "language the page opens in: en or vi (default: from the locale)",
 ).action(async (flags: LabFlags) => {
+  const { labCommand } = await import("./commands/lab.js");
   await labCommand(flags);
 });
 
@@ -269,11 +289,13 @@ program.hook("preAction", async (_program, command) => {
   // A command without --backend computes nothing (notebook writes a file): no kernels to start.
   if (!command.options.some((option) => option.long === "--backend")) return;
   const { backend, threads } = command.opts<{ backend?: string; threads?: number }>();
+  const { useBackend } = await import("../src/node/backend.js");
   await useBackend(backend, undefined, threads);
 });
 
 // The CLI's own errors in the chosen language; errors from src/ keep their English words, under a localized label.
-program.parseAsync(process.argv).catch((error: unknown) => {
+program.parseAsync(process.argv).catch(async (error: unknown) => {
+  const { RunFileError } = await import("../src/train/run-files.js");
   // A run file the core could not use is said in the user's language too.
   const known =
     error instanceof RunFileError

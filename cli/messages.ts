@@ -94,7 +94,9 @@ const en = {
 
   /** The progress bar of an epoch (cli-progress's format: {bar}, {value}, … are filled in by it). */
   progress: (epoch: number, epochs: number) =>
-    `Epoch ${epoch}/${epochs} [{bar}] {value}/{total} | loss {loss} | {rate} img/s | ETA {eta_formatted}`,
+    `Epoch ${epoch}/${epochs} [{bar}] {value}/{total} | loss {loss} | {rate} img/s | ETA {etaText}`,
+  /** The bar of the report's pictures (cli-progress's format). */
+  pictures: "Pictures [{bar}] {value}/{total} | {name}",
 
   train: {
     resuming: (out: string, epoch: number, epochs: number) => `Resuming ${out} after epoch ${epoch} of ${epochs}`,
@@ -103,6 +105,7 @@ const en = {
       `Epoch ${epoch}, Loss: ${loss.toFixed(4)} (${seconds.toFixed(1)}s)`,
     testAccuracy: (accuracy: number) => `${report.en.testAccuracy}: ${pct(accuracy)}`,
     saved: (model: string, metrics: string) => `Saved ${model} and ${metrics}`,
+    drawing: "Drawing the report's pictures…",
   },
 
   /** The closing lines of train and sweep: the report and its pictures, each picture's files on a line. */
@@ -257,7 +260,8 @@ const vi: CliMessages = {
   },
 
   progress: (epoch, epochs) =>
-    `Epoch ${epoch}/${epochs} [{bar}] {value}/{total} | loss {loss} | {rate} ảnh/s | còn {eta_formatted}`,
+    `Epoch ${epoch}/${epochs} [{bar}] {value}/{total} | loss {loss} | {rate} ảnh/s | còn {etaText}`,
+  pictures: "Hình [{bar}] {value}/{total} | {name}",
 
   train: {
     resuming: (out, epoch, epochs) => `Huấn luyện tiếp ${out} từ sau epoch ${epoch} (tổng ${epochs} epoch)`,
@@ -265,6 +269,7 @@ const vi: CliMessages = {
     epoch: en.train.epoch,
     testAccuracy: (accuracy) => `${report.vi.testAccuracy}: ${pct(accuracy)}`,
     saved: (model, metrics) => `Đã lưu ${model} và ${metrics}`,
+    drawing: "Đang vẽ các hình của báo cáo…",
   },
 
   report: (html) => `Đã lưu báo cáo ${html} (mở bằng trình duyệt) cùng các hình, mỗi hình ở dạng SVG và PNG:`,

@@ -1,8 +1,12 @@
 import { Command, InvalidArgumentError, type ErrorOptions as CommandErrorOptions } from "commander";
-import { LANGS, TOPICS, type Lang, type Topic } from "../src/explain/index.js";
-import { EXPLAIN_FORMATS } from "./commands/explain.js";
+// Only light modules here: every command line goes through this file before any command is loaded.
+import { LANGS, TOPICS, type Lang, type Topic } from "../src/explain/types.js";
 import { ARCHS, isArch } from "../src/models/presets.js";
 import { cliMessages, type CliMessages } from "./messages.js";
+
+/** What `convlab explain --format` writes: text, Markdown, JSON, or the tutorial's figures as SVG or PNG. */
+export const EXPLAIN_FORMATS = ["text", "md", "json", "svg", "png"] as const;
+export type ExplainFormat = (typeof EXPLAIN_FORMATS)[number];
 
 /** The compute backends `--backend` accepts (src/node/backend.ts checks $CONVLAB_BACKEND itself). */
 const BACKENDS = ["wasm", "ref"] as const;

@@ -1,5 +1,5 @@
 import type { RunRow } from "../src/train/run-files.js";
-import { planSweep } from "../src/train/sweep.js";
+import { planSweep } from "../src/train/sweep-plan.js";
 import { el, tr, type LabContext, type Lang } from "./context.js";
 import { LossChart, type LossSeries } from "./loss-chart.js";
 import { homeworkPoints, type EpochPictures } from "./protocol.js";

@@ -3,7 +3,7 @@
 import type { Plane, Prediction } from "../src/report/types.js";
 import type { RunEvent } from "../src/train/run.js";
 import type { RunMetrics, RunRow, TrainSettings } from "../src/train/run-files.js";
-import { HOMEWORK, type GridPoint } from "../src/train/sweep.js";
+import { HOMEWORK, type GridPoint } from "../src/train/sweep-plan.js";
 
 /** What the page asks a run for: the tutorial's settings, and optionally fewer training images for a quick run. */
 export interface LabSettings extends TrainSettings {

@@ -6,7 +6,7 @@ import { useBrowserBackend } from "../src/browser/backend.js";
 import { IdbStorage } from "../src/browser/idb-storage.js";
 import { fetchMnist } from "../src/browser/mnist.js";
 import type { MnistDataset } from "../src/data/mnist.js";
-import { range, Subset } from "../src/data/subset.js";
+import { firstExamples, range } from "../src/data/subset.js";
 import { getBackend } from "../src/kernels/registry.js";
 import { wasmThreads } from "../src/kernels/wasm/index.js";
 import { decodeSafetensors } from "../src/io/safetensors.js";
@@ -21,7 +21,8 @@ import { RunControl } from "../src/train/control.js";
 import type { EvalResult } from "../src/train/loop.js";
 import { configDifference, METRICS_FILE, MODEL_FILE, type RunConfig } from "../src/train/run-files.js";
 import { trainRun, type RunEvent } from "../src/train/run.js";
-import { finishedRuns, planSweep, runSweep } from "../src/train/sweep.js";
+import { planSweep } from "../src/train/sweep-plan.js";
+import { finishedRuns, runSweep } from "../src/train/sweep.js";
 import { homeworkPoints, type EpochPictures, type FromWorker, type LabSettings, type ToWorker } from "./protocol.js";
 
 const post = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, { transfer });
@@ -65,9 +66,6 @@ function choiceOf(arch: string) {
   if (!isArch(arch)) throw new Error(`unknown model '${arch}': the page trains seed or conv3`);
   return presetChoice(arch);
 }
-
-const limited = (train: MnistDataset, limit: number | undefined) =>
-  limit !== undefined && limit > 0 && limit < train.length ? new Subset(train, range(limit)) : train;
 
 /** A plane as plain numbers: the dataset's pixels are views into its whole buffer, too big to post each time. */
 const plain = (plane: Plane): Plane => ({ ...plane, values: Array.from(plane.values) });
@@ -130,7 +128,7 @@ async function train(settings: LabSettings): Promise<void> {
   const result = await trainRun({
     choice,
     config,
-    data: { train: limited(train, settings.trainLimit), test },
+    data: { train: firstExamples(train, settings.trainLimit), test },
     storage,
     control: newControl(),
     testEachEpoch: true,
@@ -164,7 +162,7 @@ async function homework(epochsScale: number, trainLimit: number | undefined): Pr
   const rows = await runSweep({
     runs,
     storageFor,
-    data: { train: limited(train, trainLimit), test },
+    data: { train: firstExamples(train, trainLimit), test },
     control: newControl(),
     onEvent: (event) => {
       if (event.type === "runStart") {

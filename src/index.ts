@@ -117,17 +117,8 @@ export {
   type RunInfo,
   type RunRow,
 } from "./train/run-files.js";
-export {
-  HOMEWORK,
-  gridProduct,
-  planSweep,
-  runSweep,
-  finishedRuns,
-  type GridAxis,
-  type GridPoint,
-  type SweepRun,
-  type SweepEvent,
-} from "./train/sweep.js";
+export { HOMEWORK, gridProduct, planSweep, type GridAxis, type GridPoint } from "./train/sweep-plan.js";
+export { runSweep, finishedRuns, type SweepRun, type SweepEvent } from "./train/sweep.js";
 export { presetChoice, modelFromWeights, checkMnist, modelMetadata, type ModelChoice } from "./models/choice.js";
 
 export * as explainLab from "./explain/index.js";

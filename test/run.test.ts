@@ -30,16 +30,8 @@ import {
 } from "../src/train/run-files.js";
 import { trainRun, type RunEvent, type TrainRunOptions, type TrainRunResult } from "../src/train/run.js";
 import { MemoryStorage, readJson, writeJson, type RunStorage } from "../src/train/storage.js";
-import {
-  finishedRuns,
-  gridProduct,
-  HOMEWORK,
-  planSweep,
-  runSweep,
-  type GridPoint,
-  type SweepEvent,
-  type SweepRunPlan,
-} from "../src/train/sweep.js";
+import { gridProduct, HOMEWORK, planSweep, type GridPoint } from "../src/train/sweep-plan.js";
+import { finishedRuns, runSweep, type SweepEvent, type SweepRunPlan } from "../src/train/sweep.js";
 import { tinyMnistSplit } from "./helpers/idx.js";
 
 /**

@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { gridAxis } from "../cli/commands/sweep.js";
-import { gridProduct, HOMEWORK, planSweep } from "../src/train/sweep.js";
+import { gridAxis } from "../cli/grid.js";
+import { gridProduct, HOMEWORK, planSweep } from "../src/train/sweep-plan.js";
 import type { TrainFlags } from "../cli/commands/train.js";
 import { assertNamesPictures, convlab, show, succeeded } from "./helpers/cli.js";
 import { writeTinyMnist } from "./helpers/idx.js";

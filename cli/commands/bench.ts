@@ -12,8 +12,15 @@ export interface BenchFlags extends DataFlags {
   steps: number;
   rounds: number;
   torch: boolean;
-  torchScript: string;
+  /** Default: {@link TORCH_SCRIPT}. */
+  torchScript?: string;
 }
+
+/**
+ * The tutorial's PyTorch script: bench/seed_torch.py beside bench/*.ts in the repository, copied to dist/bench by
+ * the build (this module is cli/commands/bench.ts or dist/cli/commands/bench.js: bench/ is two folders up either way).
+ */
+export const TORCH_SCRIPT = fileURLToPath(new URL("../../bench/seed_torch.py", import.meta.url));
 
 /** One JSON object per line on stdout, so runs can be collected and compared. */
 function emit(record: Record<string, unknown>): void {
@@ -47,14 +54,15 @@ export async function benchCommand(flags: BenchFlags): Promise<void> {
     emit({ bench: "torch", skipped: "python3-torch and python3-torchvision are not installed (apt-get install them)" });
     return;
   }
-  if (!existsSync(flags.torchScript)) {
-    emit({ bench: "torch", skipped: `no reference script at ${flags.torchScript} (pass --torch-script)` });
+  const script = flags.torchScript ?? TORCH_SCRIPT;
+  if (!existsSync(script)) {
+    emit({ bench: "torch", skipped: `no reference script at ${script} (pass --torch-script)` });
     return;
   }
   const cli = fileURLToPath(new URL("../main.js", import.meta.url));
   emit({
     bench: "torch",
-    script: flags.torchScript,
-    ...compareWithTorch(flags.torchScript, cli, flags.rounds),
+    script,
+    ...compareWithTorch(script, cli, flags.rounds),
   });
 }

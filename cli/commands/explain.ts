@@ -19,12 +19,10 @@ import { loadSafetensorsFile } from "../../src/node/safetensors-file.js";
 import "../../src/node/render.js";
 import { theoryFiguresOf } from "../../src/plot/theory.js";
 import { loadSplit, type DataFlags } from "../data.js";
-import { localeLang } from "../options.js";
+import { localeLang, type ExplainFormat } from "../options.js";
 import { CliError, cliMessages } from "../messages.js";
 
 /** text, md and json print the walk-through; svg and png write the tutorial's figures of the topic instead. */
-export const EXPLAIN_FORMATS = ["text", "md", "json", "svg", "png"] as const;
-export type ExplainFormat = (typeof EXPLAIN_FORMATS)[number];
 
 export interface ExplainFlags extends DataFlags {
   lang?: Lang;

@@ -1,64 +1,26 @@
 import { join } from "node:path";
-import { InvalidArgumentError } from "commander";
 import { writeFileAtomic } from "../../src/node/atomic.js";
-import { writeComparisonReport } from "../../src/node/run-report.js";
+import type { ReportFiles } from "../../src/node/run-report.js";
+import { pictureProgress } from "../progress.js";
 import { FolderStorage } from "../../src/node/run-storage.js";
-import { didYouMean } from "../../src/models/validate.js";
-import {
-  finishedRuns,
-  GRID_FIELDS,
-  gridProduct,
-  HOMEWORK,
-  planSweep,
-  runSweep,
-  type GridAxis,
-  type GridKey,
-  type GridPoint,
-  type SweepRun,
-} from "../../src/train/sweep.js";
+import { gridProduct, HOMEWORK, planSweep, type GridAxis, type GridPoint } from "../../src/train/sweep-plan.js";
+import { finishedRuns, runSweep, type SweepRun } from "../../src/train/sweep.js";
+import { firstExamples } from "../../src/data/subset.js";
 import { loadSplit } from "../data.js";
 import { chooseModel } from "../../src/node/model-file.js";
-import type { Lang } from "../../src/explain/index.js";
-import { flagParsers, localeLang, type FlagParsers } from "../options.js";
+import { localeLang } from "../options.js";
 import { CliError, cliMessages } from "../messages.js";
 import { checkSameConfig } from "../run-folder.js";
 import { formatTable } from "../table.js";
 import { failureNotes, runColumns } from "./runs.js";
 import { finishRun, peakRssMB, reportLines, runConfig, trainPrinter, type TrainFlags } from "./train.js";
 
-export type { GridAxis, SweepRun } from "../../src/train/sweep.js";
+export type { SweepRun } from "../../src/train/sweep.js";
 
 /** Flags of `convlab sweep`: train's (the settings every run shares, and the reports' language) plus the grid. */
 export interface SweepFlags extends TrainFlags {
   /** `--grid key=v1,v2,…`, parsed; the runs are their cartesian product. */
   grid: GridAxis[];
-}
-
-/** The parser of each grid key's values: train's parser of the flag that sets it. */
-const GRID_PARSERS = {
-  arch: "arch",
-  epochs: "positiveInt",
-  lr: "learningRate",
-  momentum: "momentum",
-  "batch-size": "positiveInt",
-  seed: "nonNegativeInt",
-} as const satisfies Record<GridKey, keyof FlagParsers>;
-
-/**
- * Parses `--grid lr=0.001,0.01,0.1` with train's own value checks, so a bad value reads as it would for `train`
- * (the reasons in `lang`). Commander calls it once per flag with the axes so far, which collects repeated flags.
- */
-export function gridAxis(text: string, previous: GridAxis[] = [], lang: Lang = "en"): GridAxis[] {
-  const m = cliMessages(lang).flags;
-  const match = /^([a-z-]+)=(.+)$/.exec(text.trim());
-  if (match === null) throw new InvalidArgumentError(m.gridFormat);
-  const keys = Object.keys(GRID_FIELDS);
-  const key = match[1];
-  if (!(key in GRID_FIELDS)) throw new InvalidArgumentError(m.gridUnknown(key, didYouMean(key, keys), keys));
-  if (previous.some((axis) => axis.key === key)) throw new InvalidArgumentError(m.gridRepeated(key));
-  const parse: (value: string) => string | number = flagParsers(lang)[GRID_PARSERS[key as GridKey]];
-  const values = [...new Set(match[2].split(",").map((v) => parse(v.trim())))];
-  return [...previous, { key: key as GridKey, values }];
 }
 
 /** `summary.json` of a sweep folder. */
@@ -96,16 +58,17 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
     test: await loadSplit(flags, false, flags.json),
   };
   const storageFor = (name: string) => new FolderStorage(join(out, name));
+  const progress = flags.progress && !flags.json;
   let printer: ReturnType<typeof trainPrinter> | undefined;
   let runs: SweepRun[];
   try {
     runs = await runSweep({
       runs: planned,
       storageFor,
-      data,
+      data: { train: firstExamples(data.train, flags.trainLimit), test: data.test },
       train: { peakMemoryMB: peakRssMB },
       checkFound: (info, wanted) => checkSameConfig(info.dir, "finished run", info.config, wanted),
-      afterRun: (plan, result) => finishRun(join(out, plan.name), result, data.test, lang, say),
+      afterRun: (plan, result) => finishRun(join(out, plan.name), result, data.test, lang, say, progress),
       onEvent: (event) => {
         switch (event.type) {
           case "runStart":
@@ -113,7 +76,7 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
             if (event.found !== undefined) {
               say(event.found.status === "finished" ? m.sweep.finishedBefore : m.sweep.failedBefore(event.found.error));
             }
-            printer = trainPrinter(join(out, event.name), lang, say, flags.progress && !flags.json);
+            printer = trainPrinter(join(out, event.name), lang, say, progress);
             break;
           case "run":
             printer?.onEvent(event.event);
@@ -136,7 +99,17 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
   };
   const summaryFile = join(out, "summary.json");
   writeFileAtomic(summaryFile, JSON.stringify(summary, null, 2) + "\n");
-  const written = await writeComparisonReport(out, await finishedRuns(runs, storageFor), lang);
+  say(m.train.drawing);
+  const { writeComparisonReport } = await import("../../src/node/run-report.js");
+  const bar = pictureProgress(progress, lang);
+  let written: ReportFiles;
+  try {
+    written = await writeComparisonReport(out, await finishedRuns(runs, storageFor), lang, (done, total, name) =>
+      bar.picture(done, total, name),
+    );
+  } finally {
+    bar.stop();
+  }
 
   if (flags.json) {
     console.log(JSON.stringify({ out, ...summary }));

@@ -1,11 +1,12 @@
 import { basename, join } from "node:path";
 import { existsSync } from "node:fs";
 import type { MnistDataset } from "../../src/data/mnist.js";
+import { firstExamples } from "../../src/data/subset.js";
 import { getBackend } from "../../src/kernels/registry.js";
 import { wasmThreads } from "../../src/kernels/wasm/index.js";
 import { FolderStorage } from "../../src/node/run-storage.js";
 import { checkMnist, chooseModel, shortName, type ModelChoice } from "../../src/node/model-file.js";
-import { writeRunReport, type ReportFiles } from "../../src/node/run-report.js";
+import type { ReportFiles } from "../../src/node/run-report.js";
 import type { ReportLang } from "../../src/report/types.js";
 import {
   METRICS_FILE,
@@ -16,7 +17,7 @@ import {
 } from "../../src/train/run-files.js";
 import { trainRun, type RunEvent, type TrainRunResult } from "../../src/train/run.js";
 import { loadSplit, type DataFlags } from "../data.js";
-import { epochProgress, type EpochProgress } from "../progress.js";
+import { epochProgress, pictureProgress, type EpochProgress } from "../progress.js";
 import { localeLang } from "../options.js";
 import { CliError, cliMessages, type CliMessages } from "../messages.js";
 import { checkSameConfig } from "../run-folder.js";
@@ -25,6 +26,8 @@ export type { EpochMetrics, RunMetrics } from "../../src/train/run-files.js";
 
 /** The flags of `convlab train`: the training settings (`arch` may name a spec file), the data's, and the output's. */
 export interface TrainFlags extends DataFlags, TrainSettings {
+  /** Train on the first N training images only (0 or absent: all); recorded in the run's config when set. */
+  trainLimit?: number;
   out?: string;
   json: boolean;
   progress: boolean;
@@ -53,9 +56,10 @@ export function reportLines(m: CliMessages, files: ReportFiles): string[] {
 
 /** The settings recorded in metrics.json and checkpoints: the flags that shape training, and what ran them. */
 export function runConfig(flags: TrainFlags, choice: ModelChoice): RunConfig {
-  const { json: _json, progress: _progress, out: _out, lang: _lang, ...config } = flags;
+  const { json: _json, progress: _progress, out: _out, lang: _lang, trainLimit, ...config } = flags;
   return {
     ...config,
+    ...(trainLimit !== undefined && trainLimit > 0 ? { trainLimit } : {}),
     backend: getBackend(),
     threads: getBackend() === "wasm" ? wasmThreads() : 1,
     optimizer: "SGD",
@@ -114,10 +118,24 @@ export async function finishRun(
   testSet: MnistDataset,
   lang: ReportLang,
   say: (line: string) => void,
+  progress: boolean,
 ): Promise<void> {
   const m = cliMessages(lang);
   say(m.train.saved(join(out, MODEL_FILE), join(out, METRICS_FILE)));
-  const files = await writeRunReport(out, { metrics: result.metrics, model: result.model, testSet, lang });
+  say(m.train.drawing);
+  // Vega and resvg load only now: training starts without waiting for them.
+  const { writeRunReport } = await import("../../src/node/run-report.js");
+  const bar = pictureProgress(progress, lang);
+  let files: ReportFiles;
+  try {
+    files = await writeRunReport(
+      out,
+      { metrics: result.metrics, model: result.model, testSet, lang },
+      (done, total, name) => bar.picture(done, total, name),
+    );
+  } finally {
+    bar.stop();
+  }
   for (const line of reportLines(m, files)) say(line);
 }
 
@@ -156,7 +174,7 @@ export async function trainCommand(flags: TrainFlags, options: TrainOptions = {}
     result = await trainRun({
       choice,
       config,
-      data: { train, test },
+      data: { train: firstExamples(train, flags.trainLimit), test },
       storage: new FolderStorage(out),
       onEvent: printer.onEvent,
       resume: (saved) => {
@@ -168,7 +186,7 @@ export async function trainCommand(flags: TrainFlags, options: TrainOptions = {}
   } finally {
     printer.stop();
   }
-  await finishRun(out, result, test, lang, say);
+  await finishRun(out, result, test, lang, say, flags.progress && !flags.json);
   if (flags.json) console.log(JSON.stringify({ out, ...result.metrics }));
   return result.metrics;
 }

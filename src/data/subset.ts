@@ -52,3 +52,11 @@ export class Subset implements BatchDataset {
 export function range(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
 }
+
+/**
+ * The first `limit` examples of `dataset` (a quick run's `--train-limit`), or the dataset itself when `limit` is 0,
+ * absent, or not smaller than it.
+ */
+export function firstExamples<D extends BatchDataset>(dataset: D, limit: number | undefined): D | Subset {
+  return limit !== undefined && limit > 0 && limit < dataset.length ? new Subset(dataset, range(limit)) : dataset;
+}

@@ -24,9 +24,12 @@ export interface ReportFiles {
   pictures: [svg: string, png: string][];
 }
 
+/** Told after each picture is written: how many of how many, and its name. */
+export type PictureProgress = (done: number, total: number, name: string) => void;
+
 /** Writes `content` into `dir`: each chart as `<name>.svg` and `<name>.png`, and the page holding them inline. */
-async function writeReport(dir: string, content: ReportContent): Promise<ReportFiles> {
-  const { html, figures } = await renderReport(content, (name, spec) => writeChart(dir, name, spec));
+async function writeReport(dir: string, content: ReportContent, onPicture?: PictureProgress): Promise<ReportFiles> {
+  const { html, figures } = await renderReport(content, (name, spec) => writeChart(dir, name, spec), onPicture);
   writeFileAtomic(join(dir, content.page), html);
   return {
     html: join(dir, content.page),
@@ -38,8 +41,12 @@ async function writeReport(dir: string, content: ReportContent): Promise<ReportF
  * Writes the report of a finished run into `runDir` (see runReportContent for its pictures): `report.html` and each
  * picture as SVG and PNG. Returns the paths written, in the page's order.
  */
-export function writeRunReport(runDir: string, input: Omit<RunReportInput, "title">): Promise<ReportFiles> {
-  return writeReport(runDir, runReportContent({ ...input, title: runDir }));
+export function writeRunReport(
+  runDir: string,
+  input: Omit<RunReportInput, "title">,
+  onPicture?: PictureProgress,
+): Promise<ReportFiles> {
+  return writeReport(runDir, runReportContent({ ...input, title: runDir }), onPicture);
 }
 
 /**
@@ -50,6 +57,7 @@ export async function writeComparisonReport(
   sweepDir: string,
   runs: { name: string; dir: string; metrics: RunReportMetrics }[],
   lang: RunReportInput["lang"],
+  onPicture?: PictureProgress,
 ): Promise<ReportFiles> {
   const testSets = new Map<string, Promise<MnistDataset>>();
   const testSetOf = (root: string) => {
@@ -61,5 +69,5 @@ export async function writeComparisonReport(
     const { model } = loadTrainedModel(join(run.dir, "model.safetensors"));
     compared.push({ ...run, model, testSet: await testSetOf(run.metrics.config.dataDir ?? "./data") });
   }
-  return writeReport(sweepDir, comparisonReportContent(compared, lang));
+  return writeReport(sweepDir, comparisonReportContent(compared, lang), onPicture);
 }

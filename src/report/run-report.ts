@@ -178,10 +178,14 @@ export function comparisonReportContent(runs: readonly ComparedRun[], lang: Repo
 export async function renderReport(
   content: ReportContent,
   render?: (name: string, spec: ChartSpec) => Promise<string>,
+  onChart?: (done: number, total: number, name: string) => void,
 ): Promise<{ html: string; figures: ReportFigure[] }> {
   const draw = render ?? ((name: string, spec: ChartSpec) => new Figure(spec, name).svg());
   const figures: ReportFigure[] = [];
-  for (const [name, spec] of content.charts) figures.push({ name, svg: await draw(name, spec) });
+  for (const [name, spec] of content.charts) {
+    figures.push({ name, svg: await draw(name, spec) });
+    onChart?.(figures.length, content.charts.length, name);
+  }
   const html = reportHtml({
     lang: content.lang,
     title: content.title,

@@ -61,6 +61,11 @@ export interface RunMetrics {
   /** The process's peak resident memory so far, in MB (Node only). */
   peakRssMB?: number;
   /**
+   * When the first training step of this process ended, in seconds since the process (or the page) started
+   * (`performance.now()`): how long a user waits before training moves.
+   */
+  firstStepSeconds?: number;
+  /**
    * Set when the run was stopped before its last epoch ended (the page's Stop): the epoch and batch it stopped after.
    * That epoch's entry in `epochs` covers the batches it trained.
    */

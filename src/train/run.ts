@@ -156,6 +156,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const epochs: EpochMetrics[] = resumed?.epochs.slice() ?? [];
   let steps = (resumed?.epoch ?? 0) * trainLoader.length;
   let stoppedAt: RunMetrics["stoppedAt"];
+  let firstStepSeconds: number | undefined;
   try {
     for (let epoch = (resumed?.epoch ?? 0) + 1; epoch <= config.epochs && stoppedAt === undefined; epoch++) {
       onEvent?.({ type: "epochStart", epoch, batches: trainLoader.length });
@@ -169,6 +170,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
           return new NonFiniteLossError(epoch, batch, value, config.lr);
         });
         batchLosses.push(loss);
+        firstStepSeconds ??= performance.now() / 1000;
         examples += labels.length;
         steps++;
         const imagesPerSecond = examples / ((performance.now() - epochStart) / 1000);
@@ -222,6 +224,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     parameters: model.numParameters(),
     seconds: (performance.now() - start) / 1000,
     ...(options.peakMemoryMB !== undefined ? { peakRssMB: options.peakMemoryMB() } : {}),
+    ...(firstStepSeconds !== undefined ? { firstStepSeconds } : {}),
     ...(stoppedAt !== undefined ? { stoppedAt } : {}),
   };
   const safetensors = encodeSafetensors(model.stateDict(), modelMetadata(choice));

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO, run, show } from "./cli.js";
@@ -52,7 +52,7 @@ export function installPackedConvlab(): Promise<string> {
       ],
       { cwd: REPO, timeoutMs: 180_000 },
     );
-    chmodSync(join(pkg, "dist", "cli", "main.js"), 0o755); // as `npm run build` does
+    await mustRun("finishing dist", process.execPath, ["scripts/finish-dist.mjs", join(pkg, "dist")], { cwd: REPO });
     await mustRun(
       "building the lab page",
       process.execPath,
