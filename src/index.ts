@@ -58,7 +58,7 @@ export { Optimizer, type OptimizerStateDict, type ParamGroup, type Hyperparamete
 export { DataLoader, next, makeBatch, randperm, type Batch, type DataLoaderOptions } from "./data/dataloader.js";
 export { stackExamples, type Dataset, type BatchDataset, type BatchData, type Example } from "./data/dataset.js";
 export { MnistDataset } from "./data/mnist.js";
-export { Subset, range } from "./data/subset.js";
+export { Subset, range, firstExamples } from "./data/subset.js";
 export { toTensor, normalize, compose, type Transform } from "./data/transforms.js";
 export {
   grayscale,
