@@ -17,6 +17,7 @@ import type { Topic } from "../src/explain/types.js";
 import type { SweepFlags } from "./commands/sweep.js";
 import type { RunsFlags } from "./commands/runs.js";
 import type { LabFlags } from "./commands/lab.js";
+import type { ExportFlags } from "./commands/export.js";
 import { gridAxis } from "./grid.js";
 import type { GridAxis } from "../src/train/sweep-plan.js";
 
@@ -152,6 +153,7 @@ commonOptions(
       .option("--steps <n>", "training steps to time per model, after 20 warm-up steps", positiveInt, 200)
       .option("--rounds <n>", "alternating PyTorch/convlab epochs to compare", positiveInt, 2)
       .option("--no-torch", "skip the comparison with the tutorial's PyTorch script")
+      .option("--no-onnx", "skip the comparison with ONNX Runtime")
       .option("--torch-script <file>", "the tutorial's PyTorch script (default: the copy in convlab's bench/)"),
     "language of the errors (the JSON lines are language-neutral): en or vi (default: from the locale)",
   ),
@@ -190,7 +192,7 @@ commonOptions(
     .option("--stride <n>", "stride S of the convolution", positiveInt)
     .option("--padding <n>", "padding P of the convolution", nonNegativeInt)
     .option("--mnist-index <n>", "a real digit: image N of the MNIST test set", nonNegativeInt)
-    .option("--weights <file>", "a trained model (.safetensors): its conv1 kernel is used")
+    .option("--weights <file>", "a trained model (.safetensors or .onnx): its conv1 kernel is used")
     .option("--channel <n>", "which of conv1's kernels (default 0)", nonNegativeInt),
 ).action(async (topic: Topic | "all", flags: ExplainFlags) => {
   const { explainCommand } = await import("./commands/explain.js");
@@ -274,6 +276,24 @@ langOption(
 
 langOption(
   program
+    .command("export")
+    .description("write a trained model as ONNX (opset 13, any batch size) for ONNX Runtime and other runtimes")
+    .requiredOption("--weights <file>", "a .safetensors state dict or a .onnx model, e.g. runs/…/model.safetensors")
+    .addOption(
+      new Option("--arch <name>", "model: seed, conv3 or a spec file (default: from the weights file)").argParser(arch),
+    )
+    .addOption(new Option("--format <format>", "the format to write").choices(["onnx"]).default("onnx"))
+    .option("--out <file>", "the file to write (default: the weights file with .onnx)"),
+  "language of the printed lines: en or vi (default: from the locale)",
+)
+  .option("--json", "print one JSON object instead of text", false)
+  .action(async (flags: ExportFlags) => {
+    const { exportCommand } = await import("./commands/export.js");
+    exportCommand({ ...flags, producerVersion: packageVersion() });
+  });
+
+langOption(
+  program
     .command("lab")
     .description("serve the lab page: the tutorial live in the browser (theory, training, drawing, homework)")
     .option("--port <n>", "port to listen on (0: any free one)", nonNegativeInt, 8080)
@@ -291,6 +311,12 @@ program.hook("preAction", async (_program, command) => {
   const { backend, threads } = command.opts<{ backend?: string; threads?: number }>();
   const { useBackend } = await import("../src/node/backend.js");
   await useBackend(backend, undefined, threads);
+});
+
+// `convlab eval | head -2`: a reader that stops early is not an error, so end quietly as Unix tools do.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
 });
 
 // The CLI's own errors in the chosen language; errors from src/ keep their English words, under a localized label.

@@ -90,6 +90,8 @@ const en = {
       "nothing to sweep: run `convlab sweep homework`, or give --grid key=v1,v2,… (e.g. lr=0.01,0.1)",
     homeworkFixed: () => "homework fixes its own runs; drop --grid, or drop `homework` to sweep your grid",
     noRunFiles: (dir: string) => `${dir}: the run left no files; this is a bug in convlab sweep`,
+    exportOverwrites: (weights: string) =>
+      `${weights} is already the .onnx file export would write; pass --out with another path to write a copy`,
   },
 
   /** The progress bar of an epoch (cli-progress's format: {bar}, {value}, … are filled in by it). */
@@ -139,6 +141,17 @@ const en = {
 
   features: {
     wrote: (svg: string, png: string) => `Wrote ${svg} and ${png}`,
+  },
+
+  /** `convlab export`: the file written and what an ONNX runtime sees in it. */
+  export: {
+    wrote: (path: string, bytes: number, opset: number, irVersion: number) =>
+      `Wrote ${path} (${bytes.toLocaleString("en-US")} bytes): ONNX opset ${opset}, IR version ${irVersion}`,
+    input: (name: string, shape: string) => `  input  '${name}' ${shape} float32 (batch: any size)`,
+    output: (name: string, shape: string) => `  output '${name}' ${shape} float32`,
+    ops: (ops: string) => `  operators: ${ops}`,
+    parameters: (count: number, arch: string) =>
+      `  parameters: ${count.toLocaleString("en-US")} float32 weights of the '${arch}' model`,
   },
 
   lab: {
@@ -257,6 +270,8 @@ const vi: CliMessages = {
     homeworkFixed: () =>
       "homework đã cố định các lần chạy của nó; hãy bỏ --grid, hoặc bỏ `homework` để sweep theo lưới của bạn",
     noRunFiles: (dir) => `${dir}: lần chạy không để lại tệp nào; đây là lỗi của convlab sweep`,
+    exportOverwrites: (weights) =>
+      `${weights} đã là chính tệp .onnx mà lệnh export sẽ ghi; hãy đưa --out với một đường dẫn khác để ghi bản sao`,
   },
 
   progress: (epoch, epochs) =>
@@ -307,6 +322,15 @@ const vi: CliMessages = {
 
   features: {
     wrote: (svg, png) => `Đã lưu ${svg} và ${png}`,
+  },
+
+  export: {
+    wrote: (path, bytes, opset, irVersion) =>
+      `Đã ghi ${path} (${bytes.toLocaleString("en-US")} byte): ONNX opset ${opset}, IR version ${irVersion}`,
+    input: (name, shape) => `  đầu vào '${name}' ${shape} float32 (batch: kích thước tùy ý)`,
+    output: (name, shape) => `  đầu ra  '${name}' ${shape} float32`,
+    ops: (ops) => `  các phép toán: ${ops}`,
+    parameters: (count, arch) => `  tham số: ${count.toLocaleString("en-US")} trọng số float32 của mô hình '${arch}'`,
   },
 
   summary: {

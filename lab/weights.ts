@@ -1,6 +1,8 @@
 import { IdbStorage } from "../src/browser/idb-storage.js";
-import { decodeSafetensors } from "../src/io/safetensors.js";
-import { modelFromWeights } from "../src/models/choice.js";
+import { decodeSafetensors, encodeSafetensors } from "../src/io/safetensors.js";
+import { modelFromWeights, modelMetadata } from "../src/models/choice.js";
+import { exportOnnx } from "../src/models/onnx-export.js";
+import { modelFromOnnx } from "../src/models/onnx-import.js";
 import { readJson, writeJson } from "../src/train/storage.js";
 import { el, tr, type LabContext, type LabModel, type Texts } from "./context.js";
 import { download } from "./download.js";
@@ -10,8 +12,17 @@ const saved = new IdbStorage("lab/current");
 const MODEL = "model.safetensors";
 const SOURCE = "source.json";
 
-/** A model from a safetensors file's bytes (convlab's or PyTorch's state dict); errors name `name`. */
+/**
+ * A model from a file's bytes: a safetensors state dict (convlab's or PyTorch's) or an ONNX model (convlab's export
+ * or `torch.onnx.export`'s, told by the name's `.onnx`); errors name `name`.
+ */
 export function labModel(bytes: Uint8Array, name: string, source: Texts): LabModel {
+  if (/\.onnx$/i.test(name)) {
+    const { choice, model } = modelFromOnnx(bytes, name);
+    model.eval();
+    const safetensors = encodeSafetensors(model.stateDict(), modelMetadata(choice));
+    return { model, arch: choice.arch, source, safetensors };
+  }
   const { choice, model } = modelFromWeights(decodeSafetensors(bytes, name), name);
   model.eval();
   return { model, arch: choice.arch, source, safetensors: bytes };
@@ -40,11 +51,16 @@ async function restoreModel(): Promise<LabModel | null> {
 export function weightsBar(ctx: LabContext): HTMLElement {
   const status = el("span", { testid: "weights-status", class: "weights-status" });
   const error = el("span", { class: "error", role: "alert" });
-  const input = el("input", { type: "file", accept: ".safetensors", testid: "weights-file" });
+  const input = el("input", { type: "file", accept: ".safetensors,.onnx", testid: "weights-file" });
   const downloadButton = el(
     "button",
     { testid: "weights-download", disabled: true },
     tr(ctx, { en: "Download weights", vi: "Tải trọng số" }),
+  );
+  const onnxButton = el(
+    "button",
+    { testid: "weights-download-onnx", disabled: true },
+    tr(ctx, { en: "Download ONNX", vi: "Tải ONNX" }),
   );
 
   const load = async (file: File) => {
@@ -63,7 +79,7 @@ export function weightsBar(ctx: LabContext): HTMLElement {
   document.addEventListener("dragover", (event) => event.preventDefault());
   document.addEventListener("drop", (event) => {
     const file = event.dataTransfer?.files[0];
-    if (file === undefined || !file.name.endsWith(".safetensors")) return;
+    if (file === undefined || !/\.(safetensors|onnx)$/i.test(file.name)) return;
     event.preventDefault();
     void load(file);
   });
@@ -71,11 +87,17 @@ export function weightsBar(ctx: LabContext): HTMLElement {
     const current = ctx.model.value;
     if (current !== null) download(current.safetensors, `${current.arch}.safetensors`);
   });
+  // The same model for ONNX Runtime and the other runtimes: opset 13, any batch size.
+  onnxButton.addEventListener("click", () => {
+    const current = ctx.model.value;
+    if (current !== null) download(exportOnnx(current.model), `${current.arch}.onnx`);
+  });
 
   const show = () => {
     const current = ctx.model.value;
     const lang = ctx.lang.value;
     downloadButton.disabled = current === null;
+    onnxButton.disabled = current === null;
     status.textContent =
       current === null
         ? {
@@ -96,8 +118,8 @@ export function weightsBar(ctx: LabContext): HTMLElement {
   const label = el(
     "label",
     { class: "file-button" },
-    tr(ctx, { en: "Load weights (.safetensors)", vi: "Nạp trọng số (.safetensors)" }),
+    tr(ctx, { en: "Load weights (.safetensors, .onnx)", vi: "Nạp trọng số (.safetensors, .onnx)" }),
     input,
   );
-  return el("div", { class: "weights" }, status, label, downloadButton, error);
+  return el("div", { class: "weights" }, status, label, downloadButton, onnxButton, error);
 }

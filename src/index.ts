@@ -86,6 +86,31 @@ export {
 export { parseIdx, parseMnistImages, parseMnistLabels, IdxError, type IdxArray } from "./data/idx.js";
 
 export { encodeSafetensors, decodeSafetensors, SafetensorsError } from "./io/safetensors.js";
+export {
+  encodeOnnxModel,
+  decodeOnnxModel,
+  looksLikeOnnx,
+  OnnxError,
+  type OnnxErrorCode,
+  type OnnxModel,
+  type OnnxGraph,
+  type OnnxNode,
+  type OnnxAttribute,
+  type OnnxTensor,
+  type OnnxValueInfo,
+  type OnnxDim,
+  type OnnxOpset,
+} from "./io/onnx-proto.js";
+export {
+  exportOnnx,
+  onnxModelOf,
+  onnxGraphSummary,
+  ONNX_OPSET,
+  ONNX_IR_VERSION,
+  type ExportOnnxOptions,
+  type OnnxSummary,
+} from "./models/onnx-export.js";
+export { importOnnx, modelFromOnnx, sameLayers, type OnnxImport } from "./models/onnx-import.js";
 
 export {
   trainEpoch,

@@ -188,6 +188,19 @@ async function drivePage(t: TestContext, url: string, name: string, threads: num
     assert.ok(latency !== undefined && latency > 0);
     await shot(t, page, `${name}-draw`);
 
+    // The same weights as ONNX: downloaded from the page, loaded back, they read the drawing the same.
+    const [onnx] = await Promise.all([
+      page.waitForEvent("download"),
+      page.click("[data-testid=weights-download-onnx]"),
+    ]);
+    const onnxPath = join(scratch("lab-downloads"), `${name}-${onnx.suggestedFilename()}`);
+    await onnx.saveAs(onnxPath);
+    await page.setInputFiles("[data-testid=weights-file]", onnxPath);
+    await page.waitForFunction(() =>
+      /\.onnx/.test(document.querySelector("[data-testid=weights-status]")?.textContent ?? ""),
+    );
+    assert.equal((await text(page, "prediction")).trim(), "7", "the ONNX copy reads the same 7");
+
     await page.click("[data-testid=nav-homework]");
     await shot(t, page, `${name}-homework`);
     await page.selectOption("[data-testid=lang-switch]", "vi");

@@ -6,12 +6,15 @@ import { ARCHS } from "../../src/models/tutorial.js";
 import { fusionComparison, inferenceThroughput, trainThroughput } from "../../bench/training.js";
 import { compareWithTorch, torchAvailable } from "../../bench/torch.js";
 import { dispatchCost } from "../../bench/dispatch.js";
+import { onnxInferenceComparison } from "../../bench/onnx.js";
 import { loadSplit, type DataFlags } from "../data.js";
 
 export interface BenchFlags extends DataFlags {
   steps: number;
   rounds: number;
   torch: boolean;
+  /** False with --no-onnx. */
+  onnx: boolean;
   /** Default: {@link TORCH_SCRIPT}. */
   torchScript?: string;
 }
@@ -31,7 +34,9 @@ function emit(record: Record<string, unknown>): void {
 /**
  * Benchmarks (a tool, not a test): training images/s and per-kernel time for both models, inference images/s, the
  * step with and without the fused conv → relu → pool blocks, the cost of a dispatch to the kernel threads, peak RSS
- * and WebAssembly memory, and, where PyTorch is installed, epoch time against the tutorial's PyTorch script, run alternately.
+ * and WebAssembly memory; where ONNX Runtime is installed (onnxruntime-node, onnxruntime-web: devDependencies), the
+ * exported model's inference beside convlab's; and, where PyTorch is installed, epoch time against the tutorial's
+ * PyTorch script, run alternately.
  */
 export async function benchCommand(flags: BenchFlags): Promise<void> {
   const [train, test] = await Promise.all([loadSplit(flags, true, true), loadSplit(flags, false, true)]);
@@ -40,6 +45,8 @@ export async function benchCommand(flags: BenchFlags): Promise<void> {
     emit({ bench: "train", arch, batchSize: 64, steps: flags.steps, ...throughput });
     emit({ bench: "kernels", arch, msPerStep: kernelMsPerStep });
     emit({ bench: "inference", arch, batchSize: 64, imagesPerSec: inferenceThroughput(test, arch, 64) });
+    // The same model exported to ONNX, in ONNX Runtime native and wasm, on the same images (where installed).
+    if (flags.onnx) for (const record of await onnxInferenceComparison(test, arch)) emit(record);
     if (getBackend() === "wasm") emit({ bench: "fusion", arch, ...fusionComparison(train, arch) });
   }
   const dispatch = dispatchCost();

@@ -15,6 +15,8 @@ import {
 import { clean, toMatrixOf } from "../../src/explain/matrix.js";
 import { messages } from "../../src/explain/messages.js";
 import { loadSafetensorsFile } from "../../src/node/safetensors-file.js";
+import { isOnnxFile, loadOnnxFile } from "../../src/node/onnx-file.js";
+import { importOnnx } from "../../src/models/onnx-import.js";
 // Loading src/node/render.ts registers resvg (Figure.png) and atomic writes (Figure.save).
 import "../../src/node/render.js";
 import { theoryFiguresOf } from "../../src/plot/theory.js";
@@ -92,7 +94,9 @@ async function inputOf(flags: ExplainFlags, lang: Lang): Promise<ExplainInput> {
     input.imageSource = m.mnistSource(flags.mnistIndex, label);
   }
   if (flags.weights !== undefined) {
-    const { tensors } = loadSafetensorsFile(flags.weights);
+    const { tensors } = isOnnxFile(flags.weights)
+      ? importOnnx(loadOnnxFile(flags.weights), flags.weights)
+      : loadSafetensorsFile(flags.weights);
     const weight = tensors["conv1.weight"];
     if (weight === undefined || weight.ndim !== 4 || weight.shape[1] !== 1) {
       throw new ExplainInputError(

@@ -4,6 +4,7 @@ export { writeFileAtomic } from "./atomic.js";
 export { MNIST, type MnistOptions } from "./mnist.js";
 export { loadMnistSplit, MNIST_MIRRORS, MNIST_MD5, MIRRORS_ENV, type MnistFilesOptions } from "./mnist-files.js";
 export { loadSafetensorsFile, saveSafetensorsFile } from "./safetensors-file.js";
+export { loadOnnxFile, saveOnnxFile, isOnnxFile } from "./onnx-file.js";
 export {
   readImageFile,
   decodeImage,

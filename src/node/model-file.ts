@@ -4,6 +4,8 @@ import { isArch } from "../models/presets.js";
 import type { ModelSpec } from "../models/spec.js";
 import type { SpecModel } from "../models/spec.js";
 import { validateSpec } from "../models/validate.js";
+import { modelFromOnnx } from "../models/onnx-import.js";
+import { isOnnxFile, loadOnnxFile } from "./onnx-file.js";
 import { loadSafetensorsFile } from "./safetensors-file.js";
 
 // Model choice itself is browser-safe (src/models/choice.ts); this module adds what reads files: spec files for
@@ -40,8 +42,15 @@ export function chooseModel(arch: string): ModelChoice {
 
 /**
  * Saved weights loaded into the model they were trained as: `arch` (the --arch flag) if given, else what the file
- * says (see modelFromWeights). A file that does not fit the model is an error naming it, with the fix.
+ * says (see modelFromWeights). The file is safetensors (convlab's or PyTorch's state dict) or ONNX (a `.onnx` file,
+ * or one whose bytes are ONNX: see modelFromOnnx, which reads the model from its graph). A file that does not fit
+ * the model is an error naming it, with the fix.
  */
 export function loadTrainedModel(weights: string, arch?: string): { choice: ModelChoice; model: SpecModel } {
-  return modelFromWeights(loadSafetensorsFile(weights), weights, arch === undefined ? undefined : chooseModel(arch));
+  const asked = arch === undefined ? undefined : chooseModel(arch);
+  if (isOnnxFile(weights)) {
+    const { choice, model } = modelFromOnnx(loadOnnxFile(weights), weights, asked);
+    return { choice, model };
+  }
+  return modelFromWeights(loadSafetensorsFile(weights), weights, asked);
 }
