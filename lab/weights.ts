@@ -1,8 +1,6 @@
 import { IdbStorage } from "../src/browser/idb-storage.js";
 import { decodeSafetensors, encodeSafetensors } from "../src/io/safetensors.js";
 import { modelFromWeights, modelMetadata } from "../src/models/choice.js";
-import { exportOnnx } from "../src/models/onnx-export.js";
-import { modelFromOnnx } from "../src/models/onnx-import.js";
 import { readJson, writeJson } from "../src/train/storage.js";
 import { el, tr, type LabContext, type LabModel, type Texts } from "./context.js";
 import { download } from "./download.js";
@@ -12,20 +10,25 @@ const saved = new IdbStorage("lab/current");
 const MODEL = "model.safetensors";
 const SOURCE = "source.json";
 
-/**
- * A model from a file's bytes: a safetensors state dict (convlab's or PyTorch's) or an ONNX model (convlab's export
- * or `torch.onnx.export`'s, told by the name's `.onnx`); errors name `name`.
- */
+/** A model from a safetensors state dict's bytes (convlab's or PyTorch's); errors name `name`. */
 export function labModel(bytes: Uint8Array, name: string, source: Texts): LabModel {
-  if (/\.onnx$/i.test(name)) {
-    const { choice, model } = modelFromOnnx(bytes, name);
-    model.eval();
-    const safetensors = encodeSafetensors(model.stateDict(), modelMetadata(choice));
-    return { model, arch: choice.arch, source, safetensors };
-  }
   const { choice, model } = modelFromWeights(decodeSafetensors(bytes, name), name);
   model.eval();
   return { model, arch: choice.arch, source, safetensors: bytes };
+}
+
+/**
+ * A model from a file chosen or dropped: a safetensors state dict, or an ONNX model (convlab's export or
+ * `torch.onnx.export`'s, told by the name's `.onnx`). The ONNX code loads only then, keeping the page's first load
+ * small.
+ */
+async function fileModel(bytes: Uint8Array, name: string): Promise<LabModel> {
+  const source = { en: name, vi: name };
+  if (!/\.onnx$/i.test(name)) return labModel(bytes, name, source);
+  const { modelFromOnnx } = await import("../src/models/onnx-import.js");
+  const { choice, model } = modelFromOnnx(bytes, name);
+  model.eval();
+  return { model, arch: choice.arch, source, safetensors: encodeSafetensors(model.stateDict(), modelMetadata(choice)) };
 }
 
 /** Makes `model` the page's current model and stores it for the next visit. */
@@ -67,7 +70,7 @@ export function weightsBar(ctx: LabContext): HTMLElement {
     error.textContent = "";
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      await adoptModel(ctx, labModel(bytes, file.name, { en: file.name, vi: file.name }));
+      await adoptModel(ctx, await fileModel(bytes, file.name));
     } catch (failure) {
       error.textContent = (failure as Error).message;
     }
@@ -88,9 +91,11 @@ export function weightsBar(ctx: LabContext): HTMLElement {
     if (current !== null) download(current.safetensors, `${current.arch}.safetensors`);
   });
   // The same model for ONNX Runtime and the other runtimes: opset 13, any batch size.
-  onnxButton.addEventListener("click", () => {
+  onnxButton.addEventListener("click", async () => {
     const current = ctx.model.value;
-    if (current !== null) download(exportOnnx(current.model), `${current.arch}.onnx`);
+    if (current === null) return;
+    const { exportOnnx } = await import("../src/models/onnx-export.js");
+    download(exportOnnx(current.model), `${current.arch}.onnx`);
   });
 
   const show = () => {
