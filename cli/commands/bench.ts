@@ -7,6 +7,7 @@ import { fusionComparison, inferenceThroughput, trainThroughput } from "../../be
 import { compareWithTorch, torchAvailable } from "../../bench/torch.js";
 import { dispatchCost } from "../../bench/dispatch.js";
 import { onnxInferenceComparison } from "../../bench/onnx.js";
+import { startupComparison } from "../../bench/startup.js";
 import { loadSplit, type DataFlags } from "../data.js";
 
 export interface BenchFlags extends DataFlags {
@@ -32,13 +33,15 @@ function emit(record: Record<string, unknown>): void {
 }
 
 /**
- * Benchmarks (a tool, not a test): training images/s and per-kernel time for both models, inference images/s, the
+ * Benchmarks (a tool, not a test): `convlab --version` against `node -e 1`, training images/s and per-kernel time for both models, inference images/s, the
  * step with and without the fused conv → relu → pool blocks, the cost of a dispatch to the kernel threads, peak RSS
  * and WebAssembly memory; where ONNX Runtime is installed (onnxruntime-node, onnxruntime-web: devDependencies), the
  * exported model's inference beside convlab's; and, where PyTorch is installed, epoch time against the tutorial's
  * PyTorch script, run alternately.
  */
 export async function benchCommand(flags: BenchFlags): Promise<void> {
+  const cli = fileURLToPath(new URL("../main.js", import.meta.url));
+  emit({ bench: "startup", ...startupComparison(cli) });
   const [train, test] = await Promise.all([loadSplit(flags, true, true), loadSplit(flags, false, true)]);
   for (const arch of ARCHS) {
     const { kernelMsPerStep, ...throughput } = trainThroughput(train, arch, flags.steps);
@@ -66,7 +69,6 @@ export async function benchCommand(flags: BenchFlags): Promise<void> {
     emit({ bench: "torch", skipped: `no reference script at ${script} (pass --torch-script)` });
     return;
   }
-  const cli = fileURLToPath(new URL("../main.js", import.meta.url));
   emit({
     bench: "torch",
     script,
