@@ -50,9 +50,20 @@ const {
   explainFormat,
 } = flagParsers(language);
 
+/**
+ * `--debug`, anywhere before `--`: an error is printed with its code and stack (and its causes'). Read from the
+ * command line, as --lang is, so that it holds for errors met before commander has parsed it.
+ */
+const debug = (() => {
+  const args = process.argv.slice(2);
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).includes("--debug");
+})();
+
 const program = new LocalizedCommand("convlab", messages)
   .description("The TypeScript lab for convolutional neural networks: the tutorial's MNIST CNN, no Python needed.")
   .version(packageVersion())
+  .option("--debug", "on an error, print its code and stack too (for bug reports)")
   .showHelpAfterError(messages.helpHint);
 
 /** `--lang`: every command prints its lines (and the report, pictures) in English or the tutorial's Vietnamese. */
@@ -102,7 +113,11 @@ commonOptions(
     "language of the printed lines, report.html and the pictures: en or vi (default: from the locale)",
   ).option("--json", "print one JSON object with the results instead of text", false),
 ).action(async (flags: TrainFlags) => {
-  const { trainCommand } = await import("./commands/train.js");
+  const [{ trainCommand }, { listenForInterrupts }] = await Promise.all([
+    import("./commands/train.js"),
+    import("./interrupt.js"),
+  ]);
+  listenForInterrupts((signal) => [messages.interrupt.stopped(signal)]);
   await trainCommand(flags);
 });
 
@@ -138,7 +153,8 @@ commonOptions(
           arch,
         ),
       )
-      .option("--mnist-index <n>", "predict image N of the MNIST test set instead of image files", nonNegativeInt),
+      .option("--mnist-index <n>", "predict image N of the MNIST test set instead of image files", nonNegativeInt)
+      .option("--out <dir>", "save each input's 28×28 picture as the model saw it: <dir>/<input>.seen.png"),
   ).option("--json", "print one JSON object instead of text", false),
 ).action(async (images: string[], flags: PredictFlags) => {
   const { predictCommand } = await import("./commands/predict.js");
@@ -237,7 +253,11 @@ commonOptions(
       .option("--json", "print one JSON object with the summary instead of text", false),
   ),
 ).action(async (preset: string | undefined, flags: SweepFlags) => {
-  const { sweepCommand } = await import("./commands/sweep.js");
+  const [{ sweepCommand }, { listenForInterrupts }] = await Promise.all([
+    import("./commands/sweep.js"),
+    import("./interrupt.js"),
+  ]);
+  listenForInterrupts((signal) => [messages.interrupt.stopped(signal)]);
   await sweepCommand(preset, flags);
 });
 
@@ -309,8 +329,10 @@ program.hook("preAction", async (_program, command) => {
   // A command without --backend computes nothing (notebook writes a file): no kernels to start.
   if (!command.options.some((option) => option.long === "--backend")) return;
   const { backend, threads } = command.opts<{ backend?: string; threads?: number }>();
-  const { useBackend } = await import("../src/node/backend.js");
-  await useBackend(backend, undefined, threads);
+  const { capThreads, useBackend, BACKEND_ENV } = await import("../src/node/backend.js");
+  // --threads past the cores is capped, with a notice (as $CONVLAB_THREADS is); the ref backend has no threads.
+  const ref = (backend ?? process.env[BACKEND_ENV]) === "ref";
+  await useBackend(backend, undefined, threads === undefined || ref ? threads : capThreads(threads));
 });
 
 // `convlab eval | head -2`: a reader that stops early is not an error, so end quietly as Unix tools do.
@@ -319,17 +341,37 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-// The CLI's own errors in the chosen language; errors from src/ keep their English words, under a localized label.
+/** An error's stack, then each cause's, for --debug. */
+function stacks(error: unknown): string {
+  const lines: string[] = [];
+  for (let e = error, depth = 0; e !== undefined && depth < 10; e = (e as Error).cause, depth++) {
+    lines.push(`${depth > 0 ? "Caused by: " : ""}${e instanceof Error ? (e.stack ?? String(e)) : String(e)}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+// Errors are said as `convlab: error: <message>` and nothing more: the CLI's own in the chosen language, and so are
+// the library's errors about run folders; others keep their English words under the localized label. With --debug
+// the label carries the error's code (`convlab: error [E_RUN_LOCKED]: …`) and the stacks follow. A command stopped
+// by Ctrl-C says what it kept and how to go on, and exits 130 (143 for SIGTERM).
 program.parseAsync(process.argv).catch(async (error: unknown) => {
-  const { RunFileError } = await import("../src/train/run-files.js");
-  // A run file the core could not use is said in the user's language too.
-  const known =
-    error instanceof RunFileError
-      ? error.code === "notCheckpoint"
-        ? new CliError("notCheckpoint", [error.path])
-        : new CliError("unreadable", [error.path, error.reason])
-      : error;
+  const [{ cliErrorOf }, { Interrupted }, { isConvlabError }] = await Promise.all([
+    import("./run-folder.js"),
+    import("./interrupt.js"),
+    import("../src/errors.js"),
+  ]);
+  if (error instanceof Interrupted) {
+    process.stderr.write(`${error.lines.join("\n")}\n`);
+    process.exitCode = error.exitCode;
+    return;
+  }
+  const known = cliErrorOf(error);
   const text = known instanceof CliError ? known.in(language) : known instanceof Error ? known.message : String(known);
-  process.stderr.write(`convlab: ${messages.error}: ${text}\n`);
+  const label = debug && isConvlabError(known) ? `${messages.error} [${known.code}]` : messages.error;
+  // A TypeError or RangeError that convlab did not mean to throw is a bug: --debug shows where.
+  const bug = !debug && (known instanceof TypeError || known instanceof RangeError || known instanceof ReferenceError);
+  process.stderr.write(`convlab: ${label}: ${text}${bug ? ` ${messages.debugHint}` : ""}\n`);
+  if (known instanceof CliError && known.notes.length > 0) process.stderr.write(`${known.notes.join("\n")}\n`);
+  if (debug) process.stderr.write(stacks(known));
   process.exitCode = 1;
 });

@@ -1,4 +1,6 @@
+import { ConvlabError } from "../src/errors.js";
 import type { Lang } from "../src/explain/index.js";
+import type { LockOwner } from "../src/node/run-lock.js";
 import { reportMessages } from "../src/report/messages.js";
 import type { ConfigDifference, RunStatus } from "./run-folder.js";
 
@@ -24,10 +26,43 @@ interface OtherSettings {
   checkpoint: string;
 }
 
+/** What {@link CliError} `runLocked` says: who holds the run folder. */
+interface RunLocked {
+  dir: string;
+  /** The lock file, to delete when its holder on another host is gone. */
+  lock: string;
+  owner: LockOwner;
+  sameHost: boolean;
+}
+
+/** Why a write failed, by the system's code: the fix to suggest. */
+const writeFix = {
+  en: (reason: string) =>
+    reason === "ENOSPC" || reason === "EDQUOT"
+      ? "; free some space there, or choose an --out folder on another disk"
+      : reason === "EACCES" || reason === "EPERM" || reason === "EROFS"
+        ? "; that folder is not writable: choose another --out folder"
+        : "",
+  vi: (reason: string) =>
+    reason === "ENOSPC" || reason === "EDQUOT"
+      ? "; hãy giải phóng dung lượng ở đó, hoặc chọn thư mục --out trên một ổ đĩa khác"
+      : reason === "EACCES" || reason === "EPERM" || reason === "EROFS"
+        ? "; thư mục đó không ghi được: hãy chọn thư mục --out khác"
+        : "",
+};
+
+/** A signal as the user knows it. */
+const signalName = (signal: string) => (signal === "SIGINT" ? "Ctrl-C (SIGINT)" : signal);
+
+/** What the same command, run again, will do: resume, start over, finish the report, or continue the sweep. */
+export type Again = "resume" | "start" | "report" | "sweep";
+
 const en = {
   /** The label before an error's message: `convlab: error: …`. */
   error: "error",
   helpHint: "(run with --help for the options)",
+  /** After the message of an error that looks like a bug (a TypeError, a RangeError…), without --debug. */
+  debugHint: "(run again with --debug to see where it happened)",
 
   /** Reasons a flag's value is refused, shown after commander's "option '--lr <number>' argument 'abc' is invalid." */
   flags: {
@@ -92,6 +127,48 @@ const en = {
     noRunFiles: (dir: string) => `${dir}: the run left no files; this is a bug in convlab sweep`,
     exportOverwrites: (weights: string) =>
       `${weights} is already the .onnx file export would write; pass --out with another path to write a copy`,
+    outNotFolder: (dir: string) =>
+      `--out ${dir} is a file, or lies under one; choose a folder for the run (it is created if missing)`,
+    outUnwritable: (dir: string, detail: string, reason: string) =>
+      `--out ${dir}: cannot create or write the run folder: ${detail} (${reason}); choose a folder where you can ` +
+      `write, e.g. --out runs/my-run`,
+    runLocked: ({ dir, lock, owner, sameHost }: RunLocked) =>
+      `${dir} is in use by another convlab run: process ${owner.pid} on host ${owner.hostname}, started ` +
+      `${owner.started}${owner.command !== undefined ? ` (${owner.command})` : ""}; ` +
+      (sameHost
+        ? `wait for it to finish, stop it (kill ${owner.pid}), or choose another --out folder`
+        : `if that process no longer runs, delete ${lock}; or choose another --out folder`),
+    writeFailed: (path: string, detail: string, reason: string) =>
+      `cannot write ${path}: ${detail} (${reason})${writeFix.en(reason)}`,
+  },
+
+  /** The run folder's lock (see src/node/run-lock.ts). */
+  lock: {
+    takeOver: (path: string, owner: LockOwner | undefined) =>
+      owner !== undefined
+        ? `convlab: ${path} was left by process ${owner.pid} (started ${owner.started}), which no longer runs; ` +
+          `taking the run folder over`
+        : `convlab: ${path} is not a lock that convlab wrote; taking the run folder over`,
+  },
+
+  /** Ctrl-C (SIGINT) or SIGTERM: what was kept, and how to go on. */
+  interrupt: {
+    stopped: (signal: string, at?: { epoch: number; batch: number; batches: number }) =>
+      `convlab: stopped by ${signalName(signal)}` +
+      (at !== undefined ? ` at epoch ${at.epoch}, batch ${at.batch} of ${at.batches}.` : "."),
+    inRun: (name: string) => `The sweep was at run ${name}.`,
+    kept: (checkpoint: string, epoch: number, epochs: number) =>
+      `${checkpoint} keeps the run as it was after epoch ${epoch} of ${epochs}.`,
+    nothingKept: "Nothing is saved yet: the first epoch had not ended.",
+    reportLeft: (model: string, metrics: string) =>
+      `${model} and ${metrics} are saved, but the report is not finished.`,
+    finished: (out: string) => `The run in ${out} is finished.`,
+    again: (what: Again) =>
+      `Run the same command again to ${
+        { resume: "resume from there", start: "start over", report: "finish the report", sweep: "continue the sweep" }[
+          what
+        ]
+      }:`,
   },
 
   /** The progress bar of an epoch (cli-progress's format: {bar}, {value}, … are filled in by it). */
@@ -108,6 +185,8 @@ const en = {
     testAccuracy: (accuracy: number) => `${report.en.testAccuracy}: ${pct(accuracy)}`,
     saved: (model: string, metrics: string) => `Saved ${model} and ${metrics}`,
     drawing: "Drawing the report's pictures…",
+    /** A rerun of a run that was stopped while its report was drawn. */
+    finishingReport: (out: string) => `${out} holds a finished run whose report was not finished; finishing it`,
   },
 
   /** The closing lines of train and sweep: the report and its pictures, each picture's files on a line. */
@@ -125,6 +204,7 @@ const en = {
   predict: {
     mnistImage: (index: number) => `MNIST test image ${index}`,
     label: (label: number) => ` (label ${label})`,
+    seen: (path: string) => `what the model saw: ${path}`,
   },
 
   explain: {
@@ -211,6 +291,7 @@ export type CliMessages = typeof en;
 const vi: CliMessages = {
   error: "lỗi",
   helpHint: "(chạy với --help để xem các tùy chọn)",
+  debugHint: "(hãy chạy lại với --debug để xem lỗi xảy ra ở đâu)",
 
   flags: {
     notNumber: (value) => `'${value}' không phải là một số.`,
@@ -272,6 +353,46 @@ const vi: CliMessages = {
     noRunFiles: (dir) => `${dir}: lần chạy không để lại tệp nào; đây là lỗi của convlab sweep`,
     exportOverwrites: (weights) =>
       `${weights} đã là chính tệp .onnx mà lệnh export sẽ ghi; hãy đưa --out với một đường dẫn khác để ghi bản sao`,
+    outNotFolder: (dir) =>
+      `--out ${dir} là một tệp, hoặc nằm dưới một tệp; hãy chọn một thư mục cho lần chạy (sẽ được tạo nếu chưa có)`,
+    outUnwritable: (dir, detail, reason) =>
+      `--out ${dir}: không tạo hoặc ghi được thư mục lần chạy: ${detail} (${reason}); hãy chọn một thư mục mà bạn ` +
+      `ghi được, ví dụ --out runs/my-run`,
+    runLocked: ({ dir, lock, owner, sameHost }) =>
+      `${dir} đang được một lần chạy convlab khác dùng: tiến trình ${owner.pid} trên máy ${owner.hostname}, bắt đầu ` +
+      `lúc ${owner.started}${owner.command !== undefined ? ` (${owner.command})` : ""}; ` +
+      (sameHost
+        ? `hãy đợi nó chạy xong, dừng nó (kill ${owner.pid}), hoặc chọn thư mục --out khác`
+        : `nếu tiến trình đó không còn chạy, hãy xóa ${lock}; hoặc chọn thư mục --out khác`),
+    writeFailed: (path, detail, reason) => `không ghi được ${path}: ${detail} (${reason})${writeFix.vi(reason)}`,
+  },
+
+  lock: {
+    takeOver: (path, owner) =>
+      owner !== undefined
+        ? `convlab: ${path} do tiến trình ${owner.pid} (bắt đầu lúc ${owner.started}) để lại, tiến trình này không ` +
+          `còn chạy; tiếp quản thư mục lần chạy`
+        : `convlab: ${path} không phải khóa do convlab ghi; tiếp quản thư mục lần chạy`,
+  },
+
+  interrupt: {
+    stopped: (signal, at) =>
+      `convlab: đã dừng bởi ${signalName(signal)}` +
+      (at !== undefined ? ` ở epoch ${at.epoch}, batch ${at.batch}/${at.batches}.` : "."),
+    inRun: (name) => `Sweep đang ở lần chạy ${name}.`,
+    kept: (checkpoint, epoch, epochs) => `${checkpoint} giữ lần chạy như sau epoch ${epoch}/${epochs}.`,
+    nothingKept: "Chưa có gì được lưu: epoch đầu tiên chưa xong.",
+    reportLeft: (model, metrics) => `${model} và ${metrics} đã được lưu, nhưng báo cáo chưa xong.`,
+    finished: (out) => `Lần chạy trong ${out} đã xong.`,
+    again: (what) =>
+      `Hãy chạy lại đúng lệnh này để ${
+        {
+          resume: "huấn luyện tiếp từ đó",
+          start: "bắt đầu lại",
+          report: "hoàn tất báo cáo",
+          sweep: "tiếp tục sweep",
+        }[what]
+      }:`,
   },
 
   progress: (epoch, epochs) =>
@@ -285,6 +406,7 @@ const vi: CliMessages = {
     testAccuracy: (accuracy) => `${report.vi.testAccuracy}: ${pct(accuracy)}`,
     saved: (model, metrics) => `Đã lưu ${model} và ${metrics}`,
     drawing: "Đang vẽ các hình của báo cáo…",
+    finishingReport: (out) => `${out} chứa một lần chạy đã xong nhưng báo cáo chưa xong; đang hoàn tất báo cáo`,
   },
 
   report: (html) => `Đã lưu báo cáo ${html} (mở bằng trình duyệt) cùng các hình, mỗi hình ở dạng SVG và PNG:`,
@@ -300,6 +422,7 @@ const vi: CliMessages = {
   predict: {
     mnistImage: (index) => `Ảnh test MNIST ${index}`,
     label: (label) => ` (nhãn ${label})`,
+    seen: (path) => `ảnh mô hình đã nhìn thấy: ${path}`,
   },
 
   explain: {
@@ -388,30 +511,37 @@ export function cliMessages(lang: Lang): CliMessages {
 type Errors = CliMessages["errors"];
 export type CliErrorCode = keyof Errors;
 
+/** `alreadyTrained` → `E_ALREADY_TRAINED`: a CliError's {@link ConvlabError} code, from its message key. */
+const errorCode = (key: string) => `E_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
 /**
- * An error the CLI composes itself: a code and the values its message needs. `message` is English, as for errors
- * from src/; `convlab`'s top level prints {@link CliError.in} the chosen language instead. Test the code, not the text.
+ * An error the CLI composes itself, or one of the library's said in the user's language: a message key and the
+ * values its message needs. Its `code` is the key in convlab's form (`noSuchFolder` → `E_NO_SUCH_FOLDER`), or the
+ * library error's own (`options.code`). `message` is English, as for errors from src/; `convlab`'s
+ * top level prints {@link CliError.in} the chosen language instead, then the `notes` (lines already in that
+ * language: what was kept, how to go on). Test the code, not the text.
  */
-export class CliError<C extends CliErrorCode = CliErrorCode> extends Error {
+export class CliError<C extends CliErrorCode = CliErrorCode> extends ConvlabError {
   readonly args: Parameters<Errors[C]>;
+  readonly notes: readonly string[];
 
   constructor(
-    readonly code: C,
+    readonly key: C,
     args: Parameters<Errors[C]>,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { notes?: readonly string[]; code?: string },
   ) {
-    super(errorText("en", code, args), options);
-    this.name = "CliError";
+    super(options?.code ?? errorCode(key), errorText("en", key, args), options);
     this.args = args;
+    this.notes = options?.notes ?? [];
   }
 
   /** The message in `lang`. */
   in(lang: Lang): string {
-    return errorText(lang, this.code, this.args);
+    return errorText(lang, this.key, this.args);
   }
 }
 
-function errorText<C extends CliErrorCode>(lang: Lang, code: C, args: Parameters<Errors[C]>): string {
-  const text = cliMessages(lang).errors[code] as (...values: Parameters<Errors[C]>) => string;
+function errorText<C extends CliErrorCode>(lang: Lang, key: C, args: Parameters<Errors[C]>): string {
+  const text = cliMessages(lang).errors[key] as (...values: Parameters<Errors[C]>) => string;
   return text(...args);
 }

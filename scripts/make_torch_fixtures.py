@@ -7,7 +7,9 @@ Regenerate (needs torch; Debian's python3-torch 1.13 made the committed files), 
 
 The output is deterministic: every random input comes from a seeded generator, torch runs on one thread, and the
 JSON is written with sorted keys. CI has no Python, so the files are committed; rerun this only when a case is
-added or changed, and commit the result.
+added or changed, and commit the result. To add cases without touching the committed ones (see added_ops_cases):
+
+  /usr/bin/python3 scripts/make_torch_fixtures.py --append
 
 Files (all tensors float32 unless noted, written as {"shape": [...], "data": [...]} with `data` flat in row-major
 order; the numbers are Python's repr of the float32 widened to float64, so they read back into a Float32Array
@@ -33,6 +35,7 @@ reader that sums the same float32 values in the same order gets the same bits).
 """
 import json
 import os
+import sys
 
 import torch
 import torch.nn as nn
@@ -476,8 +479,130 @@ def dataloader_fixture():
     return {"cases": cases}
 
 
+# Cases added after the first release of ops.json (issue 12: every op in src/ops/table.ts has a fixture). They draw
+# from a generator of their own, so adding them leaves the inputs of the cases above unchanged, and `--append`
+# computes only these and appends them to the committed file, leaving its other bytes as they are (regenerating
+# everything on another CPU can change the last bits of old cases).
+ADDED_GEN = torch.Generator().manual_seed(20251130)
+
+
+def added_randn(*shape, scale=1.0):
+    return (torch.randn(tuple(shape), generator=ADDED_GEN) * scale).float()
+
+
+def added_randint(low, high, *shape):
+    return torch.randint(low, high, shape, generator=ADDED_GEN)
+
+
+def added_ops_cases():
+    global GEN
+    # op_case draws G from GEN: point it at the added generator while these cases are built.
+    saved, GEN = GEN, ADDED_GEN
+    try:
+        cases = []
+        # sub, with broadcasting both ways
+        sub = lambda a, b: a - b  # noqa: E731
+        cases.append(op_case("sub same shape", "sub", {}, {"a": added_randn(2, 3), "b": added_randn(2, 3)}, sub))
+        cases.append(
+            op_case("sub [2,1,4] and [3,1]", "sub", {}, {"a": added_randn(2, 1, 4), "b": added_randn(3, 1)}, sub)
+        )
+        cases.append(op_case("sub [3] and [2,3]", "sub", {}, {"a": added_randn(3), "b": added_randn(2, 3)}, sub))
+
+        # reshape (view), flatten, unsqueeze, squeeze
+        x = added_randn(2, 3, 4)
+        for shape in ((4, 6), (3, -1), (-1,), (2, 1, 12)):
+            cases.append(
+                op_case(
+                    f"reshape to {list(shape)}",
+                    "reshape",
+                    {"shape": list(shape)},
+                    {"x": x},
+                    lambda x, shape=shape: x.reshape(shape),
+                )
+            )
+        y = added_randn(2, 3, 2, 2)
+        for start, end in ((0, -1), (1, -1), (1, 2), (-2, -1)):
+            cases.append(
+                op_case(
+                    f"flatten {start}..{end}",
+                    "flatten",
+                    {"start_dim": start, "end_dim": end},
+                    {"x": y},
+                    lambda x, start=start, end=end: torch.flatten(x, start, end),
+                )
+            )
+        for dim in (0, 2, -1):
+            cases.append(
+                op_case(
+                    f"unsqueeze dim {dim}", "unsqueeze", {"dim": dim}, {"x": x}, lambda x, dim=dim: x.unsqueeze(dim)
+                )
+            )
+        z = added_randn(1, 3, 1, 2)
+        cases.append(op_case("squeeze all", "squeeze", {}, {"x": z}, lambda x: x.squeeze()))
+        for dim in (0, 1, -2):
+            cases.append(
+                op_case(f"squeeze dim {dim}", "squeeze", {"dim": dim}, {"x": z}, lambda x, dim=dim: x.squeeze(dim))
+            )
+
+        # eq (not differentiable; bool in torch, int32 0/1 here): against a tensor, and against a number
+        ties = added_randint(0, 3, 4, 5).float()
+        other = added_randint(0, 3, 4, 5).float()
+        cases.append(
+            op_case("eq tensor", "eq", {}, {"x": ties, "y": other}, lambda x, y: (x == y).to(torch.int32))
+        )
+        cases.append(op_case("eq number", "eq", {"other": 1.0}, {"x": ties}, lambda x: (x == 1.0).to(torch.int32)))
+
+        # conv2d → relu → max_pool2d, the fused block of src/ops/conv-relu-pool.ts
+        def block(stride, padding, kernel, pool_stride, pool_padding):
+            def fn(x, weight, bias=None):
+                h = F.relu(F.conv2d(x, weight, bias, stride=tuple(stride), padding=tuple(padding)))
+                return F.max_pool2d(h, tuple(kernel), stride=tuple(pool_stride), padding=tuple(pool_padding))
+
+            return fn
+
+        # name, x, weight, bias?, conv stride, conv padding, pool kernel, pool stride, pool padding
+        blocks = (
+            ("tutorial conv1 block 1->4 3x3, pool 2", (2, 1, 12, 12), (4, 1, 3, 3), True, 1, 0, 2, 2, 0),
+            ("3->5 3x3 p1, pool 3 s2 p1, no bias", (1, 3, 9, 8), (5, 3, 3, 3), False, 1, 1, 3, 2, 1),
+            ("2->3 2x2 s2, pool 2 floor 7->3", (2, 2, 14, 14), (3, 2, 2, 2), True, 2, 0, 2, 2, 0),
+        )
+        for name, x_shape, w_shape, bias, *sizes in blocks:
+            stride, padding, kernel, pool_stride, pool_padding = ((n, n) for n in sizes)
+            inputs = {
+                "x": added_randn(*x_shape),
+                "weight": added_randn(*w_shape, scale=0.5),
+                "bias": added_randn(w_shape[0]) if bias else None,
+            }
+            attrs = {
+                "stride": list(stride),
+                "padding": list(padding),
+                "kernel": list(kernel),
+                "pool_stride": list(pool_stride),
+                "pool_padding": list(pool_padding),
+            }
+            fn = block(stride, padding, kernel, pool_stride, pool_padding)
+            cases.append(op_case(f"conv2d_relu_max_pool2d {name}", "conv2d_relu_max_pool2d", attrs, inputs, fn))
+        return cases
+    finally:
+        GEN = saved
+
+
+def append_added_cases():
+    """Appends added_ops_cases() to the committed ops.json, replacing earlier copies of them; the rest stays as is."""
+    path = os.path.join(OUT_DIR, "ops.json")
+    with open(path) as f:
+        fixture = json.load(f)
+    added = added_ops_cases()
+    names = {c["name"] for c in added}
+    fixture["cases"] = [c for c in fixture["cases"] if c["name"] not in names] + added
+    write("ops.json", fixture)
+
+
 def main():
-    write("ops.json", {"torch_version": torch.__version__, "cases": ops_cases()})
+    if "--append" in sys.argv[1:]:
+        append_added_cases()
+        return
+    write("ops.json", {"torch_version": torch.__version__, "cases": ops_cases() + added_ops_cases()})
     write("init.json", {"torch_version": torch.__version__, **init_fixture()})
     write("train3.json", {"torch_version": torch.__version__, **train3_fixture()})
     write("dataloader.json", {"torch_version": torch.__version__, **dataloader_fixture()})

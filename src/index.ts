@@ -4,6 +4,7 @@
  */
 import "./tensor/methods.js";
 
+export { ConvlabError, isConvlabError } from "./errors.js";
 export { Tensor, Parameter, numel, type DType, type Shape, type Storage, type FloatStorage } from "./tensor/tensor.js";
 export { tidy } from "./tensor/scope.js";
 export { tensor, zeros, ones, full, rand } from "./tensor/creation.js";
@@ -36,6 +37,10 @@ export {
   buildModel,
   specInput,
   LAYER_TYPES,
+  LAYER_SCHEMA,
+  assertNever,
+  type LayerSchema,
+  type LayerKeyKind,
   type ModelSpec,
   type LayerSpec,
   type LayerDef,
@@ -48,8 +53,19 @@ export {
   type FlattenSpec,
   type UseSpec,
 } from "./models/spec.js";
-export { validateSpec, didYouMean, SpecError } from "./models/validate.js";
+export { validateSpec, didYouMean, SpecError, MAX_LAYERS, type SpecErrorCode } from "./models/validate.js";
 export { traceSpec, formatTrace, SpecShapeError, type Trace, type TraceRow } from "./models/trace.js";
+export {
+  modelLimits,
+  DEFAULT_MODEL_LIMITS,
+  MAX_PARAMETERS_ENV,
+  MAX_ACTIVATION_BYTES_ENV,
+  checkModelSize,
+  modelSize,
+  SpecSizeError,
+  type ModelLimits,
+  type ModelSize,
+} from "./models/limits.js";
 
 export { SGD, type SGDOptions } from "./optim/sgd.js";
 export { Adam, type AdamOptions } from "./optim/adam.js";
@@ -63,8 +79,15 @@ export { toTensor, normalize, compose, type Transform } from "./data/transforms.
 export {
   grayscale,
   borderMedian,
+  otsuThreshold,
+  quantile,
+  noiseLevel,
+  findPaper,
+  paperLevel,
   hasLightBackground,
   toInk,
+  strongestInk,
+  inkLevels,
   inkBox,
   crop,
   cleanInk,
@@ -78,20 +101,46 @@ export {
   MNIST_BOX,
   NOISE_THRESHOLD,
   MIN_CONTRAST,
+  NOISE_SIGMAS,
+  FULL_INK_QUANTILE,
+  MAX_LIGHT_RATIO,
+  type PreprocessErrorCode,
+  type PreprocessFailure,
+  type Paper,
+  type InkLevels,
   type GrayImage,
   type PixelBox,
   type Point,
   type PreprocessedDigit,
 } from "./data/preprocess.js";
-export { parseIdx, parseMnistImages, parseMnistLabels, IdxError, type IdxArray } from "./data/idx.js";
+export { grayBytes, grayPng, MAX_PNG_SCALE } from "./data/gray-png.js";
+export {
+  parseIdx,
+  parseMnistImages,
+  parseMnistLabels,
+  IdxError,
+  MAX_IDX_BYTES,
+  type IdxArray,
+  type IdxErrorCode,
+  type IdxOptions,
+} from "./data/idx.js";
 
-export { encodeSafetensors, decodeSafetensors, SafetensorsError } from "./io/safetensors.js";
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  SafetensorsError,
+  SAFETENSORS_CODES,
+  type SafetensorsErrorCode,
+  type SafetensorsErrorReason,
+} from "./io/safetensors.js";
 export {
   encodeOnnxModel,
   decodeOnnxModel,
   looksLikeOnnx,
   OnnxError,
+  ONNX_CODES,
   type OnnxErrorCode,
+  type OnnxErrorReason,
   type OnnxModel,
   type OnnxGraph,
   type OnnxNode,
@@ -122,7 +171,7 @@ export {
 } from "./train/loop.js";
 export { encodeCheckpoint, restoreCheckpoint, type CheckpointContent, type TrainingState } from "./train/checkpoint.js";
 // Whole runs and sweeps, as `convlab train` and `convlab sweep` and the lab page run them, on any RunStorage.
-export { trainRun, type RunEvent, type TrainRunOptions, type TrainRunResult } from "./train/run.js";
+export { trainRun, RunStoppedError, type RunEvent, type TrainRunOptions, type TrainRunResult } from "./train/run.js";
 export { RunControl, yieldToEventLoop } from "./train/control.js";
 export { MemoryStorage, type RunStorage } from "./train/storage.js";
 export {
@@ -134,6 +183,9 @@ export {
   METRICS_FILE,
   CHECKPOINT_FILE,
   FAILED_FILE,
+  REPORT_FILE,
+  rerunAction,
+  type RerunAction,
   type TrainSettings,
   type RunConfig,
   type RunMetrics,

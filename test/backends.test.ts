@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import {
   DataLoader,
   MnistCNN,
   MnistDataset,
   SGD,
+  Tensor,
   manualSeed,
+  mul,
+  sum,
   parseMnistImages,
   parseMnistLabels,
   setBackend,
@@ -13,8 +16,13 @@ import {
   type Arch,
 } from "../src/index.js";
 import { initWasmBackend } from "../src/kernels/wasm/index.js";
-import { kernel } from "../src/kernels/registry.js";
+import { WASM_USES_REF } from "../src/kernels/wasm/kernels.js";
+import { kernel, kernelOf, registerBackend } from "../src/kernels/registry.js";
+import { parseBackendName } from "../src/kernels/default-backend.js";
 import { refKernels } from "../src/kernels/ref/index.js";
+import type { KernelName, KernelTable } from "../src/kernels/types.js";
+import { OPS, OP_NAMES, type OpName } from "../src/ops/table.js";
+import { OP_CASES, type OpCase } from "./helpers/op-cases.js";
 import { Generator } from "../src/tensor/random.js";
 import { useBackend } from "../src/node/backend.js";
 import { tinyMnistSplit } from "./helpers/idx.js";
@@ -94,4 +102,107 @@ test("the wasm convolutions split over 2 threads give the reference's results, f
     );
   }
   await useBackend("wasm", () => {}, 1);
+});
+
+/** The values of an op case on one backend, and the gradients of Σ out·G for each input (differentiable ops). */
+function runCase(backend: "ref" | "wasm", name: OpName, c: OpCase, seed: number) {
+  setBackend(backend);
+  const g = new Generator(seed);
+  const differentiable = OPS[name].differentiable;
+  const inputs = c.inputs(
+    (shape, low = -1, high = 1) =>
+      new Tensor(
+        Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => g.uniform(low, high)),
+        shape,
+        differentiable,
+      ),
+  );
+  const out = c.run(...inputs);
+  if (!differentiable || out.dtype === "int32") return { out, grads: [] };
+  const weights = new Tensor(
+    Float32Array.from({ length: out.numel() }, () => g.uniform(-1, 1)),
+    out.shape,
+  );
+  sum(mul(out, weights)).backward();
+  return { out, grads: inputs.map((x) => x.grad?.data ?? null) };
+}
+
+describe("every op of src/ops/table.ts gives ref's values and gradients on wasm", () => {
+  // Which kernels the ops reach on ref: every kernel must be reached by some op's case, so a new kernel is tested.
+  const reached = new Set<KernelName>();
+  const recording = Object.fromEntries(
+    (Object.keys(refKernels) as KernelName[]).map((k) => [
+      k,
+      (...args: unknown[]) => {
+        reached.add(k);
+        return (refKernels[k] as (...a: unknown[]) => unknown)(...args);
+      },
+    ]),
+  ) as unknown as KernelTable;
+  before(() => registerBackend("ref", recording));
+  after(() => registerBackend("ref", refKernels));
+
+  // float32 on both sides, summed in other orders by the SIMD kernels: atol 1e-5 + rtol 1e-4.
+  const tol = { atol: 1e-5, rtol: 1e-4 };
+  let seed = 100;
+  for (const name of OP_NAMES) {
+    for (const c of OP_CASES[name]) {
+      const caseSeed = seed++;
+      test(`${name}: ${c.name}`, () => {
+        const ref = runCase("ref", name, c, caseSeed);
+        const wasm = runCase("wasm", name, c, caseSeed);
+        assert.deepEqual(wasm.out.shape, ref.out.shape);
+        assert.equal(wasm.out.dtype, ref.out.dtype);
+        if (ref.out.dtype === "int32") assert.deepEqual(wasm.out.data, ref.out.data, "indices are exact");
+        else assertClose(wasm.out.data, ref.out.data, tol, `${name} ${c.name}: values`);
+        ref.grads.forEach((grad, i) => {
+          assert.ok(grad !== null && wasm.grads[i] !== null, `${name} ${c.name}: input ${i} got a gradient`);
+          assertClose(wasm.grads[i]!, grad, tol, `${name} ${c.name}: gradient of input ${i}`);
+        });
+      });
+    }
+  }
+
+  test("the cases reach every kernel", () => {
+    for (const k of Object.keys(refKernels) as KernelName[]) assert.ok(reached.has(k), `no op case calls ${k}`);
+  });
+});
+
+test("a kernel missing from wasm falls back to ref with one notice per kernel; those it leaves to ref say nothing", async () => {
+  const notices: string[] = [];
+  const full = {} as Record<string, unknown>;
+  for (const k of Object.keys(refKernels) as KernelName[]) {
+    const own = kernelOf("wasm", k);
+    if (own !== undefined) full[k] = own;
+  }
+  const { relu: _relu, gemm: _gemm, ...withoutTwo } = full;
+  registerBackend("wasm", withoutTwo as Partial<KernelTable>, {
+    usesRef: WASM_USES_REF,
+    notice: (l) => notices.push(l),
+  });
+  setBackend("wasm");
+  const x = new Float32Array([-1, 2, -3, 4]);
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(kernel("relu")(x), refKernels.relu(x), "the fallback gives ref's result");
+    kernel("gemm")(x, x, { m: 2, k: 2, n: 2, transA: false, transB: false });
+    kernel("add")(x, x, { outShape: [4], aStrides: [1], bStrides: [1] }); // left to ref on purpose: silent
+  }
+  assert.deepEqual(notices, [
+    "convlab: the wasm backend has no relu kernel; using the ref backend's (slower)",
+    "convlab: the wasm backend has no gemm kernel; using the ref backend's (slower)",
+  ]);
+  await initWasmBackend();
+  setBackend("wasm");
+  kernel("relu")(x);
+  assert.equal(notices.length, 2, "the real wasm backend provides every kernel it does not leave to ref");
+});
+
+test("a backend name that is not ref or wasm is E_BACKEND_UNKNOWN, naming where it came from", () => {
+  assert.equal(parseBackendName(undefined, "$CONVLAB_BACKEND"), "wasm");
+  assert.equal(parseBackendName("", "$CONVLAB_BACKEND"), "wasm");
+  assert.equal(parseBackendName("ref", "--backend"), "ref");
+  assert.throws(() => parseBackendName("gpu", "CONVLAB_BACKEND"), {
+    code: "E_BACKEND_UNKNOWN",
+    message: "unknown backend 'gpu' (from CONVLAB_BACKEND); use ref or wasm",
+  });
 });

@@ -460,7 +460,8 @@ test("--lang is read from the command line before commander parses it; CliError 
   assert.equal(argvLang(["train", "--lang", "fr"]), undefined);
   assert.equal(argvLang(["predict", "--", "--lang", "vi"]), undefined);
   const error = new CliError("noSuchFolder", ["runs"]);
-  assert.equal(error.code, "noSuchFolder");
+  assert.equal(error.key, "noSuchFolder");
+  assert.equal(error.code, "E_NO_SUCH_FOLDER");
   assert.match(error.message, /^no such folder: runs; train a model first/);
   assert.match(error.in("vi"), /^không có thư mục runs; hãy huấn luyện một mô hình trước/);
 });

@@ -343,7 +343,7 @@ describe("(c) files convlab cannot read are errors naming the file", () => {
     const bytes = encodeOnnxModel(seedOnnx());
     const path = join(dir, "cut.onnx");
     writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
-    assertOnnxError(() => loadTrainedModel(path), "Truncated", path, "cut short", "export it again");
+    assertOnnxError(() => loadTrainedModel(path), "E_ONNX_TRUNCATED", path, "cut short", "export it again");
   });
 
   test("any cut of the file is an OnnxError, never a garbage model, a hang or another error", () => {
@@ -364,15 +364,15 @@ describe("(c) files convlab cannot read are errors naming the file", () => {
   test("a file that is not ONNX", () => {
     const path = join(dir, "notes.onnx");
     writeFileSync(path, "these are not the weights you are looking for\n");
-    assertOnnxError(() => loadTrainedModel(path), "NotOnnx", path, "not an ONNX model");
+    assertOnnxError(() => loadTrainedModel(path), "E_ONNX_INVALID", path, "not an ONNX model");
     const empty = join(dir, "empty.onnx");
     writeFileSync(empty, new Uint8Array(0));
-    assertOnnxError(() => loadTrainedModel(empty), "NotOnnx", empty, "no ir_version");
+    assertOnnxError(() => loadTrainedModel(empty), "E_ONNX_INVALID", empty, "no ir_version");
   });
 
   test("a missing file", () => {
     const path = join(dir, "missing.onnx");
-    assertOnnxError(() => loadTrainedModel(path), "FileNotFound", path, "no such file", "convlab export");
+    assertOnnxError(() => loadTrainedModel(path), "E_ONNX_FILE_NOT_FOUND", path, "no such file", "convlab export");
   });
 
   test("an unsupported operator names the node and what convlab supports", () => {
@@ -380,7 +380,14 @@ describe("(c) files convlab cannot read are errors naming the file", () => {
     onnx.graph.node[1].opType = "Sigmoid";
     const path = join(dir, "sigmoid.onnx");
     writeFileSync(path, encodeOnnxModel(onnx));
-    assertOnnxError(() => loadTrainedModel(path), "UnsupportedOp", path, "node 1 (Sigmoid '/Relu')", "Conv", "Gemm");
+    assertOnnxError(
+      () => loadTrainedModel(path),
+      "E_ONNX_UNSUPPORTED_OP",
+      path,
+      "node 1 (Sigmoid '/Relu')",
+      "Conv",
+      "Gemm",
+    );
   });
 
   test("an unsupported attribute value names the node", () => {
@@ -391,7 +398,7 @@ describe("(c) files convlab cannot read are errors naming the file", () => {
     writeFileSync(path, encodeOnnxModel(onnx));
     assertOnnxError(
       () => loadTrainedModel(path),
-      "UnsupportedOp",
+      "E_ONNX_UNSUPPORTED_OP",
       path,
       "node 2 (MaxPool '/pool/MaxPool')",
       "ceil_mode",
@@ -403,7 +410,13 @@ describe("(c) files convlab cannot read are errors naming the file", () => {
     onnx.graph.node[3].input[0] = "/conv1/Conv_output_0"; // conv2 reads conv1's output, skipping relu and pool
     const path = join(dir, "branch.onnx");
     writeFileSync(path, encodeOnnxModel(onnx));
-    assertOnnxError(() => loadTrainedModel(path), "UnsupportedGraph", path, "node 3 (Conv '/conv2/Conv')", "one chain");
+    assertOnnxError(
+      () => loadTrainedModel(path),
+      "E_ONNX_UNSUPPORTED_GRAPH",
+      path,
+      "node 3 (Conv '/conv2/Conv')",
+      "one chain",
+    );
   });
 
   test("a file with ONNX bytes but another extension is still read as ONNX", () => {

@@ -161,19 +161,19 @@ test("featureMaps: a wrong name lists the layers; a layer without maps names tho
   assert.throws(
     () => featureMaps(net, "conv2", image),
     (e: unknown) =>
-      e instanceof PlotError && e.code === "UnknownLayer" && /its layers are conv1, pool, fc1/.test(e.message),
+      e instanceof PlotError && e.code === "E_PLOT_UNKNOWN_LAYER" && /its layers are conv1, pool, fc1/.test(e.message),
   );
   assert.throws(
     () => featureMaps(net, "fc1", image),
     (e: unknown) =>
       e instanceof PlotError &&
-      e.code === "BadShape" &&
+      e.code === "E_PLOT_BAD_SHAPE" &&
       /fc1 gives \[1, 10\], not feature maps/.test(e.message) &&
       /conv1, pool/.test(e.message),
   );
   assert.throws(
     () => featureMaps(net, "conv1", random([2, 1, 8, 8])),
-    (e: unknown) => e instanceof PlotError && e.code === "BadShape",
+    (e: unknown) => e instanceof PlotError && e.code === "E_PLOT_BAD_SHAPE",
   );
   assert.throws(
     () => featureMaps(net, "pool", image, { call: 1 }),
@@ -225,7 +225,7 @@ test("lossCurve: the tutorial's points at epochs 1…n; batch losses and several
   assert.ok(texts(runs).includes("lr=0.01") && texts(runs).includes("lr=0.1"));
   assert.throws(
     () => lossCurve([]),
-    (e: unknown) => e instanceof PlotError && e.code === "BadArgument",
+    (e: unknown) => e instanceof PlotError && e.code === "E_PLOT_BAD_ARGUMENT",
   );
 });
 
@@ -240,7 +240,7 @@ test("Figure.png: PNG bytes twice the SVG's size; no rasterizer gives a clear er
   const resvg = registerRasterizer(undefined);
   try {
     // Node has no canvas: without resvg registered, png() says what to do, and the display bundle has no PNG.
-    await assert.rejects(figure.png(), (e: unknown) => e instanceof PlotError && e.code === "NoRasterizer");
+    await assert.rejects(figure.png(), (e: unknown) => e instanceof PlotError && e.code === "E_PLOT_NO_RASTERIZER");
     const bundle = await figure[JUPYTER_DISPLAY]();
     assert.deepEqual(Object.keys(bundle).sort(), ["image/svg+xml", "text/plain"]);
   } finally {
@@ -260,12 +260,15 @@ test("Figure.save: .svg and .png by the extension, atomically; other extensions 
     width: 2 * svgSize(svg).width,
     height: 2 * svgSize(svg).height,
   });
-  await assert.rejects(figure.save(join(dir, "x.jpg")), (e: unknown) => (e as PlotError).code === "UnknownExtension");
+  await assert.rejects(
+    figure.save(join(dir, "x.jpg")),
+    (e: unknown) => (e as PlotError).code === "E_PLOT_UNKNOWN_EXTENSION",
+  );
   const writer = registerFileWriter(undefined);
   try {
     await assert.rejects(
       figure.save(join(dir, "y.png")),
-      (e: unknown) => (e as PlotError).code === "NoFileWriter" && /svg\(\) or figure\.png\(\)/.test(String(e)),
+      (e: unknown) => (e as PlotError).code === "E_PLOT_NO_FILE_WRITER" && /svg\(\) or figure\.png\(\)/.test(String(e)),
     );
   } finally {
     registerFileWriter(writer);
@@ -333,7 +336,7 @@ test("confusionMatrix: the counts, accuracy and per-class accuracy of a small kn
   assert.ok(texts(svg).includes("Confusion matrix (accuracy 66.67%)"));
   assert.throws(
     () => confusionMatrix([0, 3], [0, 1], { classes: 3 }),
-    (e: unknown) => e instanceof PlotError && e.code === "BadArgument",
+    (e: unknown) => e instanceof PlotError && e.code === "E_PLOT_BAD_ARGUMENT",
   );
 });
 
@@ -361,7 +364,7 @@ test("heatmap: every value written in, labels on both axes, highlighted blocks f
   for (const v of ["0", "255", "128", "7"]) assert.ok(texts(ints).includes(v));
   assert.throws(
     () => heatmap(m, { highlight: [{ row: 2, col: 3, rows: 2 }] }),
-    (e: unknown) => (e as PlotError).code === "BadArgument",
+    (e: unknown) => (e as PlotError).code === "E_PLOT_BAD_ARGUMENT",
   );
 });
 
@@ -382,11 +385,11 @@ test("kernels: one panel per output channel with the weight's values, from the l
   }
   assert.throws(
     () => kernels(net, "pool"),
-    (e: unknown) => (e as PlotError).code === "BadArgument" && /not a Conv2d/.test(String(e)),
+    (e: unknown) => (e as PlotError).code === "E_PLOT_BAD_ARGUMENT" && /not a Conv2d/.test(String(e)),
   );
   assert.throws(
     () => kernels(net, "conv9"),
-    (e: unknown) => (e as PlotError).code === "UnknownLayer",
+    (e: unknown) => (e as PlotError).code === "E_PLOT_UNKNOWN_LAYER",
   );
 });
 
@@ -476,7 +479,7 @@ test(
       assert.ok(texts(result.svg).includes("Dự đoán"));
       const { width, height } = svgSize(result.svg);
       assert.deepEqual(pngSize(Uint8Array.from(result.png)), { width: 2 * width, height: 2 * height });
-      assert.match(result.saved, /^NoFileWriter: .*figure\.svg\(\) or figure\.png\(\)/);
+      assert.match(result.saved, /^E_PLOT_NO_FILE_WRITER: .*figure\.svg\(\) or figure\.png\(\)/);
       assert.deepEqual(result.keys, ["image/png", "image/svg+xml", "text/plain"]);
     } finally {
       await browser.close();

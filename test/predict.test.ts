@@ -132,7 +132,8 @@ test("the other bad inputs, in process: the command throws before it prints", as
   const png = encodePng(drawOne());
   const truncated = write("truncated.png", png.subarray(0, Math.floor(png.length * 0.6)));
   await assert.rejects(predict(truncated), {
-    message: new RegExp(`^${truncated}: the PNG file is truncated or corrupt \\(.+\\); save or export it again`),
+    code: "E_IMAGE_TRUNCATED",
+    message: new RegExp(`^${truncated}: the PNG file is truncated \\(.+\\); save or export it again`),
   });
   const blank = write("blank.png", encodePng(canvas(80, 60, [250, 250, 250])));
   await assert.rejects(predict(blank), {
@@ -150,18 +151,21 @@ test("file errors: empty, truncated JPEG, a directory, another image format", ()
   const truncated = write("truncated.jpg", jpg.subarray(0, Math.floor(jpg.length * 0.8)));
   assert.throws(() => readImageFile(truncated), {
     name: "ImageFileError",
-    message: `${truncated}: the JPEG file is truncated or corrupt (its image data ends early); save or export it again, and copy it completely`,
+    code: "E_IMAGE_TRUNCATED",
+    message: `${truncated}: the JPEG file is truncated (its image data ends early); save or export it again, and copy it completely`,
   });
   const empty = write("empty.png", "");
   assert.throws(() => readImageFile(empty), {
+    code: "E_IMAGE_FORMAT",
     message: `${empty} is empty (0 bytes); export or save the picture as PNG or JPEG`,
   });
   assert.throws(() => readImageFile(TMP), {
+    code: "E_IMAGE_NOT_FOUND",
     message: `${TMP} is a directory; pass the path of a .png or .jpg file inside it`,
   });
   const gif = write("digit.gif", "GIF89a\x01\x00\x01\x00");
-  assert.throws(
-    () => readImageFile(gif),
-    /is not a PNG or JPEG image \(it is a GIF image, which convlab does not read\)/,
-  );
+  assert.throws(() => readImageFile(gif), {
+    code: "E_IMAGE_FORMAT",
+    message: /is not a PNG or JPEG image \(it is a GIF image, which convlab does not read\)/,
+  });
 });

@@ -14,15 +14,19 @@ import {
   centerOfMass,
   cleanInk,
   crop,
+  findPaper,
   grayscale,
   hasLightBackground,
   inkBox,
+  noiseLevel,
+  otsuThreshold,
   preprocessDigit,
   resizeArea,
   scaleToFit,
   toInk,
   type GrayImage,
 } from "../src/index.js";
+import { ConvlabError } from "../src/errors.js";
 import { decodeImage, detectImageFormat } from "../src/node/image-file.js";
 import { canvas, drawSeven, encodeJpeg, encodePng, setPixel } from "./helpers/images.js";
 
@@ -217,3 +221,193 @@ function corners(image: GrayImage): number {
   }
   return total;
 }
+
+/** Asserts that `fn` throws a PreprocessError (a ConvlabError, never a RangeError) with this code. */
+function throwsCode(fn: () => unknown, code: string, label: string): void {
+  assert.throws(
+    fn,
+    (e: unknown) => e instanceof PreprocessError && e instanceof ConvlabError && e.code === code,
+    `${label}: expected ${code}`,
+  );
+}
+
+describe("bad pictures: a PreprocessError with a code, never a RangeError", () => {
+  const rgba = (n: number) => new Array<number>(n * 4).fill(200);
+
+  test("non-finite and out-of-range pixel values: E_IMAGE_PIXELS, naming the pixel", () => {
+    for (const bad of [Infinity, -Infinity, NaN, -1, 256, 1e9]) {
+      const pixels = rgba(6);
+      pixels[4 * 4 + 1] = bad; // pixel 4 = (1, 1) of a 3×2 picture, channel 1
+      throwsCode(() => preprocessDigit(pixels, 3, 2), "E_IMAGE_PIXELS", String(bad));
+      assert.throws(() => grayscale(pixels, 3, 2), { message: new RegExp(`pixel \\(1, 1\\) has the value ${bad}`) });
+    }
+    // The fuzz campaign's case: a whole picture of Infinity once reached `new Float32Array(-N)`.
+    throwsCode(() => preprocessDigit(new Float64Array(40 * 30 * 4).fill(Infinity), 40, 30), "E_IMAGE_PIXELS", "all ∞");
+  });
+
+  test("sizes that are not whole positive pixels: E_IMAGE_EMPTY for 0, E_IMAGE_SIZE otherwise", () => {
+    throwsCode(() => preprocessDigit([], 0, 5), "E_IMAGE_EMPTY", "0 wide");
+    assert.equal(new PreprocessError("E_IMAGE_EMPTY", "").reason, "empty", "the lab's coarse reason stays");
+    for (const [w, h] of [
+      [-2, 3],
+      [2.5, 2],
+      [NaN, 1],
+      [Infinity, 1],
+      [1, -0.5],
+    ]) {
+      throwsCode(() => preprocessDigit(rgba(6), w, h), "E_IMAGE_SIZE", `${w}×${h}`);
+    }
+  });
+
+  test("a buffer that is too short, too long or missing: E_IMAGE_BUFFER; other channel counts: E_IMAGE_CHANNELS", () => {
+    throwsCode(() => preprocessDigit(rgba(5), 3, 2), "E_IMAGE_BUFFER", "short");
+    throwsCode(() => preprocessDigit(rgba(7), 3, 2), "E_IMAGE_BUFFER", "long");
+    throwsCode(() => preprocessDigit(null as unknown as number[], 3, 2), "E_IMAGE_BUFFER", "null");
+    throwsCode(() => preprocessDigit(rgba(6), 3, 2, 5 as 4), "E_IMAGE_CHANNELS", "5 channels");
+    throwsCode(() => preprocessDigit(rgba(6), 3, 2, 0 as 4), "E_IMAGE_CHANNELS", "0 channels");
+  });
+
+  test("1×1, 1×N and N×1 pictures give a digit or E_IMAGE_NO_DIGIT", () => {
+    throwsCode(() => preprocessDigit([0, 0, 0, 255], 1, 1), "E_IMAGE_NO_DIGIT", "1×1");
+    const line = (n: number) => Array.from({ length: n }, (_, i) => (i > n / 3 && i < (2 * n) / 3 ? 0 : 255));
+    for (const [w, h] of [
+      [30, 1],
+      [1, 30],
+    ]) {
+      const digit = preprocessDigit(line(30), w, h, 1);
+      assert.equal(digit.inverted, true);
+      assert.ok(digit.tensor.data.every((v) => v >= 0 && v <= 1));
+    }
+  });
+
+  test("random damage to a good picture: always a digit or a PreprocessError (seeded, 400 tries)", () => {
+    const { image } = drawSeven();
+    let seed = 12345;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const specials = [Infinity, -Infinity, NaN, -1, 300, 0, 255, 127.5];
+    for (let t = 0; t < 400; t++) {
+      const pixels = Array.from(image.data);
+      for (let k = Math.floor(next() * 4); k >= 0; k--) {
+        pixels[Math.floor(next() * pixels.length)] = specials[Math.floor(next() * specials.length)];
+      }
+      const width = next() < 0.1 ? specials[Math.floor(next() * specials.length)] : 100;
+      try {
+        const digit = preprocessDigit(pixels, width, 60);
+        assert.ok(
+          digit.tensor.data.every((v) => v >= 0 && v <= 1),
+          `try ${t}: values in [0, 1]`,
+        );
+      } catch (error) {
+        assert.ok(error instanceof PreprocessError, `try ${t}: ${String(error)}`);
+      }
+    }
+  });
+});
+
+describe("paper and ink on dim, unevenly lit, noisy pages", () => {
+  test("Otsu's threshold lies between the two levels of a two-level picture; one level is not split", () => {
+    const t = otsuThreshold([0.1, 0.1, 0.1, 0.8, 0.8]);
+    assert.ok(t > 0.1 && t < 0.8, `${t}`);
+    assert.equal(otsuThreshold([0.4, 0.4]), 0.4);
+    // Paper 90 … 150 under 35 ink: the split is between ink and paper, not inside the paper's range.
+    const levels = [...Array.from({ length: 900 }, (_, i) => 90 + (60 * i) / 899), ...new Array(100).fill(35)];
+    const split = otsuThreshold(levels);
+    assert.ok(split > 35 && split < 90, `${split}`);
+  });
+
+  test("a plain 120-gray page with ink 100 levels darker is light paper, and its digit is found", () => {
+    const gray = drawSeven([120, 120, 120], [20, 20, 20]);
+    const paper = findPaper(grayscale(gray.image.data, 100, 60));
+    assert.equal(paper.light, true, "gray paper under darker ink is light paper, though below mid-gray");
+    assert.ok(Math.abs(paper.level - 120 / 255) < EPS, `${paper.level}`);
+    const digit = preprocessDigit(gray.image.data, 100, 60);
+    assert.equal(digit.inverted, true);
+    assert.deepEqual(digit.box, gray.box);
+    assert.ok(Math.abs(digit.levels.full - 100 / 255) < EPS, `full ink ${digit.levels.full}: 100 levels`);
+    // The same 28×28 as the same "7" on white paper: cleanInk scales full ink to 1 either way.
+    const white = preprocessDigit(drawSeven([230, 230, 230], [30, 30, 30]).image.data, 100, 60);
+    white.image.data.forEach((v, i) => assert.ok(Math.abs(v - digit.image.data[i]) < EPS, `pixel ${i}`));
+  });
+
+  test("the light's fall-off is fitted as a plane and evened out: a stroke is as strong in the shade", () => {
+    // Paper from 150 at the left to 90 at the right; the ink reflects 25% of the light falling on it.
+    const page = canvas(100, 60, [0, 0, 0]);
+    const { image } = drawSeven([255, 255, 255], [0, 0, 0]);
+    for (let y = 0; y < 60; y++) {
+      for (let x = 0; x < 100; x++) {
+        const light = 150 - (60 * (x + 0.5)) / 100;
+        const v = image.data[(y * 100 + x) * 4] === 0 ? 0.25 * light : light;
+        setPixel(page, x, y, [v, v, v]);
+      }
+    }
+    const paper = findPaper(grayscale(page.data, 100, 60));
+    assert.equal(paper.light, true);
+    assert.ok(Math.abs(paper.slope.x * 255 + 0.6) < 0.01, `slope ${paper.slope.x * 255} levels per pixel, not −0.6`);
+    assert.ok(Math.abs(paper.slope.y * 255) < 0.01, `${paper.slope.y * 255}`);
+    assert.equal(paper.noise, 0, "a clean page has no noise");
+    const ink = toInk(grayscale(page.data, 100, 60), paper);
+    // Ink everywhere is 75% of the light, so after evening out the light it is 75% of the level at the centre.
+    const strokes = ink.data.filter((v) => v > 0.2);
+    const [lo, hi] = [Math.min(...strokes), Math.max(...strokes)];
+    assert.ok(hi - lo < 2 / 255, `stroke strength varies by ${(hi - lo) * 255} levels`);
+  });
+
+  test("noise is measured from neighbouring pixels: 0 on a drawing, σ on a noisy page", () => {
+    assert.equal(noiseLevel(grayscale(drawSeven().image.data, 100, 60)), 0);
+    let seed = 7;
+    const uniform = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5;
+    const sigma = 8 / 255;
+    // Sums of 4 uniforms have σ = √(4/12); scaled to σ = 8 levels.
+    const noisy = Float32Array.from({ length: 200 * 150 }, () => {
+      const bell = (uniform() + uniform() + uniform() + uniform()) / Math.sqrt(4 / 12);
+      return 0.5 + sigma * bell;
+    });
+    const measured = noiseLevel({ data: noisy, width: 200, height: 150 });
+    assert.ok(Math.abs(measured - sigma) < 0.1 * sigma, `σ ${measured * 255} levels, not 8 (10% tolerance)`);
+  });
+
+  test("no digit: the message gives true numbers, the contrast and the noise", () => {
+    const speck = canvas(40, 30, [250, 250, 250]);
+    setPixel(speck, 20, 15, [245, 245, 245]);
+    setPixel(speck, 21, 15, [245, 245, 245]);
+    assert.throws(
+      () => preprocessDigit(speck.data, 40, 30),
+      (e: unknown) =>
+        e instanceof PreprocessError &&
+        e.code === "E_IMAGE_NO_DIGIT" &&
+        e.reason === "blank" &&
+        e.message ===
+          "no digit found: the darkest marks are 5 levels darker than the paper (250 of 255), and a digit needs 26 or more",
+    );
+    const dust = canvas(40, 30, [250, 250, 250]);
+    setPixel(dust, 5, 5, [50, 50, 50]);
+    setPixel(dust, 30, 20, [50, 50, 50]);
+    assert.throws(() => preprocessDigit(dust.data, 40, 30), {
+      code: "E_IMAGE_NO_DIGIT",
+      message:
+        "no digit found: the darkest marks are 200 levels darker than the paper (250 of 255), but only in lone pixels (specks), not in strokes",
+    });
+    // A dim, noisy page with nothing on it: its noise is not a digit.
+    let seed = 3;
+    const uniform = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5;
+    const blank = canvas(120, 90, [0, 0, 0]);
+    for (let y = 0; y < 90; y++) {
+      for (let x = 0; x < 120; x++) {
+        const v = Math.round(150 - (60 * x) / 120 + 10 * (uniform() + uniform() + uniform()));
+        setPixel(blank, x, y, [v, v, v]);
+      }
+    }
+    assert.throws(
+      () => preprocessDigit(blank.data, 120, 90),
+      (e: unknown) =>
+        e instanceof PreprocessError &&
+        e.code === "E_IMAGE_NO_DIGIT" &&
+        /stands out from the picture's noise/.test(e.message),
+    );
+    assert.throws(
+      () => preprocessDigit(canvas(8, 8, [120, 120, 120]).data, 8, 8),
+      { code: "E_IMAGE_NO_DIGIT", message: /the (darkest|lightest) marks are 0 levels/ },
+      "a flat page",
+    );
+  });
+});

@@ -638,14 +638,14 @@ test("inspectRun: finished, interrupted, or undefined; runRow's numbers", async 
   assert.equal(await inspectRun(modelOnly), undefined, "a model without metrics.json is no finished run");
 });
 
-test("inspectRun: a corrupt JSON file is RunFileError 'unreadable' naming it; a foreign checkpoint 'notCheckpoint'", async () => {
+test("inspectRun: a corrupt JSON file is RunFileError E_RUN_FILE_UNREADABLE naming it; a foreign checkpoint E_RUN_NOT_CHECKPOINT", async () => {
   const whole = await wholeRun();
   const metricsBroken = new MemoryStorage("mem/broken");
   await metricsBroken.write(MODEL_FILE, whole.safetensors);
   await metricsBroken.write(METRICS_FILE, new TextEncoder().encode('{"config": '));
   const error = await rejection(inspectRun(metricsBroken));
   assert.ok(error instanceof RunFileError, String(error));
-  assert.equal(error.code, "unreadable");
+  assert.equal(error.code, "E_RUN_FILE_UNREADABLE");
   assert.equal(error.path, "mem/broken/metrics.json");
   assert.ok(error.message.startsWith("mem/broken/metrics.json: cannot read it ("), error.message);
   assert.ok(!error.reason.includes("mem/broken"), `the reason is the parser's own words: ${error.reason}`);
@@ -654,7 +654,7 @@ test("inspectRun: a corrupt JSON file is RunFileError 'unreadable' naming it; a 
   await failedBroken.write(FAILED_FILE, new TextEncoder().encode("not json"));
   const failure = await rejection(inspectRun(failedBroken));
   assert.ok(failure instanceof RunFileError);
-  assert.deepEqual([failure.code, failure.path], ["unreadable", "mem/broken-failure/failed.json"]);
+  assert.deepEqual([failure.code, failure.path], ["E_RUN_FILE_UNREADABLE", "mem/broken-failure/failed.json"]);
 
   // Weights without convlab's run metadata (saved by PyTorch, or a model.safetensors renamed) are no checkpoint.
   for (const bytes of [whole.safetensors, encodeSafetensors({ w: tensor([1, 2]) })]) {
@@ -662,14 +662,14 @@ test("inspectRun: a corrupt JSON file is RunFileError 'unreadable' naming it; a 
     await foreign.write(CHECKPOINT_FILE, bytes);
     const refused = await rejection(inspectRun(foreign));
     assert.ok(refused instanceof RunFileError, String(refused));
-    assert.equal(refused.code, "notCheckpoint");
+    assert.equal(refused.code, "E_RUN_NOT_CHECKPOINT");
     assert.equal(
       refused.message,
       "mem/foreign/checkpoint.safetensors is not a convlab training checkpoint; delete it to start the run over",
     );
     const events: RunEvent[] = [];
     const training = await rejection(train(foreign, { onEvent: (e) => events.push(e) }));
-    assert.ok(training instanceof RunFileError && training.code === "notCheckpoint", "trainRun refuses it too");
+    assert.ok(training instanceof RunFileError && training.code === "E_RUN_NOT_CHECKPOINT", "trainRun refuses it too");
     assert.deepEqual(events, []);
   }
 
@@ -697,7 +697,7 @@ test("checkpointInfo reads checkpointMetadata back and refuses anything else", (
       () => checkpointInfo(m, "runs/a/checkpoint.safetensors"),
       (error: unknown) =>
         error instanceof RunFileError &&
-        error.code === "notCheckpoint" &&
+        error.code === "E_RUN_NOT_CHECKPOINT" &&
         error.path === "runs/a/checkpoint.safetensors",
       JSON.stringify(m),
     );

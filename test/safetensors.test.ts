@@ -92,9 +92,15 @@ describe("safetensors round trip", () => {
   });
 
   test("refuses a tensor named __metadata__ and non-string metadata", () => {
-    assertFails(() => encodeSafetensors({ __metadata__: f32([1]) }), "InvalidTensors", "'__metadata__'");
+    assertFails(() => encodeSafetensors({ __metadata__: f32([1]) }), "E_SAFETENSORS_INVALID_TENSORS", "'__metadata__'");
     const bad = { epoch: 3 } as unknown as Record<string, string>;
-    assertFails(() => encodeSafetensors({ a: f32([1]) }, bad), "InvalidTensors", "'epoch'", "string", "3");
+    assertFails(
+      () => encodeSafetensors({ a: f32([1]) }, bad),
+      "E_SAFETENSORS_INVALID_TENSORS",
+      "'epoch'",
+      "string",
+      "3",
+    );
   });
 });
 
@@ -191,7 +197,14 @@ describe("safetensors dtype conversion", () => {
     const view = new DataView(new ArrayBuffer(16));
     view.setBigInt64(8, 2147483648n, true);
     const bytes = file(`{"steps":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}}`, new Uint8Array(view.buffer));
-    assertFails(() => decodeSafetensors(bytes, SOURCE), "ValueOutOfRange", SOURCE, "'steps'", "2147483648", "int32");
+    assertFails(
+      () => decodeSafetensors(bytes, SOURCE),
+      "E_SAFETENSORS_VALUE_OUT_OF_RANGE",
+      SOURCE,
+      "'steps'",
+      "2147483648",
+      "int32",
+    );
   });
 
   test("other dtypes are errors naming the key and dtype", () => {
@@ -209,7 +222,7 @@ describe("safetensors dtype conversion", () => {
       const bytes = file(`{"mask":{"dtype":"${dtype}","shape":[2],"data_offsets":[0,${2 * size}]}}`, [
         ...new Uint8Array(2 * size),
       ]);
-      assertFails(() => decodeSafetensors(bytes, SOURCE), "UnsupportedDType", SOURCE, "'mask'", dtype);
+      assertFails(() => decodeSafetensors(bytes, SOURCE), "E_SAFETENSORS_UNSUPPORTED_DTYPE", SOURCE, "'mask'", dtype);
     }
   });
 });
@@ -218,37 +231,65 @@ describe("safetensors bad input", () => {
   const decode = (bytes: Uint8Array) => () => decodeSafetensors(bytes, SOURCE);
 
   test("a file shorter than the 8-byte length", () => {
-    assertFails(decode(new Uint8Array(5)), "HeaderTooSmall", SOURCE, "header length", "5 bytes", "8-byte");
-    assertFails(decode(new Uint8Array(0)), "HeaderTooSmall", SOURCE);
+    assertFails(
+      decode(new Uint8Array(5)),
+      "E_SAFETENSORS_HEADER_TOO_SMALL",
+      SOURCE,
+      "header length",
+      "5 bytes",
+      "8-byte",
+    );
+    assertFails(decode(new Uint8Array(0)), "E_SAFETENSORS_HEADER_TOO_SMALL", SOURCE);
   });
 
   test("a header length beyond the end of the file", () => {
     const bytes = file('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', [0, 0, 0, 0]);
     const truncated = bytes.subarray(0, 20);
-    assertFails(decode(truncated), "InvalidHeaderLength", SOURCE, "header length", "54 bytes", "only 12", "truncated");
+    assertFails(
+      decode(truncated),
+      "E_SAFETENSORS_INVALID_HEADER_LENGTH",
+      SOURCE,
+      "header length",
+      "54 bytes",
+      "only 12",
+      "truncated",
+    );
   });
 
   test("a header length over the 100 MB limit", () => {
     const bytes = new Uint8Array(16);
     new DataView(bytes.buffer).setBigUint64(0, 2n ** 63n, true);
-    assertFails(decode(bytes), "HeaderTooLarge", SOURCE, "header length", String(2n ** 63n), "100000000");
+    assertFails(
+      decode(bytes),
+      "E_SAFETENSORS_HEADER_TOO_LARGE",
+      SOURCE,
+      "header length",
+      String(2n ** 63n),
+      "100000000",
+    );
   });
 
   test("a header that is not UTF-8", () => {
     const bytes = file("{}      ");
     bytes[10] = 0xff;
-    assertFails(decode(bytes), "InvalidHeader", SOURCE, "header", "UTF-8");
+    assertFails(decode(bytes), "E_SAFETENSORS_INVALID_HEADER", SOURCE, "header", "UTF-8");
   });
 
   test("malformed JSON", () => {
-    assertFails(decode(file('{"a": {"dtype": ')), "InvalidHeaderDeserialization", SOURCE, "header", "JSON");
+    assertFails(
+      decode(file('{"a": {"dtype": ')),
+      "E_SAFETENSORS_INVALID_HEADER_DESERIALIZATION",
+      SOURCE,
+      "header",
+      "JSON",
+    );
   });
 
   test("a header that is not an object", () => {
-    assertFails(decode(file("[1, 2]  ")), "InvalidHeaderStart", SOURCE, "header", "'{'", "[1, 2]");
-    assertFails(decode(file(' {"a":1}')), "InvalidHeaderStart", SOURCE, "header");
-    assertFails(decode(file("\ufeff{}")), "InvalidHeaderStart", SOURCE, "header");
-    assertFails(decode(file('{"w": [1, 2]}')), "InvalidHeaderDeserialization", SOURCE, "'w'", "[1,2]");
+    assertFails(decode(file("[1, 2]  ")), "E_SAFETENSORS_INVALID_HEADER_START", SOURCE, "header", "'{'", "[1, 2]");
+    assertFails(decode(file(' {"a":1}')), "E_SAFETENSORS_INVALID_HEADER_START", SOURCE, "header");
+    assertFails(decode(file("\ufeff{}")), "E_SAFETENSORS_INVALID_HEADER_START", SOURCE, "header");
+    assertFails(decode(file('{"w": [1, 2]}')), "E_SAFETENSORS_INVALID_HEADER_DESERIALIZATION", SOURCE, "'w'", "[1,2]");
   });
 
   test("missing or mistyped tensor fields", () => {
@@ -262,26 +303,50 @@ describe("safetensors bad input", () => {
       ['{"w":{"dtype":"F32","shape":[1],"data_offsets":["0","4"]}}', 'data_offsets ["0","4"]'],
     ];
     for (const [header, found] of cases) {
-      assertFails(decode(file(header, [0, 0, 0, 0])), "InvalidHeaderDeserialization", SOURCE, "'w'", found);
+      assertFails(
+        decode(file(header, [0, 0, 0, 0])),
+        "E_SAFETENSORS_INVALID_HEADER_DESERIALIZATION",
+        SOURCE,
+        "'w'",
+        found,
+      );
     }
   });
 
   test("bad metadata", () => {
-    assertFails(decode(file('{"__metadata__":{"epoch":3}}')), "InvalidHeaderDeserialization", SOURCE, "'epoch'", "3");
-    assertFails(decode(file('{"__metadata__":[]}')), "InvalidHeaderDeserialization", SOURCE, "'__metadata__'");
+    assertFails(
+      decode(file('{"__metadata__":{"epoch":3}}')),
+      "E_SAFETENSORS_INVALID_HEADER_DESERIALIZATION",
+      SOURCE,
+      "'epoch'",
+      "3",
+    );
+    assertFails(
+      decode(file('{"__metadata__":[]}')),
+      "E_SAFETENSORS_INVALID_HEADER_DESERIALIZATION",
+      SOURCE,
+      "'__metadata__'",
+    );
     assert.deepEqual(decodeSafetensors(file('{"__metadata__":null}')).metadata, {});
   });
 
   test("an unknown dtype", () => {
     const bytes = file('{"fc.weight":{"dtype":"F33","shape":[1],"data_offsets":[0,4]}}', [0, 0, 0, 0]);
-    assertFails(decode(bytes), "InvalidHeaderDeserialization", SOURCE, "'fc.weight'", '"F33"', "F32, C64, F64");
+    assertFails(
+      decode(bytes),
+      "E_SAFETENSORS_INVALID_HEADER_DESERIALIZATION",
+      SOURCE,
+      "'fc.weight'",
+      '"F33"',
+      "F32, C64, F64",
+    );
   });
 
   test("a shape that does not match its offsets", () => {
     const bytes = file('{"fc1.weight":{"dtype":"F32","shape":[10,800],"data_offsets":[0,100]}}', new Uint8Array(100));
     assertFails(
       decode(bytes),
-      "TensorInvalidInfo",
+      "E_SAFETENSORS_TENSOR_INVALID_INFO",
       "model.safetensors: tensor 'fc1.weight' has data_offsets [0, 100] but shape [10, 800] of F32 needs 32000 " +
         "bytes; the file is corrupt or was not written by safetensors",
     );
@@ -289,9 +354,9 @@ describe("safetensors bad input", () => {
 
   test("a shape whose size overflows", () => {
     const bytes = file(`{"big":{"dtype":"F32","shape":[4294967296,4294967296,0],"data_offsets":[0,0]}}`);
-    assertFails(decode(bytes), "ValidationOverflow", SOURCE, "'big'", "overflows");
+    assertFails(decode(bytes), "E_SAFETENSORS_VALIDATION_OVERFLOW", SOURCE, "'big'", "overflows");
     const huge = file(`{"big":{"dtype":"F32","shape":[1],"data_offsets":[0,18446744073709551615]}}`);
-    assertFails(decode(huge), "ValidationOverflow", SOURCE, "'big'");
+    assertFails(decode(huge), "E_SAFETENSORS_VALIDATION_OVERFLOW", SOURCE, "'big'");
   });
 
   test("overlapping offsets", () => {
@@ -299,7 +364,7 @@ describe("safetensors bad input", () => {
       '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}';
     assertFails(
       decode(file(header, new Uint8Array(12))),
-      "InvalidOffset",
+      "E_SAFETENSORS_INVALID_OFFSET",
       SOURCE,
       "'b'",
       "[4, 12]",
@@ -313,29 +378,49 @@ describe("safetensors bad input", () => {
       '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}';
     assertFails(
       decode(file(header, new Uint8Array(12))),
-      "InvalidOffset",
+      "E_SAFETENSORS_INVALID_OFFSET",
       SOURCE,
       "'b'",
       "after tensor 'a'",
       "gap of 4",
     );
     const late = '{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}';
-    assertFails(decode(file(late, new Uint8Array(8))), "InvalidOffset", SOURCE, "'a'", "first tensor", "byte 0");
+    assertFails(
+      decode(file(late, new Uint8Array(8))),
+      "E_SAFETENSORS_INVALID_OFFSET",
+      SOURCE,
+      "'a'",
+      "first tensor",
+      "byte 0",
+    );
   });
 
   test("offsets whose end comes before their begin", () => {
     const reversed =
       '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}}';
-    assertFails(decode(file(reversed, new Uint8Array(4))), "InvalidOffset", SOURCE, "'b'", "[4, 0]", "end before");
+    assertFails(
+      decode(file(reversed, new Uint8Array(4))),
+      "E_SAFETENSORS_INVALID_OFFSET",
+      SOURCE,
+      "'b'",
+      "[4, 0]",
+      "end before",
+    );
     const negative = '{"b":{"dtype":"F32","shape":[1],"data_offsets":[0,-4]}}';
-    assertFails(decode(file(negative, new Uint8Array(4))), "InvalidHeaderDeserialization", SOURCE, "'b'", "[0,-4]");
+    assertFails(
+      decode(file(negative, new Uint8Array(4))),
+      "E_SAFETENSORS_INVALID_HEADER_DESERIALIZATION",
+      SOURCE,
+      "'b'",
+      "[0,-4]",
+    );
   });
 
   test("a data buffer longer or shorter than the offsets cover", () => {
     const header = '{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}';
     assertFails(
       decode(file(header, new Uint8Array(12))),
-      "MetadataIncompleteBuffer",
+      "E_SAFETENSORS_METADATA_INCOMPLETE_BUFFER",
       SOURCE,
       "'w'",
       "byte 8",
@@ -343,25 +428,25 @@ describe("safetensors bad input", () => {
     );
     assertFails(
       decode(file(header, new Uint8Array(6))),
-      "MetadataIncompleteBuffer",
+      "E_SAFETENSORS_METADATA_INCOMPLETE_BUFFER",
       SOURCE,
       "'w'",
       "only 6",
       "truncated",
     );
-    assertFails(decode(file("{}", [1])), "MetadataIncompleteBuffer", SOURCE, "no tensors");
+    assertFails(decode(file("{}", [1])), "E_SAFETENSORS_METADATA_INCOMPLETE_BUFFER", SOURCE, "no tensors");
   });
 
   test("a missing file", () => {
     const path = join(tmpdir(), "convlab-no-such-dir", "model.safetensors");
     assertFails(
       () => loadSafetensorsFile(path),
-      "FileNotFound",
+      "E_SAFETENSORS_FILE_NOT_FOUND",
       `no such file: ${path}`,
       "convlab train",
       ".safetensors",
     );
-    assertFails(() => loadSafetensorsFile(tmpdir()), "FileNotFound", tmpdir(), "directory");
+    assertFails(() => loadSafetensorsFile(tmpdir()), "E_SAFETENSORS_FILE_NOT_FOUND", tmpdir(), "directory");
   });
 
   test("a corrupt file names its path", () => {
@@ -370,7 +455,13 @@ describe("safetensors bad input", () => {
       const path = join(dir, "truncated.safetensors");
       const bytes = encodeSafetensors({ w: f32([1, 2]) });
       writeFileSync(path, bytes.subarray(0, bytes.length - 1));
-      assertFails(() => loadSafetensorsFile(path), "MetadataIncompleteBuffer", path, "'w'", "truncated");
+      assertFails(
+        () => loadSafetensorsFile(path),
+        "E_SAFETENSORS_METADATA_INCOMPLETE_BUFFER",
+        path,
+        "'w'",
+        "truncated",
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

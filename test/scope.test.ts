@@ -52,6 +52,52 @@ test("tensors returned from tidy() live on with the values they had", () => {
   assert.deepEqual(single.data, outside);
 });
 
+test("tensors nested at any depth in arrays, plain objects, Maps and Sets live on; the others are released", () => {
+  setBackend("wasm");
+  const x = randomTensor([2, 3, 4, 4], 11);
+  const expected = Float32Array.from(x.data, (v) => Math.max(v, 0));
+  let dropped: Tensor | null = null;
+  const kept = tidy(() => {
+    dropped = relu(x);
+    const cyclic: Record<string, unknown> = { t: relu(x) };
+    cyclic.self = cyclic; // a cycle is walked once
+    return {
+      out: { t: relu(x) },
+      list: [[[relu(x)]]],
+      map: new Map<unknown, unknown>([["k", { deeper: relu(x) }]]),
+      set: new Set([relu(x)]),
+      cyclic,
+    };
+  });
+  const tensors = [
+    kept.out.t,
+    kept.list[0][0][0],
+    (kept.map.get("k") as { deeper: Tensor }).deeper,
+    [...kept.set][0],
+    kept.cyclic.t as Tensor,
+  ];
+  for (const t of tensors) assert.deepEqual(t.data, expected);
+  assert.throws(() => dropped!.data, /released/, "a tensor the result does not hold is released");
+});
+
+test("a result nested 200,000 levels deep is walked without recursion", () => {
+  setBackend("wasm");
+  const x = randomTensor([3, 3], 12);
+  const depth = 200_000;
+  const nested = tidy(() => {
+    let value: unknown = { t: relu(x) };
+    for (let i = 0; i < depth; i++) value = i % 2 === 0 ? [value] : { inner: value };
+    return value;
+  });
+  let value = nested;
+  for (let i = depth - 1; i >= 0; i--)
+    value = i % 2 === 0 ? (value as unknown[])[0] : (value as { inner: unknown }).inner;
+  assert.deepEqual(
+    (value as { t: Tensor }).t.data,
+    Float32Array.from(x.data, (v) => Math.max(v, 0)),
+  );
+});
+
 test("leaf gradients outlive the scope, and a step in tidy() gives the same weights as one without", () => {
   setBackend("wasm");
   const x = randomTensor([8, 1, 28, 28], 4);

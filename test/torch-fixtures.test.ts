@@ -15,7 +15,10 @@ import {
   add,
   argmax,
   conv2d,
+  conv2dReluMaxPool2d,
   crossEntropy,
+  eq,
+  flatten,
   linear,
   logSoftmax,
   manualSeed,
@@ -27,14 +30,19 @@ import {
   nllLoss,
   rand,
   relu,
+  reshape,
   select,
   softmax,
+  squeeze,
+  sub,
   sum,
+  unsqueeze,
   type Arch,
   type Dataset,
   type Optimizer,
   type Reduction,
 } from "../src/index.js";
+import { OPS, OP_NAMES, type TorchOpName } from "../src/ops/table.js";
 import { assertClose, type Tolerance } from "./helpers/close.js";
 
 /** A tensor as the fixtures store it: row-major values, float32 unless `dtype` says int32. */
@@ -123,15 +131,21 @@ function assertSummaryClose(actual: Tensor, expected: Summary, tol: Tolerance, l
 
 interface OpCase {
   name: string;
-  op: string;
+  op: TorchOpName;
   attrs: {
     stride?: [number, number];
     padding?: [number, number];
     kernel?: [number, number];
+    pool_stride?: [number, number];
+    pool_padding?: [number, number];
     dim?: number;
     keepdim?: boolean;
     reduction?: Reduction;
     index?: number;
+    shape?: number[];
+    start_dim?: number;
+    end_dim?: number;
+    other?: number;
   };
   inputs: Record<string, TensorJson>;
   out: TensorJson;
@@ -139,44 +153,46 @@ interface OpCase {
   grads?: Record<string, TensorJson>;
 }
 
+type Runner = (t: Record<string, Tensor>, attrs: OpCase["attrs"]) => Tensor;
+
+/**
+ * How each op of src/ops/table.ts runs a case of ops.json, keyed by the op's PyTorch name: an op added to the table
+ * without a runner here is a compile error, and without cases in ops.json a failing test below.
+ */
+const RUN: Record<TorchOpName, Runner> = {
+  conv2d: (t, { stride, padding }) => conv2d(t.x, t.weight, t.bias ?? null, { stride, padding }),
+  max_pool2d: (t, { kernel, stride, padding }) => maxPool2d(t.x, kernel!, { stride, padding }),
+  conv2d_relu_max_pool2d: (t, a) =>
+    conv2dReluMaxPool2d(t.x, t.weight, t.bias ?? null, { stride: a.stride, padding: a.padding }, a.kernel!, {
+      stride: a.pool_stride,
+      padding: a.pool_padding,
+    }),
+  relu: (t) => relu(t.x),
+  linear: (t) => linear(t.x, t.weight, t.bias ?? null),
+  matmul: (t) => matmul(t.a, t.b),
+  add: (t) => add(t.a, t.b),
+  sub: (t) => sub(t.a, t.b),
+  mul: (t) => mul(t.a, t.b),
+  reshape: (t, { shape }) => reshape(t.x, shape!),
+  flatten: (t, { start_dim, end_dim }) => flatten(t.x, start_dim, end_dim),
+  unsqueeze: (t, { dim }) => unsqueeze(t.x, dim!),
+  squeeze: (t, { dim }) => squeeze(t.x, dim),
+  select: (t, { dim, index }) => select(t.x, dim!, index!),
+  sum: (t, { dim, keepdim }) => sum(t.x, dim, keepdim),
+  mean: (t, { dim, keepdim }) => mean(t.x, dim, keepdim),
+  max: (t, { dim, keepdim }) => (dim === undefined ? max(t.x) : max(t.x, dim, keepdim).values),
+  argmax: (t, { dim, keepdim }) => argmax(t.x, dim, keepdim),
+  eq: (t, { other }) => eq(t.x, other ?? t.y),
+  log_softmax: (t, { dim }) => logSoftmax(t.x, dim!),
+  softmax: (t, { dim }) => softmax(t.x, dim!),
+  cross_entropy: (t, { reduction }) => crossEntropy(t.input, t.target, reduction),
+  nll_loss: (t, { reduction }) => nllLoss(t.input, t.target, reduction),
+};
+
 function runOp(c: OpCase, t: Record<string, Tensor>): Tensor {
-  const { stride, padding, kernel, dim, keepdim, reduction, index } = c.attrs;
-  switch (c.op) {
-    case "conv2d":
-      return conv2d(t.x, t.weight, t.bias ?? null, { stride, padding });
-    case "max_pool2d":
-      return maxPool2d(t.x, kernel!, { stride, padding });
-    case "relu":
-      return relu(t.x);
-    case "linear":
-      return linear(t.x, t.weight, t.bias ?? null);
-    case "matmul":
-      return matmul(t.a, t.b);
-    case "add":
-      return add(t.a, t.b);
-    case "mul":
-      return mul(t.a, t.b);
-    case "sum":
-      return sum(t.x, dim, keepdim);
-    case "mean":
-      return mean(t.x, dim, keepdim);
-    case "log_softmax":
-      return logSoftmax(t.x, dim!);
-    case "softmax":
-      return softmax(t.x, dim!);
-    case "cross_entropy":
-      return crossEntropy(t.input, t.target, reduction);
-    case "nll_loss":
-      return nllLoss(t.input, t.target, reduction);
-    case "argmax":
-      return argmax(t.x, dim, keepdim);
-    case "max":
-      return dim === undefined ? max(t.x) : max(t.x, dim, keepdim).values;
-    case "select":
-      return select(t.x, dim!, index!);
-    default:
-      throw new Error(`unknown op ${c.op} in case ${c.name}`);
-  }
+  const run = RUN[c.op] as Runner | undefined;
+  if (run === undefined) throw new Error(`unknown op ${c.op} in case ${c.name}`);
+  return run(t, c.attrs);
 }
 
 describe(`ops match torch (forward and gradients of (out·G).sum()) [${backend}]`, () => {
@@ -184,13 +200,17 @@ describe(`ops match torch (forward and gradients of (out·G).sum()) [${backend}]
   // float32 results whose summation order differs from ATen's: a few ulp, far below 1e-5 for these magnitudes.
   const tol: Tolerance = { atol: 1e-5, rtol: 1e-5 };
 
-  test("the fixture covers every op", () => {
-    const ops = new Set(cases.map((c) => c.op));
-    for (const op of ["conv2d", "max_pool2d", "relu", "linear", "matmul", "add", "mul", "sum", "mean"]) {
-      assert.ok(ops.has(op), op);
-    }
-    for (const op of ["log_softmax", "softmax", "cross_entropy", "nll_loss", "argmax", "max", "select"]) {
-      assert.ok(ops.has(op), op);
+  test("the fixture covers every op of src/ops/table.ts, gradients included where the op has them", () => {
+    for (const name of OP_NAMES) {
+      const { torch, differentiable } = OPS[name];
+      const ofOp = cases.filter((c) => c.op === torch);
+      assert.ok(ofOp.length > 0, `${name}: no case with op "${torch}" in ops.json; add one to make_torch_fixtures.py`);
+      if (differentiable)
+        assert.ok(
+          ofOp.some((c) => c.grads !== undefined),
+          `${name}: no case with gradients`,
+        );
+      assert.ok(typeof RUN[torch] === "function", `${name}: no runner for "${torch}"`);
     }
   });
 

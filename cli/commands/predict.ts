@@ -1,4 +1,13 @@
-import { MNIST_CANVAS, preprocessDigit, PreprocessError, type PreprocessedDigit } from "../../src/data/preprocess.js";
+import { basename, join } from "node:path";
+import { grayPng } from "../../src/data/gray-png.js";
+import {
+  MNIST_CANVAS,
+  preprocessDigit,
+  PreprocessError,
+  type GrayImage,
+  type PreprocessedDigit,
+} from "../../src/data/preprocess.js";
+import { writeFileAtomic } from "../../src/node/atomic.js";
 import { noGrad } from "../../src/autograd/graph.js";
 import { softmax } from "../../src/ops/softmax.js";
 import { Tensor } from "../../src/tensor/tensor.js";
@@ -16,6 +25,8 @@ export interface PredictFlags extends DataFlags {
   /** Predict image N of the MNIST test set instead of image files. */
   mnistIndex?: number;
   json: boolean;
+  /** A folder for each input's 28×28 picture as the model saw it (`<input>.seen.png`, 224×224). */
+  out?: string;
   /** Language of the printed lines (not of --json); default from the locale. */
   lang?: Lang;
 }
@@ -35,6 +46,8 @@ interface Input {
   label?: number;
   /** What each preprocessing step decided, for image files. */
   steps?: Omit<PreprocessedDigit, "tensor" | "image">;
+  /** The 28×28 picture the model sees. */
+  seen: GrayImage;
 }
 
 /** A class and its probability, softmax(logits)_k. */
@@ -53,11 +66,12 @@ function fromFile(path: string): Input {
   try {
     digit = preprocessDigit(data, width, height, 4);
   } catch (error) {
-    if (!(error instanceof PreprocessError)) throw error;
+    // A picture with no digit gets the CLI's advice; a broken one (bad size, bad pixels) keeps its own message.
+    if (!(error instanceof PreprocessError) || error.code !== "E_IMAGE_NO_DIGIT") throw error;
     throw new CliError("noDigit", [path, error.message], { cause: error });
   }
-  const { tensor, image: _image, ...steps } = digit;
-  return { name: path, image: tensor, steps };
+  const { tensor, image, ...steps } = digit;
+  return { name: path, image: tensor, steps, seen: image };
 }
 
 /** Image N of the MNIST test set, as train and eval feed it (ToTensor only: it is already an MNIST digit). */
@@ -65,7 +79,19 @@ async function fromMnist(flags: PredictFlags, index: number): Promise<Input> {
   const testSet = await loadSplit(flags, false, flags.json);
   if (index >= testSet.length) throw new CliError("mnistIndexRange", [index, testSet.length - 1]);
   const [image, label] = testSet.get(index);
-  return { name: cliMessages("en").predict.mnistImage(index), image, mnistIndex: index, label };
+  const seen = { data: image.data as Float32Array, width: MNIST_CANVAS, height: MNIST_CANVAS };
+  return { name: cliMessages("en").predict.mnistImage(index), image, mnistIndex: index, label, seen };
+}
+
+/** Pixels per MNIST pixel in the saved picture of what the model saw (224×224). */
+const SEEN_SCALE = 8;
+
+/** Writes the 28×28 picture the model saw, enlarged, as `<out>/<input>.seen.png`; returns its path. */
+function writeSeen(out: string, input: Input): string {
+  const stem = input.mnistIndex === undefined ? basename(input.name) : `mnist-test-${input.mnistIndex}`;
+  const path = join(out, `${stem}.seen.png`);
+  writeFileAtomic(path, grayPng(input.seen, SEEN_SCALE));
+  return path;
 }
 
 /** The `TOP` most probable classes of each row of [N, C] probabilities, most probable first. */
@@ -99,8 +125,17 @@ export async function predictCommand(images: string[], flags: PredictFlags): Pro
   );
   const tops = topClasses(probabilities);
 
+  const written = flags.out === undefined ? [] : inputs.map((input) => writeSeen(flags.out!, input));
   if (flags.json) {
-    const predictions = inputs.map(({ name, label, steps }, i) => ({ input: name, label, top: tops[i], ...steps }));
+    const predictions = inputs.map(({ name, label, steps, seen }, i) => ({
+      input: name,
+      label,
+      top: tops[i],
+      // The 28×28 picture the model saw, as a PNG data URL (any browser or notebook shows it).
+      seen: `data:image/png;base64,${Buffer.from(grayPng(seen)).toString("base64")}`,
+      ...(written[i] !== undefined ? { seenFile: written[i] } : {}),
+      ...steps,
+    }));
     console.log(JSON.stringify({ weights: flags.weights, arch: choice.arch, predictions }));
     return;
   }
@@ -112,5 +147,6 @@ export async function predictCommand(images: string[], flags: PredictFlags): Pro
     for (const { digit, probability } of tops[i]) {
       console.log(`  ${digit}  ${(100 * probability).toFixed(2).padStart(6)}%`);
     }
+    if (written[i] !== undefined) console.log(`  ${m.seen(written[i])}`);
   });
 }

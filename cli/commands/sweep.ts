@@ -7,13 +7,18 @@ import { gridProduct, HOMEWORK, planSweep, type GridAxis, type GridPoint } from 
 import { finishedRuns, runSweep, type SweepRun } from "../../src/train/sweep.js";
 import { firstExamples } from "../../src/data/subset.js";
 import { loadSplit } from "../data.js";
-import { chooseModel } from "../../src/node/model-file.js";
+import { chooseModel, loadTrainedModel } from "../../src/node/model-file.js";
 import { localeLang } from "../options.js";
 import { CliError, cliMessages } from "../messages.js";
-import { checkSameConfig } from "../run-folder.js";
+import { checkSameConfig, cliErrorOf, commandLine, folderNotes, openRunFolder } from "../run-folder.js";
 import { formatTable } from "../table.js";
 import { failureNotes, runColumns } from "./runs.js";
-import { finishRun, peakRssMB, reportLines, runConfig, trainPrinter, type TrainFlags } from "./train.js";
+import { drawReport, finishRun, peakRssMB, reportLines, runConfig, trainPrinter, type TrainFlags } from "./train.js";
+import { FileWriteError } from "../../src/node/atomic.js";
+import type { RunLock } from "../../src/node/run-lock.js";
+import { RunControl } from "../../src/train/control.js";
+import { CHECKPOINT_FILE, MODEL_FILE, rerunAction } from "../../src/train/run-files.js";
+import { Interrupted, interruptSignal, onInterruptSay, stoppable } from "../interrupt.js";
 
 export type { SweepRun } from "../../src/train/sweep.js";
 
@@ -53,72 +58,128 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
     const choice = chooseModel(settings.arch);
     return { name, choice, config: runConfig(settings, choice) };
   });
-  const data = {
-    train: await loadSplit(flags, true, flags.json),
-    test: await loadSplit(flags, false, flags.json),
+  const command = commandLine(outFlag === undefined ? ["--out", out] : []);
+  // The sweep folder, then each run's as it starts, are locked: two sweeps (or a train) on one folder are refused.
+  const sweepLock = openRunFolder(out, lang, command);
+  const runLocks = new Map<string, RunLock>();
+  const release = (name: string) => {
+    runLocks.get(name)?.release();
+    runLocks.delete(name);
   };
-  const storageFor = (name: string) => new FolderStorage(join(out, name));
-  const progress = flags.progress && !flags.json;
-  let printer: ReturnType<typeof trainPrinter> | undefined;
-  let runs: SweepRun[];
+  let current: string | undefined;
+  // After a stop or a failed write: the run the sweep was at, what its folder keeps, and how to continue.
+  const notes = () =>
+    current !== undefined
+      ? [m.interrupt.inRun(current), ...folderNotes(join(out, current), m, command, "sweep")]
+      : [m.interrupt.again("sweep"), `  ${command}`];
+  const saidBefore = onInterruptSay((signal) => [m.interrupt.stopped(signal), ...notes()]);
   try {
-    runs = await runSweep({
-      runs: planned,
-      storageFor,
-      data: { train: firstExamples(data.train, flags.trainLimit), test: data.test },
-      train: { peakMemoryMB: peakRssMB },
-      checkFound: (info, wanted) => checkSameConfig(info.dir, "finished run", info.config, wanted),
-      afterRun: (plan, result) => finishRun(join(out, plan.name), result, data.test, lang, say, progress),
-      onEvent: (event) => {
-        switch (event.type) {
-          case "runStart":
-            say(`\n[${event.index + 1}/${event.count}] ${event.name}`);
-            if (event.found !== undefined) {
-              say(event.found.status === "finished" ? m.sweep.finishedBefore : m.sweep.failedBefore(event.found.error));
-            }
-            printer = trainPrinter(join(out, event.name), lang, say, progress);
-            break;
-          case "run":
-            printer?.onEvent(event.event);
-            break;
-          case "runFailed":
-            printer?.stop();
-            say(m.sweep.failed(event.message));
-            break;
-        }
-      },
-    });
-  } finally {
-    printer?.stop();
-  }
+    const data = {
+      train: await loadSplit(flags, true, flags.json),
+      test: await loadSplit(flags, false, flags.json),
+    };
+    const storageFor = (name: string) => new FolderStorage(join(out, name));
+    const progress = flags.progress && !flags.json;
+    const control = new RunControl();
+    let printer: ReturnType<typeof trainPrinter> | undefined;
+    let runs: SweepRun[];
+    try {
+      runs = await stoppable(
+        () => control.stop(),
+        () =>
+          runSweep({
+            runs: planned,
+            storageFor,
+            data: { train: firstExamples(data.train, flags.trainLimit), test: data.test },
+            control,
+            train: { peakMemoryMB: peakRssMB },
+            checkFound: (info, wanted) => checkSameConfig(info.dir, "finished run", info.config, wanted),
+            afterRun: (plan, result) => finishRun(join(out, plan.name), result, data.test, lang, say, progress),
+            onEvent: (event) => {
+              switch (event.type) {
+                case "runStart":
+                  current = event.name;
+                  runLocks.set(event.name, openRunFolder(join(out, event.name), lang, command));
+                  say(`\n[${event.index + 1}/${event.count}] ${event.name}`);
+                  if (event.found !== undefined) {
+                    say(
+                      event.found.status === "finished"
+                        ? m.sweep.finishedBefore
+                        : m.sweep.failedBefore(event.found.error),
+                    );
+                  }
+                  printer = trainPrinter(join(out, event.name), lang, say, progress);
+                  break;
+                case "run":
+                  printer?.onEvent(event.event);
+                  break;
+                case "runFailed":
+                  printer?.stop();
+                  say(m.sweep.failed(event.message));
+                  break;
+                case "runEnd":
+                  release(event.name);
+                  break;
+              }
+            },
+          }),
+      );
+    } finally {
+      printer?.stop();
+    }
+    const signal = interruptSignal();
+    if (signal !== undefined) throw new Interrupted(signal, [m.interrupt.stopped(signal), ...notes()]);
+    current = undefined;
 
-  const summary: SweepSummary = {
-    sweep: preset ?? "grid",
-    grid: preset !== undefined ? HOMEWORK : Object.fromEntries(grid.map((axis) => [axis.key, axis.values])),
-    runs,
-  };
-  const summaryFile = join(out, "summary.json");
-  writeFileAtomic(summaryFile, JSON.stringify(summary, null, 2) + "\n");
-  say(m.train.drawing);
-  const { writeComparisonReport } = await import("../../src/node/run-report.js");
-  const bar = pictureProgress(progress, lang);
-  let written: ReportFiles;
-  try {
-    written = await writeComparisonReport(out, await finishedRuns(runs, storageFor), lang, (done, total, name) =>
-      bar.picture(done, total, name),
-    );
-  } finally {
-    bar.stop();
-  }
+    // A run found finished whose report was stopped midway (the sweep was killed while drawing it): finish it.
+    for (const run of runs) {
+      if (run.trained || run.status !== "finished") continue;
+      const found = await rerunAction(storageFor(run.name));
+      if (found.action !== "report") continue;
+      current = run.name;
+      const dir = join(out, run.name);
+      say(m.train.finishingReport(dir));
+      if (found.staleCheckpoint) await storageFor(run.name).remove(CHECKPOINT_FILE);
+      const { model } = loadTrainedModel(join(dir, MODEL_FILE));
+      await drawReport(dir, found.metrics, model, data.test, lang, say, progress);
+    }
+    current = undefined;
 
-  if (flags.json) {
-    console.log(JSON.stringify({ out, ...summary }));
-  } else {
-    const c = runColumns(m);
-    say(`\n${formatTable(runs, [c.run, c.status, c.accuracy, c.loss, c.parameters, c.seconds])}`);
-    for (const note of failureNotes(runs)) say(note);
-    say(m.savedFile(summaryFile));
-    for (const line of reportLines(m, written)) say(line);
+    const summary: SweepSummary = {
+      sweep: preset ?? "grid",
+      grid: preset !== undefined ? HOMEWORK : Object.fromEntries(grid.map((axis) => [axis.key, axis.values])),
+      runs,
+    };
+    const summaryFile = join(out, "summary.json");
+    writeFileAtomic(summaryFile, JSON.stringify(summary, null, 2) + "\n");
+    say(m.train.drawing);
+    const { writeComparisonReport } = await import("../../src/node/run-report.js");
+    const bar = pictureProgress(progress, lang);
+    let written: ReportFiles;
+    try {
+      written = await writeComparisonReport(out, await finishedRuns(runs, storageFor), lang, (done, total, name) =>
+        bar.picture(done, total, name),
+      );
+    } finally {
+      bar.stop();
+    }
+
+    if (flags.json) {
+      console.log(JSON.stringify({ out, ...summary }));
+    } else {
+      const c = runColumns(m);
+      say(`\n${formatTable(runs, [c.run, c.status, c.accuracy, c.loss, c.parameters, c.seconds])}`);
+      for (const note of failureNotes(runs)) say(note);
+      say(m.savedFile(summaryFile));
+      for (const line of reportLines(m, written)) say(line);
+    }
+    return summary;
+  } catch (error) {
+    if (error instanceof FileWriteError) throw cliErrorOf(error, notes());
+    throw error;
+  } finally {
+    onInterruptSay(saidBefore);
+    for (const name of [...runLocks.keys()]) release(name);
+    sweepLock.release();
   }
-  return summary;
 }

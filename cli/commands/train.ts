@@ -1,26 +1,31 @@
 import { basename, join } from "node:path";
-import { existsSync } from "node:fs";
 import type { MnistDataset } from "../../src/data/mnist.js";
+import type { SpecModel } from "../../src/models/spec.js";
+import { FileWriteError } from "../../src/node/atomic.js";
 import { firstExamples } from "../../src/data/subset.js";
 import { getBackend } from "../../src/kernels/registry.js";
 import { wasmThreads } from "../../src/kernels/wasm/index.js";
 import { FolderStorage } from "../../src/node/run-storage.js";
-import { checkMnist, chooseModel, shortName, type ModelChoice } from "../../src/node/model-file.js";
+import { checkMnist, chooseModel, loadTrainedModel, shortName, type ModelChoice } from "../../src/node/model-file.js";
 import type { ReportFiles } from "../../src/node/run-report.js";
 import type { ReportLang } from "../../src/report/types.js";
+import { RunControl } from "../../src/train/control.js";
 import {
+  CHECKPOINT_FILE,
   METRICS_FILE,
   MODEL_FILE,
+  rerunAction,
   type RunConfig,
   type RunMetrics,
   type TrainSettings,
 } from "../../src/train/run-files.js";
-import { trainRun, type RunEvent, type TrainRunResult } from "../../src/train/run.js";
+import { RunStoppedError, trainRun, type RunEvent, type TrainRunResult } from "../../src/train/run.js";
 import { loadSplit, type DataFlags } from "../data.js";
 import { epochProgress, pictureProgress, type EpochProgress } from "../progress.js";
 import { localeLang } from "../options.js";
 import { CliError, cliMessages, type CliMessages } from "../messages.js";
-import { checkSameConfig } from "../run-folder.js";
+import { checkSameConfig, cliErrorOf, commandLine, folderNotes, openRunFolder } from "../run-folder.js";
+import { Interrupted, interruptSignal, onInterruptSay, stoppable } from "../interrupt.js";
 
 export type { EpochMetrics, RunMetrics } from "../../src/train/run-files.js";
 
@@ -122,16 +127,31 @@ export async function finishRun(
 ): Promise<void> {
   const m = cliMessages(lang);
   say(m.train.saved(join(out, MODEL_FILE), join(out, METRICS_FILE)));
+  await drawReport(out, result.metrics, result.model, testSet, lang, say, progress);
+}
+
+/**
+ * The run report of a finished run: its pictures, then report.html (written last, so that a report stopped
+ * midway is redrawn by the next run of the same command; see rerunAction).
+ */
+export async function drawReport(
+  out: string,
+  metrics: RunMetrics,
+  model: SpecModel,
+  testSet: MnistDataset,
+  lang: ReportLang,
+  say: (line: string) => void,
+  progress: boolean,
+): Promise<void> {
+  const m = cliMessages(lang);
   say(m.train.drawing);
   // Vega and resvg load only now: training starts without waiting for them.
   const { writeRunReport } = await import("../../src/node/run-report.js");
   const bar = pictureProgress(progress, lang);
   let files: ReportFiles;
   try {
-    files = await writeRunReport(
-      out,
-      { metrics: result.metrics, model: result.model, testSet, lang },
-      (done, total, name) => bar.picture(done, total, name),
+    files = await writeRunReport(out, { metrics, model, testSet, lang }, (done, total, name) =>
+      bar.picture(done, total, name),
     );
   } finally {
     bar.stop();
@@ -145,48 +165,105 @@ export async function finishRun(
  * `model.safetensors` in the run folder, then the report. Each file is written atomically, model and metrics only
  * when training succeeded, so a failed or interrupted run leaves no half-written output.
  *
- * After each epoch `checkpoint.safetensors` holds everything to continue: rerunning with the same `--out` and
- * settings resumes after the last saved epoch and ends with the same weights as an uninterrupted run (bit for bit
- * on the ref backend, or wasm with --threads 1). A checkpoint made with other settings is refused, naming the
- * setting.
+ * The run folder is checked (a folder, writable) and locked before any data is read: a second run on the same
+ * `--out` is refused at once (see openRunFolder). After each epoch `checkpoint.safetensors` holds everything to
+ * continue: rerunning with the same `--out` and settings resumes after the last saved epoch and ends with the same
+ * weights as an uninterrupted run (bit for bit on the ref backend, or wasm with --threads 1), and a run stopped
+ * while drawing its report finishes the report. A checkpoint made with other settings is refused, naming the
+ * setting; a finished run with its report is refused. Ctrl-C (with the CLI's listenForInterrupts) stops after the
+ * current step, keeps the last epoch's checkpoint and says how to resume; a failed write says what was kept too.
  */
 export async function trainCommand(flags: TrainFlags, options: TrainOptions = {}): Promise<RunMetrics> {
   const lang = flags.lang ?? localeLang();
-  const say = (line: string) => {
-    if (!flags.json) console.log(line);
-  };
+  const m = cliMessages(lang);
   // A spec that is invalid or does not fit MNIST fails here, before any data is read or weight drawn.
   const choice = chooseModel(flags.arch);
   checkMnist(choice);
   const out = flags.out ?? defaultOutDir(flags, choice);
-  if (existsSync(join(out, MODEL_FILE))) {
-    throw new CliError("alreadyTrained", [out]);
+  // The command that goes on from here: a default folder is named, or the same command would start another one.
+  const command = commandLine(flags.out === undefined ? ["--out", out] : []);
+  const lock = openRunFolder(out, lang, command);
+  const saidBefore = onInterruptSay((signal) => [m.interrupt.stopped(signal), ...folderNotes(out, m, command)]);
+  try {
+    return await trainInFolder(out, flags, choice, command, options);
+  } catch (error) {
+    if (error instanceof FileWriteError) throw cliErrorOf(error, folderNotes(out, m, command));
+    throw error;
+  } finally {
+    onInterruptSay(saidBefore);
+    lock.release();
   }
+}
+
+/** {@link trainCommand} once `out` is locked: train or resume, or finish the report of a run stopped drawing it. */
+async function trainInFolder(
+  out: string,
+  flags: TrainFlags,
+  choice: ModelChoice,
+  command: string,
+  options: TrainOptions,
+): Promise<RunMetrics> {
+  const lang = flags.lang ?? localeLang();
+  const m = cliMessages(lang);
+  const say = (line: string) => {
+    if (!flags.json) console.log(line);
+  };
+  const progress = flags.progress && !flags.json;
+  const storage = new FolderStorage(out);
+  const config = runConfig(flags, choice);
+  const testSplit = () => options.data?.test ?? loadSplit(flags, false, flags.json);
+  const found = await rerunAction(storage);
+  if (found.action === "finished" || found.action === "occupied") throw new CliError("alreadyTrained", [out]);
+  if (found.action === "report") {
+    checkSameConfig(out, "finished run", found.metrics.config, config);
+    say(m.train.finishingReport(out));
+    if (found.staleCheckpoint) await storage.remove(CHECKPOINT_FILE);
+    const { model } = loadTrainedModel(join(out, MODEL_FILE));
+    await drawReport(out, found.metrics, model, await testSplit(), lang, say, progress);
+    if (flags.json) console.log(JSON.stringify({ out, ...found.metrics }));
+    return found.metrics;
+  }
+
   const [train, test] =
     options.data !== undefined
       ? [options.data.train, options.data.test]
-      : await Promise.all([loadSplit(flags, true, flags.json), loadSplit(flags, false, flags.json)]);
-
-  const config = runConfig(flags, choice);
-  const printer = trainPrinter(out, lang, say, flags.progress && !flags.json);
+      : await Promise.all([loadSplit(flags, true, flags.json), testSplit()]);
+  const printer = trainPrinter(out, lang, say, progress);
+  const control = new RunControl();
   let result: TrainRunResult;
   try {
-    result = await trainRun({
-      choice,
-      config,
-      data: { train: firstExamples(train, flags.trainLimit), test },
-      storage: new FolderStorage(out),
-      onEvent: printer.onEvent,
-      resume: (saved) => {
-        checkSameConfig(out, "checkpoint", saved.config, config);
-        return true;
-      },
-      peakMemoryMB: peakRssMB,
-    });
+    result = await stoppable(
+      () => control.stop(),
+      () =>
+        trainRun({
+          choice,
+          config,
+          data: { train: firstExamples(train, flags.trainLimit), test },
+          storage,
+          control,
+          onStop: "interrupt",
+          onEvent: printer.onEvent,
+          resume: (saved) => {
+            checkSameConfig(out, "checkpoint", saved.config, config);
+            return true;
+          },
+          peakMemoryMB: peakRssMB,
+        }),
+    );
+  } catch (error) {
+    const signal = interruptSignal();
+    if (error instanceof RunStoppedError && signal !== undefined) {
+      throw new Interrupted(signal, [m.interrupt.stopped(signal, error), ...folderNotes(out, m, command)]);
+    }
+    throw error;
   } finally {
     printer.stop();
   }
-  await finishRun(out, result, test, lang, say, flags.progress && !flags.json);
+  // A signal during the last step or the final test: the run is saved, its report not drawn.
+  const signal = interruptSignal();
+  if (signal !== undefined)
+    throw new Interrupted(signal, [m.interrupt.stopped(signal), ...folderNotes(out, m, command)]);
+  await finishRun(out, result, test, lang, say, progress);
   if (flags.json) console.log(JSON.stringify({ out, ...result.metrics }));
   return result.metrics;
 }

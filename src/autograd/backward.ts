@@ -1,5 +1,6 @@
 import { isScoped } from "../tensor/scope.js";
 import { Tensor, allocLike, shapeToString, type FloatStorage } from "../tensor/tensor.js";
+import { ConvlabError } from "../errors.js";
 
 /** Nodes reachable from `root` through recorded ops, each after every node that consumes it. */
 function topologicalOrder(root: Tensor): Tensor[] {
@@ -37,16 +38,19 @@ function accumulate(into: FloatStorage, add: FloatStorage): void {
  */
 export function runBackward(root: Tensor, gradient?: Tensor): void {
   if (!root.requiresGrad) {
-    throw new Error(
+    throw new ConvlabError(
+      "E_BACKWARD_NO_GRAD",
       "backward(): the tensor does not require grad (no input required grad, it was made in noGrad, or its inputs " +
         "were returned from a tidy() scope, which detaches them: call backward() inside the scope)",
     );
   }
-  if (root.data instanceof Int32Array) throw new Error("backward(): the tensor is not floating-point");
+  if (root.data instanceof Int32Array)
+    throw new ConvlabError("E_DTYPE", "backward(): the tensor is not floating-point");
   let seedGrad: FloatStorage;
   if (gradient === undefined) {
     if (root.numel() !== 1) {
-      throw new Error(
+      throw new ConvlabError(
+        "E_BACKWARD_GRADIENT",
         `backward(): a gradient is needed for a non-scalar output (shape ${shapeToString(root.shape)}), as in PyTorch`,
       );
     }
@@ -54,7 +58,8 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
     seedGrad[0] = 1;
   } else {
     if (gradient.numel() !== root.numel() || gradient.data instanceof Int32Array) {
-      throw new Error(
+      throw new ConvlabError(
+        "E_BACKWARD_GRADIENT",
         `backward(): gradient shape ${shapeToString(gradient.shape)} does not match output ${shapeToString(root.shape)}`,
       );
     }

@@ -1,9 +1,21 @@
+import { ConvlabError } from "../errors.js";
+import { preview } from "../io/json.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Matrix } from "./types.js";
 
+/**
+ * Why an input cannot be explained: `E_EXPLAIN_MATRIX` for a matrix that is not rows of numbers (or not JSON),
+ * `E_EXPLAIN_INPUT` for inputs that do not fit together (a kernel larger than the padded image, a bad channel).
+ */
+export type ExplainErrorCode = "E_EXPLAIN_MATRIX" | "E_EXPLAIN_INPUT";
+
 /** A learner's input that cannot be explained: a malformed matrix, a kernel that does not fit, a bad channel. */
-export class ExplainInputError extends Error {
-  override name = "ExplainInputError";
+export class ExplainInputError extends ConvlabError {
+  declare readonly code: ExplainErrorCode;
+
+  constructor(message: string, code: ExplainErrorCode = "E_EXPLAIN_INPUT") {
+    super(code, message);
+  }
 }
 
 /**
@@ -13,22 +25,29 @@ export class ExplainInputError extends Error {
 export function toMatrix(value: unknown, name: string): Matrix {
   const example = "write it as rows of numbers, e.g. [[1,0,1],[0,1,0]]";
   if (!Array.isArray(value) || value.length === 0) {
-    throw new ExplainInputError(`${name}: expected a non-empty list of rows; ${example}`);
+    throw new ExplainInputError(`${name}: expected a non-empty list of rows; ${example}`, "E_EXPLAIN_MATRIX");
   }
   const width = Array.isArray(value[0]) ? value[0].length : -1;
   return value.map((row: unknown, i) => {
     if (!Array.isArray(row) || row.length === 0) {
-      throw new ExplainInputError(`${name}: row ${i} is not a non-empty list of numbers; ${example}`);
+      throw new ExplainInputError(
+        `${name}: row ${i} is not a non-empty list of numbers; ${example}`,
+        "E_EXPLAIN_MATRIX",
+      );
     }
     if (row.length !== width) {
       throw new ExplainInputError(
         `${name}: the matrix is ragged: row ${i} has ${row.length} numbers but row 0 has ${width}; ` +
           `every row needs the same length`,
+        "E_EXPLAIN_MATRIX",
       );
     }
     return row.map((cell: unknown, j) => {
       if (typeof cell !== "number" || !Number.isFinite(cell)) {
-        throw new ExplainInputError(`${name}: row ${i}, column ${j} is ${JSON.stringify(cell)}, not a number`);
+        throw new ExplainInputError(
+          `${name}: row ${i}, column ${j} is ${preview(cell, 40)}, not a number`,
+          "E_EXPLAIN_MATRIX",
+        );
       }
       return cell;
     });
@@ -43,6 +62,7 @@ export function parseMatrix(text: string, name: string): Matrix {
   } catch (error) {
     throw new ExplainInputError(
       `${name}: not valid JSON (${(error as Error).message}); quote it for the shell: ${name} '[[1,0],[0,1]]'`,
+      "E_EXPLAIN_MATRIX",
     );
   }
   return toMatrix(value, name);

@@ -29,6 +29,7 @@
  * This module must not import Node's built-ins: it runs in the browser too (file access lives in src/node).
  */
 import { PbfReader, PbfWriter } from "pbf";
+import { ConvlabError } from "../errors.js";
 
 /** TensorProto.DataType, the element types convlab knows by name (onnx.proto's numbers). */
 export const DataType = {
@@ -161,8 +162,8 @@ export interface OnnxDim {
   param?: string;
 }
 
-/** Which check failed. */
-export type OnnxErrorCode =
+/** Which check failed, in words; each has a stable {@link OnnxErrorCode} (see {@link ONNX_CODES}). */
+export type OnnxErrorReason =
   /** The bytes are not a protobuf message of the expected shape: not an ONNX file, or corrupt. */
   | "NotOnnx"
   /** A field runs past the end of the file: the file was cut short. */
@@ -175,18 +176,32 @@ export type OnnxErrorCode =
   | "UnsupportedGraph"
   | "FileNotFound";
 
+/** The stable `code` of each {@link OnnxErrorReason}. */
+export const ONNX_CODES = {
+  NotOnnx: "E_ONNX_INVALID",
+  Truncated: "E_ONNX_TRUNCATED",
+  UnsupportedOp: "E_ONNX_UNSUPPORTED_OP",
+  UnsupportedTensor: "E_ONNX_UNSUPPORTED_TENSOR",
+  UnsupportedGraph: "E_ONNX_UNSUPPORTED_GRAPH",
+  FileNotFound: "E_ONNX_FILE_NOT_FOUND",
+} as const satisfies Record<OnnxErrorReason, string>;
+
+/** A stable code of {@link OnnxError}, such as `E_ONNX_TRUNCATED`. */
+export type OnnxErrorCode = (typeof ONNX_CODES)[OnnxErrorReason];
+
 /**
  * An ONNX file that cannot be read, or a graph convlab cannot turn into a model. The message names the source (the
- * file), what is wrong and what to do; `code` and `source` carry the same for programs and tests.
+ * file), what is wrong and what to do; `code` (stable), `reason`, and `source` carry the same for programs and tests.
  */
-export class OnnxError extends Error {
+export class OnnxError extends ConvlabError {
+  declare readonly code: OnnxErrorCode;
+
   constructor(
-    readonly code: OnnxErrorCode,
+    readonly reason: OnnxErrorReason,
     readonly source: string,
     message: string,
   ) {
-    super(message);
-    this.name = "OnnxError";
+    super(ONNX_CODES[reason], message);
   }
 }
 
@@ -797,14 +812,26 @@ function checkStored(t: OnnxTensor, source: string, what: string): void {
   }
 }
 
-/** Checks that a typed list or raw_data holds exactly the elements `dims` need, and returns how many. */
+/**
+ * Checks that a typed list or raw_data holds exactly the elements `dims` need, and returns how many. Runs before any
+ * array is allocated, and `found` counts what the file holds, so no dims can make a reader allocate more than that.
+ */
 function checkCount(t: OnnxTensor, found: number, source: string, what: string): number {
+  if (!t.dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new OnnxError(
+      "NotOnnx",
+      source,
+      `${source}: ${what} has dims [${t.dims.slice(0, 8).join(", ")}${t.dims.length > 8 ? ", …" : ""}], but sizes ` +
+        `are whole numbers ≥ 0; the file is corrupt`,
+    );
+  }
   const n = elements(t.dims);
   if (found !== n) {
     throw new OnnxError(
       "NotOnnx",
       source,
-      `${source}: ${what} has dims [${t.dims.join(", ")}] (${n} elements) but holds ${found}; the file is corrupt`,
+      `${source}: ${what} has dims [${t.dims.slice(0, 8).join(", ")}${t.dims.length > 8 ? ", …" : ""}] (${n} ` +
+        `elements) but holds ${found}; the file is corrupt`,
     );
   }
   return n;

@@ -10,7 +10,9 @@
  *
  * This module must not import Node's built-ins: it runs in the browser too (file access lives in src/node).
  */
+import { ConvlabError } from "../errors.js";
 import { Tensor, numel, shapeToString, type DType } from "../tensor/tensor.js";
+import { jsonDepth, preview } from "./json.js";
 
 /**
  * Every dtype the Rust library knows, in the order of its `Dtype` enum. `save_file` sorts tensors by this order,
@@ -53,38 +55,60 @@ const METADATA_KEY = "__metadata__";
 
 const CORRUPT_HINT = "the file is corrupt or was not written by safetensors";
 
-/** Which check failed; the names follow the Rust library's `SafeTensorError` variants where one exists. */
-export type SafetensorsErrorCode =
-  | "HeaderTooSmall"
-  | "HeaderTooLarge"
-  | "InvalidHeaderLength"
-  | "InvalidHeader"
-  | "InvalidHeaderStart"
-  | "InvalidHeaderDeserialization"
-  | "InvalidOffset"
-  | "TensorInvalidInfo"
-  | "ValidationOverflow"
-  | "MisalignedSlice"
-  | "MetadataIncompleteBuffer"
-  | "UnsupportedDType"
-  | "ValueOutOfRange"
-  | "InvalidTensors"
-  | "FileNotFound";
+/**
+ * serde_json's recursion limit, which the Rust library's header parser inherits: a header nested deeper is refused
+ * (before parsing, so it cannot overflow a stack here either). A valid header nests 3 levels.
+ */
+const MAX_HEADER_DEPTH = 128;
+
+/**
+ * Which check failed, by the Rust library's `SafeTensorError` variant where one exists (`HeaderTooDeep`, `FileNotFound`
+ * and the dtype and tensor checks are convlab's). Each has a stable {@link SafetensorsErrorCode}: see {@link SAFETENSORS_CODES}.
+ */
+export type SafetensorsErrorReason = keyof typeof SAFETENSORS_CODES;
+
+/**
+ * The stable `code` of each {@link SafetensorsErrorReason}: `E_SAFETENSORS_` and the variant's name in capitals,
+ * so `HeaderTooLarge` is `E_SAFETENSORS_HEADER_TOO_LARGE`.
+ */
+export const SAFETENSORS_CODES = {
+  HeaderTooSmall: "E_SAFETENSORS_HEADER_TOO_SMALL",
+  HeaderTooLarge: "E_SAFETENSORS_HEADER_TOO_LARGE",
+  HeaderTooDeep: "E_SAFETENSORS_HEADER_TOO_DEEP",
+  InvalidHeaderLength: "E_SAFETENSORS_INVALID_HEADER_LENGTH",
+  InvalidHeader: "E_SAFETENSORS_INVALID_HEADER",
+  InvalidHeaderStart: "E_SAFETENSORS_INVALID_HEADER_START",
+  InvalidHeaderDeserialization: "E_SAFETENSORS_INVALID_HEADER_DESERIALIZATION",
+  InvalidOffset: "E_SAFETENSORS_INVALID_OFFSET",
+  TensorInvalidInfo: "E_SAFETENSORS_TENSOR_INVALID_INFO",
+  ValidationOverflow: "E_SAFETENSORS_VALIDATION_OVERFLOW",
+  MisalignedSlice: "E_SAFETENSORS_MISALIGNED_SLICE",
+  MetadataIncompleteBuffer: "E_SAFETENSORS_METADATA_INCOMPLETE_BUFFER",
+  UnsupportedDType: "E_SAFETENSORS_UNSUPPORTED_DTYPE",
+  ValueOutOfRange: "E_SAFETENSORS_VALUE_OUT_OF_RANGE",
+  InvalidTensors: "E_SAFETENSORS_INVALID_TENSORS",
+  FileNotFound: "E_SAFETENSORS_FILE_NOT_FOUND",
+} as const;
+
+/** A stable code of {@link SafetensorsError}, such as `E_SAFETENSORS_HEADER_TOO_LARGE`. */
+export type SafetensorsErrorCode = (typeof SAFETENSORS_CODES)[SafetensorsErrorReason];
 
 /**
  * A safetensors file that cannot be read or written. The message names the source (file path), the key or field at
- * fault, what was expected, what was found and how to fix it; `code`, `source` and `key` carry the same for programs.
+ * fault, what was expected, what was found and how to fix it; `code` (stable), `reason` (the Rust library's name
+ * for the check), `source` and `key` carry the same for programs.
  */
-export class SafetensorsError extends Error {
+export class SafetensorsError extends ConvlabError {
+  declare readonly code: SafetensorsErrorCode;
+
   constructor(
-    readonly code: SafetensorsErrorCode,
+    readonly reason: SafetensorsErrorReason,
     readonly source: string,
     /** The tensor name, metadata key or header field at fault. */
     readonly key: string,
     message: string,
   ) {
-    super(message);
-    this.name = "SafetensorsError";
+    super(SAFETENSORS_CODES[reason], message);
   }
 }
 
@@ -247,6 +271,17 @@ function parseHeader(jsonBytes: Uint8Array, source: string): Record<string, unkn
       "header",
       `${source}: the JSON header should be an object starting with '{', but it starts with ` +
         `${JSON.stringify(text.slice(0, 20))}; ${CORRUPT_HINT}`,
+    );
+  }
+  // Before parsing: a deeply nested value would overflow the stack of whatever walks it next.
+  const depth = jsonDepth(text, MAX_HEADER_DEPTH);
+  if (depth > MAX_HEADER_DEPTH) {
+    throw new SafetensorsError(
+      "HeaderTooDeep",
+      source,
+      "header",
+      `${source}: the JSON header nests more than ${MAX_HEADER_DEPTH} levels deep (the limit of the Rust ` +
+        `safetensors library's JSON parser; a valid header nests 3); ${CORRUPT_HINT}`,
     );
   }
   let header: unknown;
@@ -538,12 +573,7 @@ function isCount(n: unknown): n is number {
 function describe(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value instanceof Tensor) return value.toString();
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
+  const text = preview(value, 41);
   if (text.length <= 40) return text;
   return Array.isArray(value) ? `an array of ${value.length} items` : `a ${typeof value}`;
 }

@@ -1,3 +1,4 @@
+import { ConvlabError } from "../errors.js";
 import { setBackend, type BackendName } from "./registry.js";
 import { initWasmBackendSync, type WasmBackendOptions } from "./wasm/index.js";
 
@@ -20,6 +21,17 @@ export function setBackendPlatform(defaults: BackendPlatform): void {
 }
 
 /**
+ * The backend a name asks for: `ref` or `wasm`, and `wasm` when empty or not given. Any other name is a
+ * {@link ConvlabError} `E_BACKEND_UNKNOWN` naming where it came from (`source`: "$CONVLAB_BACKEND", "--backend", …),
+ * so the message points at what to change.
+ */
+export function parseBackendName(name: string | undefined, source: string): BackendName {
+  if (name === undefined || name === "") return "wasm";
+  if (name === "ref" || name === "wasm") return name;
+  throw new ConvlabError("E_BACKEND_UNKNOWN", `unknown backend '${name}' (from ${source}); use ref or wasm`);
+}
+
+/**
  * Chooses the backend for a program that never called `useBackend`/`setBackend`, on the first op it runs: the
  * fastest that works, `wasm` (with a worker per core where the platform can start them) or else `ref`, so a learner
  * who forgets the call does not train 35× slower without a word. Where WebAssembly SIMD is missing it says so in
@@ -29,10 +41,7 @@ export function setBackendPlatform(defaults: BackendPlatform): void {
 export function startDefaultBackend(): BackendName {
   const options = platform ?? {};
   const notice = options.notice ?? ((line: string) => console.warn(line));
-  const name = options.backend === undefined || options.backend === "" ? "wasm" : options.backend;
-  if (name !== "ref" && name !== "wasm") {
-    throw new Error(`unknown backend '${name}' (from ${options.source ?? "the platform"}); use ref or wasm`);
-  }
+  const name = parseBackendName(options.backend, options.source ?? "the platform");
   if (name === "wasm" && initWasmBackendSync({ ...options, notice })) {
     setBackend("wasm");
     if (platform === null) {

@@ -1,4 +1,5 @@
 import type { SafetensorsContent } from "../io/safetensors.js";
+import { SpecSizeError, type ModelLimits } from "./limits.js";
 import { ARCHS, isArch, presetSpec, type Arch } from "./presets.js";
 import { SpecModel, specInput, type ModelSpec } from "./spec.js";
 import { SpecShapeError, traceSpec, type Trace } from "./trace.js";
@@ -20,13 +21,20 @@ export interface ModelChoice {
 const MNIST_INPUT = [1, 28, 28];
 const CLASSES = 10;
 
-/** A traced choice from a spec already in hand (such as one stored with saved weights). */
-export function fromSpec(spec: ModelSpec, arch: string, extra: { preset?: Arch; specFile?: string } = {}): ModelChoice {
+/**
+ * A traced choice from a spec already in hand (such as one stored with saved weights), checked against the size
+ * limits (`limits`, else the program-wide `modelLimits`) before anything is built.
+ */
+export function fromSpec(
+  spec: ModelSpec,
+  arch: string,
+  { limits, ...extra }: { preset?: Arch; specFile?: string; limits?: Partial<ModelLimits> } = {},
+): ModelChoice {
   let trace: Trace;
   try {
-    trace = traceSpec(spec);
+    trace = traceSpec(spec, { limits });
   } catch (error) {
-    if (error instanceof SpecShapeError && extra.specFile !== undefined)
+    if ((error instanceof SpecShapeError || error instanceof SpecSizeError) && extra.specFile !== undefined)
       error.message = `${extra.specFile}: ${error.message}`;
     throw error;
   }

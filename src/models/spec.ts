@@ -1,3 +1,4 @@
+import { ConvlabError } from "../errors.js";
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU } from "../nn/layers.js";
 import { Module } from "../nn/module.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
@@ -81,7 +82,56 @@ export interface UseSpec {
 export type LayerDef = Conv2dSpec | LinearSpec | MaxPool2dSpec | ReLUSpec | FlattenSpec;
 export type LayerSpec = LayerDef | UseSpec;
 export type LayerType = LayerDef["type"];
-export const LAYER_TYPES: readonly LayerType[] = ["Conv2d", "Linear", "MaxPool2d", "ReLU", "Flatten"];
+
+/**
+ * What a layer key's value must be: `positive` a whole number ≥ 1, `size` a positive size or [height, width] pair
+ * ({@link SizeSpec}), `padding` the same with 0 allowed, `boolean` true or false. (`name`, which every layer takes,
+ * is checked apart.)
+ */
+export type LayerKeyKind = "positive" | "size" | "padding" | "boolean";
+
+/** The keys of T that must be given, and those that may be. */
+type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
+type DefOf<T extends LayerType> = Extract<LayerDef, { type: T }>;
+
+/** The keys of one layer type, each with its kind: exactly the keys of its interface above, as the compiler checks. */
+export interface LayerSchema<T extends LayerType> {
+  readonly required: Readonly<Record<Exclude<RequiredKeys<DefOf<T>>, "type">, LayerKeyKind>>;
+  readonly optional: Readonly<Record<Exclude<OptionalKeys<DefOf<T>>, "name">, LayerKeyKind>>;
+}
+
+/**
+ * The schema of every layer type, the one list of them: {@link LAYER_TYPES}, the validator (its keys, kinds and
+ * "did you mean" hints) and the error listing the allowed keys all come from here. Typed from the interfaces above,
+ * so adding a layer interface to {@link LayerDef} without its entry here, or an entry whose keys differ from its
+ * interface's, is a compile error. Switches over `layer.type` end in {@link assertNever}.
+ */
+export const LAYER_SCHEMA: { readonly [T in LayerType]: LayerSchema<T> } = {
+  Conv2d: {
+    required: { in_channels: "positive", out_channels: "positive", kernel_size: "size" },
+    optional: { stride: "size", padding: "padding", bias: "boolean" },
+  },
+  Linear: { required: { in_features: "positive", out_features: "positive" }, optional: { bias: "boolean" } },
+  MaxPool2d: { required: { kernel_size: "size" }, optional: { stride: "size", padding: "padding" } },
+  ReLU: { required: {}, optional: {} },
+  Flatten: { required: {}, optional: {} },
+};
+
+/** The layer types a spec may use, in the order of {@link LAYER_SCHEMA}. */
+export const LAYER_TYPES: readonly LayerType[] = Object.freeze(Object.keys(LAYER_SCHEMA) as LayerType[]);
+
+/**
+ * The `default` of a switch that handles every member of a union, such as `switch (layer.type)` over
+ * {@link LayerType}: `value` has type `never` there, so a member added to the union and not to the switch is a
+ * compile error at this call. At run time (a value that bypassed the types, e.g. unvalidated JSON) it throws a
+ * {@link ConvlabError} `E_UNREACHABLE` naming what it got.
+ */
+export function assertNever(value: never, what = "value"): never {
+  const type = (value as { type?: unknown } | null)?.type;
+  const shown = typeof type === "string" ? `type '${type.slice(0, 40)}'` : typeof value;
+  throw new ConvlabError("E_UNREACHABLE", `unexpected ${what}: ${shown}; a case is missing for it`);
+}
 
 /** The input shape of one example, [C, H, W]; the spec's `input` or MNIST's [1, 28, 28]. */
 export function specInput(spec: ModelSpec): [number, number, number] {
@@ -109,6 +159,8 @@ function createLayer(layer: LayerDef, generator: Generator): Module {
       return new ReLU();
     case "Flatten":
       return new Flatten(1, -1);
+    default:
+      return assertNever(layer, "layer");
   }
 }
 
@@ -156,7 +208,12 @@ export class SpecModel extends Module {
   /** The layer with this key (a spec name such as "conv1", or the index of an unnamed layer). */
   layer(key: string): Module {
     const found = this.#children.find(([k]) => k === key);
-    if (found === undefined) throw new Error(`model has no layer '${key}'; it has ${this.#children.map(([k]) => k)}`);
+    if (found === undefined) {
+      throw new ConvlabError(
+        "E_MODEL_NO_LAYER",
+        `model has no layer '${key}'; it has ${this.#children.map(([k]) => k)}`,
+      );
+    }
     return found[1];
   }
 

@@ -1,6 +1,9 @@
+import { ConvlabError } from "../errors.js";
 import { pair, window2d } from "../ops/window.js";
 import { numel, shapeToString, type Shape } from "../tensor/tensor.js";
-import { specInput, type LayerDef, type ModelSpec, type SizeSpec } from "./spec.js";
+import { checkModelSize, type ModelLimits } from "./limits.js";
+import { assertNever, specInput, type LayerDef, type ModelSpec, type SizeSpec } from "./spec.js";
+import { SpecError } from "./validate.js";
 
 /** One step of the forward pass, as traced for one example (batch size 1, as torchinfo's default). */
 export interface TraceRow {
@@ -35,6 +38,8 @@ export interface Trace {
   params: number;
   /** Σ multAdds of the rows, per example. */
   multAdds: number;
+  /** Values per example of the input and of every row's output: what a forward pass keeps for backward. */
+  activations: number;
   /** Why each Linear after a Flatten takes the inputs it does, e.g. `fc1 takes 64 inputs: 28 → 26 → … → 1, …`. */
   notes: string[];
   /** The same, as data, for saying it in another language: one entry per Linear after a Flatten. */
@@ -57,15 +62,19 @@ export interface LinearInputs {
  * A spec whose shapes do not fit, found before anything is built or trained. The message says which layer, why,
  * and the fix, then lists the shapes traced up to there; `rows` holds them too.
  */
-export class SpecShapeError extends Error {
+export class SpecShapeError extends ConvlabError {
+  declare readonly code: "E_SPEC_SHAPE";
+
   constructor(
     readonly problem: string,
     readonly rows: TraceRow[],
     readonly input: Shape,
     name: string,
   ) {
-    super(`the model '${name}' does not fit: ${problem}\nShapes up to there:\n${formatTrace(input, rows).join("\n")}`);
-    this.name = "SpecShapeError";
+    super(
+      "E_SPEC_SHAPE",
+      `the model '${name}' does not fit: ${problem}\nShapes up to there:\n${formatTrace(input, rows).join("\n")}`,
+    );
   }
 }
 
@@ -73,7 +82,6 @@ export class SpecShapeError extends Error {
 export const layerLabel = (key: string, layer: LayerDef) =>
   /^\d+$/.test(key) ? `[${key}] ${layer.type}` : `${key} (${layer.type})`;
 
-/** `C×H×W`, as the tutorial writes `32 * 5 * 5`. */
 /** `C×H×W`, as the tutorial writes `32 * 5 * 5`. */
 export const product = (dims: Shape) => dims.join("×");
 
@@ -125,8 +133,12 @@ function slide(
  * reaches it ("fc1 expects 800 inputs, but the layer before gives 64 = 64×1×1; set in_features to 64"), a Conv2d
  * with the wrong in_channels, a window larger than its input, a Linear before the Flatten, a Conv2d after it.
  * The spec must already be valid ({@link validateSpec}).
+ *
+ * Then checks the model's size against `options.limits` (default: {@link modelLimits}), so that nothing is built
+ * that would not fit in memory: {@link SpecSizeError} (`E_SPEC_TOO_LARGE`) gives the numbers and how to raise the
+ * limit. `limits: false` skips that check (to print the summary of a model too large to build).
  */
-export function traceSpec(spec: ModelSpec): Trace {
+export function traceSpec(spec: ModelSpec, options: { limits?: Partial<ModelLimits> | false } = {}): Trace {
   const name = spec.name ?? "model";
   const input: Shape = [1, ...specInput(spec)];
   const rows: TraceRow[] = [];
@@ -141,7 +153,7 @@ export function traceSpec(spec: ModelSpec): Trace {
     const reused = "use" in entry;
     const found = reused ? defined.get(entry.use) : { key: entry.name ?? String(index), layer: entry };
     if (found === undefined)
-      throw new Error(`layers[${index}].use: no layer named '${(entry as { use: string }).use}'`);
+      throw new SpecError([`layers[${index}].use: no layer named '${(entry as { use: string }).use}' before it`]);
     const { key, layer } = found;
     if (!reused && layer.name !== undefined) defined.set(layer.name, found);
     const where = layerLabel(key, layer);
@@ -216,6 +228,8 @@ export function traceSpec(spec: ModelSpec): Trace {
         }
         break;
       }
+      default:
+        assertNever(layer, "layer");
     }
     // Flatten's input is remembered until a layer changes the features again, so "64 = 64×1×1" survives a ReLU.
     if (layer.type === "Flatten") flattenedFrom = x.slice(1);
@@ -231,7 +245,10 @@ export function traceSpec(spec: ModelSpec): Trace {
       `and Flatten turns ${product(n.flattened)} into ${n.inputs}`,
   );
   const [params, multAdds] = [sum((r) => r.params), sum((r) => r.multAdds)];
-  return { name, input, output: x, rows, params, multAdds, notes, linearInputs };
+  const activations = numel(input.slice(1)) + sum((r) => numel(r.output.slice(1)));
+  const trace = { name, input, output: x, rows, params, multAdds, activations, notes, linearInputs };
+  if (options.limits !== false) checkModelSize(trace, options.limits);
+  return trace;
 }
 
 const count = (n: number) => n.toLocaleString("en-US");

@@ -1,45 +1,48 @@
-import { LAYER_TYPES, type LayerType, type ModelSpec } from "./spec.js";
+import { ConvlabError } from "../errors.js";
+import { preview, valueSize } from "../io/json.js";
+import { LAYER_SCHEMA, LAYER_TYPES, type LayerKeyKind, type LayerType, type ModelSpec } from "./spec.js";
+
+/**
+ * Why a spec was refused: `E_SPEC_INVALID` for a spec that does not follow the schema, `E_SPEC_TOO_LARGE` for one
+ * with more than {@link MAX_LAYERS} layers (the size of the model itself is {@link SpecSizeError}'s, with the same
+ * code).
+ */
+export type SpecErrorCode = "E_SPEC_INVALID" | "E_SPEC_TOO_LARGE";
 
 /**
  * A model spec that does not follow the schema. `issues` holds one line per problem, each starting with its JSON
- * path (`layers[3].kernal_size: unknown key; did you mean kernel_size?`), so every mistake shows at once.
+ * path (`layers[3].kernal_size: unknown key; did you mean kernel_size?`), so every mistake shows at once (up to
+ * {@link MAX_ISSUES} of them, then how many more).
  */
-export class SpecError extends Error {
+export class SpecError extends ConvlabError {
+  declare readonly code: SpecErrorCode;
+
   constructor(
     readonly issues: string[],
     source = "model spec",
+    code: SpecErrorCode = "E_SPEC_INVALID",
   ) {
-    super(`${source} is not a valid model spec:\n  ${issues.join("\n  ")}`);
-    this.name = "SpecError";
+    super(code, `${source} is not a valid model spec:\n  ${issues.join("\n  ")}`);
   }
 }
 
-/** What a key's value must be. */
-type Kind = "positive" | "size" | "padding" | "boolean" | "name";
+/** The most layers a spec may list: far more than a chain of convolutions needs, few enough to check at once. */
+export const MAX_LAYERS = 1000;
 
-/**
- * The schema, per layer type: each allowed key and its kind, with the required keys. Every type also takes `name`.
- * Kept as data so the validator, the "did you mean" hints and the error listing the allowed keys share one source.
- */
-const SCHEMA: Record<LayerType, { required: string[]; optional: Record<string, Kind> }> = {
-  Conv2d: {
-    required: ["in_channels", "out_channels", "kernel_size"],
-    optional: { stride: "size", padding: "padding", bias: "boolean" },
-  },
-  Linear: { required: ["in_features", "out_features"], optional: { bias: "boolean" } },
-  MaxPool2d: { required: ["kernel_size"], optional: { stride: "size", padding: "padding" } },
-  ReLU: { required: [], optional: {} },
-  Flatten: { required: [], optional: {} },
-};
+/** A spec nests 4 levels (the object, `layers`, a layer, a `[height, width]` pair); deeper is not a spec. */
+const MAX_DEPTH = 4;
 
-/** The kind of each required key (sizes are ≥ 1; `kernel_size` may be a pair). */
-const REQUIRED_KIND: Record<string, Kind> = {
-  in_channels: "positive",
-  out_channels: "positive",
-  in_features: "positive",
-  out_features: "positive",
-  kernel_size: "size",
-};
+/** The most values (array items and object entries) a spec may hold: {@link MAX_LAYERS} layers need under 20,000. */
+const MAX_VALUES = 100_000;
+
+/** Issues listed in a {@link SpecError}'s message; the rest are counted. */
+export const MAX_ISSUES = 50;
+
+/** Names and keys are shown, and spelling hints looked for, up to this length: a 1 MB key is not a typo. */
+const MAX_WORD = 64;
+
+/** What a key's value must be: a layer key's kind (from {@link LAYER_SCHEMA}), or an identifier for `name`. */
+type Kind = LayerKeyKind | "name";
 
 const TOP_KEYS = ["name", "input", "layers"];
 
@@ -60,6 +63,7 @@ function distance(a: string, b: string): number {
 
 /** The closest of `candidates` to a misspelt `word`, if close enough to be a likely typo (case ignored). */
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  if (word.length > MAX_WORD) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
@@ -73,7 +77,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-const show = (value: unknown) => JSON.stringify(value);
+/** A value in a message: its JSON when short, else its beginning (never recursing as deep as the value goes). */
+const show = (value: unknown) => preview(value, 60);
+
+/** A key or name in a message, cut short when long. */
+const label = (word: string) => (word.length > MAX_WORD ? `${word.slice(0, MAX_WORD)}…` : word);
 
 /** The problem with `value` for a key of this kind, or undefined when it is fine. */
 function checkKind(kind: Kind, value: unknown): string | undefined {
@@ -110,11 +118,28 @@ const asPair = (v: unknown): [number, number] => (typeof v === "number" ? [v, v]
  */
 export function validateSpec(json: unknown, source = "model spec"): ModelSpec {
   const issues: string[] = [];
+  const failure = (code?: SpecErrorCode) => {
+    const more = issues.length - MAX_ISSUES;
+    return new SpecError(more > 0 ? [...issues.slice(0, MAX_ISSUES), `… and ${more} more`] : issues, source, code);
+  };
   if (!isObject(json)) throw new SpecError([`(root): must be an object with "layers", got ${show(json)}`], source);
+  // Before anything walks it: how deep and how big it is, without recursion and without walking all of it.
+  const size = valueSize(json, { maxDepth: MAX_DEPTH, maxNodes: MAX_VALUES });
+  if (size.depth > MAX_DEPTH) {
+    issues.push(
+      `(root): nests more than ${MAX_DEPTH} levels deep, but a spec nests at most ${MAX_DEPTH} ` +
+        `({"layers": [{"kernel_size": [3, 3]}]}); got ${show(json)}`,
+    );
+    throw failure();
+  }
+  if (size.nodes > MAX_VALUES) {
+    issues.push(`(root): holds more than ${MAX_VALUES.toLocaleString("en-US")} values, far more than a spec needs`);
+    throw failure("E_SPEC_TOO_LARGE");
+  }
   for (const key of Object.keys(json)) {
     if (TOP_KEYS.includes(key)) continue;
     const hint = didYouMean(key, TOP_KEYS);
-    issues.push(`${key}: unknown key${hint ? `; did you mean ${hint}?` : ""} (allowed: ${TOP_KEYS.join(", ")})`);
+    issues.push(`${label(key)}: unknown key${hint ? `; did you mean ${hint}?` : ""} (allowed: ${TOP_KEYS.join(", ")})`);
   }
   if (json.name !== undefined && typeof json.name !== "string") issues.push(`name: must be a string`);
   if (json.input !== undefined) {
@@ -128,7 +153,11 @@ export function validateSpec(json: unknown, source = "model spec"): ModelSpec {
   const layers = json.layers;
   if (!Array.isArray(layers) || layers.length === 0) {
     issues.push(`layers: must be a non-empty array of layers, got ${show(layers)}`);
-    throw new SpecError(issues, source);
+    throw failure();
+  }
+  if (layers.length > MAX_LAYERS) {
+    issues.push(`layers: ${layers.length} layers, more than the ${MAX_LAYERS} a spec may list`);
+    throw failure("E_SPEC_TOO_LARGE");
   }
   const names = new Set<string>();
   layers.forEach((layer: unknown, i) => {
@@ -139,13 +168,18 @@ export function validateSpec(json: unknown, source = "model spec"): ModelSpec {
     }
     if ("use" in layer) {
       const extra = Object.keys(layer).filter((k) => k !== "use");
-      if (extra.length > 0) issues.push(`${at}: a {"use": …} entry takes no other keys, got ${extra.join(", ")}`);
+      if (extra.length > 0)
+        issues.push(`${at}: a {"use": …} entry takes no other keys, got ${extra.slice(0, 10).map(label).join(", ")}`);
       if (typeof layer.use !== "string" || !names.has(layer.use)) {
         const known = [...names];
         const hint = typeof layer.use === "string" ? didYouMean(layer.use, known) : undefined;
         issues.push(
           `${at}.use: ${show(layer.use)} is not the name of a layer defined before it` +
-            (hint ? `; did you mean ${hint}?` : known.length > 0 ? ` (defined so far: ${known.join(", ")})` : ""),
+            (hint
+              ? `; did you mean ${hint}?`
+              : known.length > 0
+                ? ` (defined so far: ${known.slice(0, 20).join(", ")}${known.length > 20 ? ", …" : ""})`
+                : ""),
         );
       }
       return;
@@ -161,9 +195,10 @@ export function validateSpec(json: unknown, source = "model spec"): ModelSpec {
       );
       return;
     }
-    const schema = SCHEMA[type as LayerType];
-    const kinds: Record<string, Kind> = { name: "name", ...schema.optional };
-    for (const key of schema.required) kinds[key] = REQUIRED_KIND[key];
+    // The schema is spec.ts's, the one list of layer types and their keys; every type also takes `name`.
+    const schema = LAYER_SCHEMA[type as LayerType];
+    const required = Object.keys(schema.required);
+    const kinds: Record<string, Kind> = { name: "name", ...schema.optional, ...schema.required };
     const allowed = ["type", ...Object.keys(kinds)];
     for (const [key, value] of Object.entries(layer)) {
       if (key === "type") continue;
@@ -171,7 +206,7 @@ export function validateSpec(json: unknown, source = "model spec"): ModelSpec {
       if (kind === undefined) {
         const hint = didYouMean(key, allowed);
         issues.push(
-          `${at}.${key}: unknown key` +
+          `${at}.${label(key)}: unknown key` +
             (hint ? `; did you mean ${hint}?` : `; ${type} takes ${allowed.filter((k) => k !== "type").join(", ")}`),
         );
         continue;
@@ -179,13 +214,14 @@ export function validateSpec(json: unknown, source = "model spec"): ModelSpec {
       const problem = checkKind(kind, value);
       if (problem !== undefined) issues.push(`${at}.${key}: ${problem}`);
     }
-    for (const key of schema.required) {
+    for (const key of required) {
       if (!(key in layer)) issues.push(`${at}: ${type} needs "${key}"`);
     }
     if (typeof layer.name === "string") {
       if (names.has(layer.name)) {
         issues.push(
-          `${at}.name: "${layer.name}" is already the name of an earlier layer; to run it again write {"use": "${layer.name}"}`,
+          `${at}.name: "${label(layer.name)}" is already the name of an earlier layer; to run it again write ` +
+            `{"use": "${label(layer.name)}"}`,
         );
       }
       names.add(layer.name);
@@ -203,6 +239,6 @@ export function validateSpec(json: unknown, source = "model spec"): ModelSpec {
         issues.push(`${at}.padding: must be at most half of kernel_size, got ${show(layer.padding)}`);
     }
   });
-  if (issues.length > 0) throw new SpecError(issues, source);
+  if (issues.length > 0) throw failure();
   return json as unknown as ModelSpec;
 }

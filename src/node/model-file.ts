@@ -6,6 +6,7 @@ import type { SpecModel } from "../models/spec.js";
 import { validateSpec } from "../models/validate.js";
 import { modelFromOnnx } from "../models/onnx-import.js";
 import { isOnnxFile, loadOnnxFile } from "./onnx-file.js";
+import { applyModelLimitsFromEnv } from "./limits.js";
 import { loadSafetensorsFile } from "./safetensors-file.js";
 
 // Model choice itself is browser-safe (src/models/choice.ts); this module adds what reads files: spec files for
@@ -35,8 +36,13 @@ export function readSpecFile(path: string): ModelSpec {
   return validateSpec(json, path);
 }
 
-/** The spec for a preset name or spec file, traced: a spec whose shapes do not fit fails here, before any work. */
+/**
+ * The spec for a preset name or spec file, traced: a spec whose shapes do not fit, or that is too large to build
+ * (see ModelLimits; $CONVLAB_MAX_PARAMETERS and $CONVLAB_MAX_ACTIVATION_BYTES raise the limits), fails here, before
+ * any work.
+ */
 export function chooseModel(arch: string): ModelChoice {
+  applyModelLimitsFromEnv();
   return isArch(arch) ? presetChoice(arch) : fromSpec(readSpecFile(arch), arch, { specFile: arch });
 }
 
@@ -47,6 +53,7 @@ export function chooseModel(arch: string): ModelChoice {
  * the model is an error naming it, with the fix.
  */
 export function loadTrainedModel(weights: string, arch?: string): { choice: ModelChoice; model: SpecModel } {
+  applyModelLimitsFromEnv();
   const asked = arch === undefined ? undefined : chooseModel(arch);
   if (isOnnxFile(weights)) {
     const { choice, model } = modelFromOnnx(loadOnnxFile(weights), weights, asked);

@@ -1,7 +1,17 @@
 import { record } from "../autograd/graph.js";
 import { kernel } from "../kernels/registry.js";
 import type { Broadcast } from "../kernels/types.js";
-import { Tensor, allocLike, floatData, shapeToString, type FloatStorage, type Shape } from "../tensor/tensor.js";
+import {
+  Tensor,
+  allocLike,
+  floatData,
+  narrowGrad,
+  promoteFloat,
+  shapeToString,
+  type FloatStorage,
+  type Shape,
+} from "../tensor/tensor.js";
+import { ConvlabError } from "../errors.js";
 
 /**
  * NumPy/PyTorch broadcasting: shapes are aligned at their last dimension, and each pair of sizes must be equal or
@@ -18,7 +28,10 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): Broadcast {
     const sa = a[d - (rank - a.length)] ?? 1;
     const sb = b[d - (rank - b.length)] ?? 1;
     if (sa !== sb && sa !== 1 && sb !== 1) {
-      throw new Error(`${op}: shapes ${shapeToString(a)} and ${shapeToString(b)} cannot be broadcast together`);
+      throw new ConvlabError(
+        "E_SHAPE_BROADCAST",
+        `${op}: shapes ${shapeToString(a)} and ${shapeToString(b)} cannot be broadcast together`,
+      );
     }
     outShape[d] = Math.max(sa, sb);
     aStrides[d] = sa === 1 ? 0 : aStride;
@@ -53,23 +66,29 @@ function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
-/** Elementwise a + b with broadcasting. Gradients: da = dout, db = dout (each summed to its operand's shape). */
+/**
+ * Elementwise a + b with broadcasting. Gradients: da = dout, db = dout (each summed to its operand's shape).
+ * float32 + float64 is float64, in either order (PyTorch's promotion; see {@link promoteFloat}).
+ */
 export function add(a: Tensor, b: Tensor | number): Tensor {
   const bt = asTensor(b, a);
   const bc = broadcastShapes(a.shape, bt.shape, "add");
-  const out = new Tensor(kernel("add")(floatData(a, "add"), floatData(bt, "add"), bc), bc.outShape);
+  const [ad, bd, widened] = promoteFloat(floatData(a, "add"), floatData(bt, "add"));
+  const out = new Tensor(kernel("add")(ad, bd, bc), bc.outShape);
   return record(out, "add", [a, bt], (dy) => [
-    a.requiresGrad ? unbroadcast(dy, bc.outShape, bc.aStrides, a) : null,
-    bt.requiresGrad ? unbroadcast(dy, bc.outShape, bc.bStrides, bt) : null,
+    a.requiresGrad ? narrowGrad(unbroadcast(dy, bc.outShape, bc.aStrides, a), widened[0]) : null,
+    bt.requiresGrad ? narrowGrad(unbroadcast(dy, bc.outShape, bc.bStrides, bt), widened[1]) : null,
   ]);
 }
 
-/** Elementwise a · b with broadcasting. Gradients: da = dout · b, db = dout · a. */
+/**
+ * Elementwise a · b with broadcasting. Gradients: da = dout · b, db = dout · a. float32 · float64 is float64, in
+ * either order (PyTorch's promotion; see {@link promoteFloat}).
+ */
 export function mul(a: Tensor, b: Tensor | number): Tensor {
   const bt = asTensor(b, a);
   const bc = broadcastShapes(a.shape, bt.shape, "mul");
-  const ad = floatData(a, "mul");
-  const bd = floatData(bt, "mul");
+  const [ad, bd, widened] = promoteFloat(floatData(a, "mul"), floatData(bt, "mul"));
   const mulKernel = kernel("mul");
   const out = new Tensor(mulKernel(ad, bd, bc), bc.outShape);
   return record(out, "mul", [a, bt], (dy) => {
@@ -78,13 +97,15 @@ export function mul(a: Tensor, b: Tensor | number): Tensor {
     const times = (other: FloatStorage, otherStrides: readonly number[]): FloatStorage =>
       mulKernel(dy, other, { outShape: bc.outShape, aStrides: dyStrides, bStrides: otherStrides });
     return [
-      a.requiresGrad ? unbroadcast(times(bd, bc.bStrides), bc.outShape, bc.aStrides, a) : null,
-      bt.requiresGrad ? unbroadcast(times(ad, bc.aStrides), bc.outShape, bc.bStrides, bt) : null,
+      a.requiresGrad ? narrowGrad(unbroadcast(times(bd, bc.bStrides), bc.outShape, bc.aStrides, a), widened[0]) : null,
+      bt.requiresGrad
+        ? narrowGrad(unbroadcast(times(ad, bc.aStrides), bc.outShape, bc.bStrides, bt), widened[1])
+        : null,
     ];
   });
 }
 
-/** Elementwise a − b with broadcasting, as a + (−1)·b. */
+/** Elementwise a − b with broadcasting, as a + (−1)·b; so float32 − float64 is float64, in either order. */
 export function sub(a: Tensor, b: Tensor | number): Tensor {
   return typeof b === "number" ? add(a, -b) : add(a, mul(b, -1));
 }

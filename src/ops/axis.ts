@@ -1,12 +1,13 @@
 import type { AxisSplit } from "../kernels/types.js";
 import { numel, shapeToString, type Shape } from "../tensor/tensor.js";
+import { ConvlabError } from "../errors.js";
 
 /** Normalises a possibly negative dim and views the shape as [outer, size, inner] around it. */
 export function splitAt(shape: Shape, dim: number, op: string): { dim: number; split: AxisSplit } {
   const rank = shape.length;
   const d = dim < 0 ? dim + rank : dim;
   if (!Number.isInteger(d) || d < 0 || d >= rank) {
-    throw new Error(`${op}: dim ${dim} is out of range for shape ${shapeToString(shape)}`);
+    throw new ConvlabError("E_DIM_RANGE", `${op}: dim ${dim} is out of range for shape ${shapeToString(shape)}`);
   }
   return {
     dim: d,

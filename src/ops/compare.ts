@@ -1,4 +1,5 @@
 import { Tensor, shapeToString } from "../tensor/tensor.js";
+import { ConvlabError } from "../errors.js";
 
 /**
  * Elementwise equality, as `torch.eq` (`predicted == labels`): 1 where equal, else 0. `other` is a tensor or array
@@ -17,7 +18,10 @@ export function eq(input: Tensor, other: Tensor | ArrayLike<number> | number): T
   const y = other instanceof Tensor ? other.data : other;
   if (y.length !== x.length) {
     const shape = other instanceof Tensor ? shapeToString(other.shape) : `[${y.length}]`;
-    throw new Error(`eq: shapes ${shapeToString(input.shape)} and ${shape} differ; compare tensors of the same size`);
+    throw new ConvlabError(
+      "E_SHAPE_MISMATCH",
+      `eq: shapes ${shapeToString(input.shape)} and ${shape} differ; compare tensors of the same size`,
+    );
   }
   for (let i = 0; i < x.length; i++) out[i] = x[i] === y[i] ? 1 : 0;
   return new Tensor(out, input.shape);

@@ -1,6 +1,6 @@
 import { record } from "../autograd/graph.js";
 import { kernel } from "../kernels/registry.js";
-import { Tensor, floatData } from "../tensor/tensor.js";
+import { Tensor, floatData, sameFloatDType } from "../tensor/tensor.js";
 import { conv2dGeometry, type Conv2dOptions } from "./conv2d.js";
 import { maxPool2dGeometry, type MaxPool2dOptions } from "./pool.js";
 import type { IntPair } from "./window.js";
@@ -17,7 +17,7 @@ import type { IntPair } from "./window.js";
  *
  * Shapes: input [N, C_in, H, W], weight [C_out, C_in, F_h, F_w], bias [C_out] → [N, C_out, H_pool, W_pool], where
  * H_conv = ⌊(H + 2P − F_h)/S⌋ + 1 and H_pool = ⌊(H_conv + 2P_pool − K)/S_pool⌋ + 1 (for the tutorial's conv1 and its
- * 2×2 pool: 28 → 26 → 13).
+ * 2×2 pool: 28 → 26 → 13). Input, weight and bias must share a dtype, as for conv2d.
  */
 export function conv2dReluMaxPool2d(
   input: Tensor,
@@ -30,6 +30,7 @@ export function conv2dReluMaxPool2d(
   const convGeometry = conv2dGeometry(input, weight, bias, conv);
   const { batch, outChannels, outHeight, outWidth } = convGeometry;
   const poolGeometry = maxPool2dGeometry([batch, outChannels, outHeight, outWidth], kernelSize, pool);
+  sameFloatDType("conv2dReluMaxPool2d", { input, weight, bias });
   const x = floatData(input, "conv2dReluMaxPool2d");
   const w = floatData(weight, "conv2dReluMaxPool2d");
   const b = bias === null ? null : floatData(bias, "conv2dReluMaxPool2d");

@@ -1,8 +1,9 @@
 import { record } from "../autograd/graph.js";
 import { kernel } from "../kernels/registry.js";
 import type { Conv2dGeometry } from "../kernels/types.js";
-import { Tensor, floatData, shapeToString, type FloatStorage } from "../tensor/tensor.js";
+import { Tensor, floatData, sameFloatDType, shapeToString, type FloatStorage } from "../tensor/tensor.js";
 import { pair, window2d, type IntPair } from "./window.js";
+import { ConvlabError } from "../errors.js";
 
 export interface Conv2dOptions {
   /** Step of the window, S. Default 1. */
@@ -21,10 +22,12 @@ export interface Conv2dOptions {
  * Shapes: input [N, C_in, H, W], weight [C_out, C_in, F_h, F_w], bias [C_out] → output [N, C_out, H_out, W_out]
  * with H_out = ⌊(H + 2P − F_h)/S⌋ + 1 (likewise W_out). PyTorch floors; the division need not be exact.
  *
- * Differs from `torch.nn.functional.conv2d`: no dilation or groups, and a 3-D unbatched input is not accepted.
+ * Differs from `torch.nn.functional.conv2d`: no dilation or groups, and a 3-D unbatched input is not accepted. As in
+ * PyTorch, input, weight and bias must share a dtype (`E_DTYPE_MISMATCH` otherwise).
  */
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
   const geometry = conv2dGeometry(input, weight, bias, options);
+  sameFloatDType("conv2d", { input, weight, bias });
   const x = floatData(input, "conv2d");
   const w = floatData(weight, "conv2d");
   const b = bias === null ? null : floatData(bias, "conv2d");
@@ -44,18 +47,25 @@ export function conv2dGeometry(
   const stride = pair(options.stride ?? 1, "conv2d", "stride", 1);
   const padding = pair(options.padding ?? 0, "conv2d", "padding", 0);
   if (weight.ndim !== 4) {
-    throw new Error(`conv2d: weight must be 4-D [C_out, C_in, kH, kW], got shape ${shapeToString(weight.shape)}`);
+    throw new ConvlabError(
+      "E_SHAPE_MISMATCH",
+      `conv2d: weight must be 4-D [C_out, C_in, kH, kW], got shape ${shapeToString(weight.shape)}`,
+    );
   }
   const [outChannels, weightInChannels, kernelHeight, kernelWidth] = weight.shape;
   const window = window2d("conv2d", input.shape, [kernelHeight, kernelWidth], stride, padding);
   if (weightInChannels !== window.inChannels) {
-    throw new Error(
+    throw new ConvlabError(
+      "E_SHAPE_MISMATCH",
       `conv2d: weight ${shapeToString(weight.shape)} expects ${weightInChannels} input channels, ` +
         `but the input ${shapeToString(input.shape)} has ${window.inChannels}`,
     );
   }
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
-    throw new Error(`conv2d: bias must have shape [${outChannels}], got ${shapeToString(bias.shape)}`);
+    throw new ConvlabError(
+      "E_SHAPE_MISMATCH",
+      `conv2d: bias must have shape [${outChannels}], got ${shapeToString(bias.shape)}`,
+    );
   }
   return { ...window, outChannels };
 }

@@ -3,6 +3,7 @@ import { kernel } from "../kernels/registry.js";
 import { Tensor, floatData, shapeToString } from "../tensor/tensor.js";
 import { mean, sum } from "./reduce.js";
 import { logSoftmax } from "./softmax.js";
+import { ConvlabError } from "../errors.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -13,7 +14,8 @@ function targetData(target: Target, rows: number, classes: number, op: string): 
   let t: Int32Array;
   if (target instanceof Tensor) {
     if (target.dtype !== "int32" || target.ndim !== 1) {
-      throw new Error(
+      throw new ConvlabError(
+        "E_TARGET",
         `${op}: target must be a 1-D int32 tensor of class indices, got ${target.dtype} ${shapeToString(target.shape)}`,
       );
     }
@@ -22,11 +24,14 @@ function targetData(target: Target, rows: number, classes: number, op: string): 
     t = Int32Array.from(target);
   }
   if (t.length !== rows) {
-    throw new Error(`${op}: expected ${rows} targets (one per input row), got ${t.length}`);
+    throw new ConvlabError("E_TARGET", `${op}: expected ${rows} targets (one per input row), got ${t.length}`);
   }
   for (let r = 0; r < rows; r++) {
     if (!(t[r] >= 0 && t[r] < classes) || t[r] !== Math.trunc(t[r])) {
-      throw new Error(`${op}: target ${t[r]} at row ${r} is out of bounds for ${classes} classes`);
+      throw new ConvlabError(
+        "E_TARGET_RANGE",
+        `${op}: target ${t[r]} at row ${r} is out of bounds for ${classes} classes`,
+      );
     }
   }
   return t;
@@ -42,7 +47,8 @@ function reduceLoss(losses: Tensor, reduction: Reduction): Tensor {
  * Differs from PyTorch: no class weights and no ignore_index.
  */
 export function nllLoss(logp: Tensor, target: Target, reduction: Reduction = "mean"): Tensor {
-  if (logp.ndim !== 2) throw new Error(`nllLoss: input must be [N, C], got ${shapeToString(logp.shape)}`);
+  if (logp.ndim !== 2)
+    throw new ConvlabError("E_SHAPE_MISMATCH", `nllLoss: input must be [N, C], got ${shapeToString(logp.shape)}`);
   const [rows, classes] = logp.shape;
   const t = targetData(target, rows, classes, "nllLoss");
   const losses = new Tensor(kernel("nllLoss")(floatData(logp, "nllLoss"), t, classes), [rows]);
@@ -61,7 +67,10 @@ export function nllLoss(logp: Tensor, target: Target, reduction: Reduction = "me
  */
 export function crossEntropy(input: Tensor, target: Target, reduction: Reduction = "mean"): Tensor {
   if (input.ndim !== 2) {
-    throw new Error(`crossEntropy: input must be [N, C] logits, got ${shapeToString(input.shape)}`);
+    throw new ConvlabError(
+      "E_SHAPE_MISMATCH",
+      `crossEntropy: input must be [N, C] logits, got ${shapeToString(input.shape)}`,
+    );
   }
   return nllLoss(logSoftmax(input, 1), target, reduction);
 }

@@ -3,6 +3,7 @@ import { kernel } from "../kernels/registry.js";
 import type { Window2d } from "../kernels/types.js";
 import { Tensor, floatData, type Shape } from "../tensor/tensor.js";
 import { pair, window2d, type IntPair } from "./window.js";
+import { ConvlabError } from "../errors.js";
 
 export interface MaxPool2dOptions {
   /** Step of the window. Default: the kernel size, as PyTorch. */
@@ -34,7 +35,10 @@ export function maxPool2dGeometry(shape: Shape, kernelSize: IntPair, options: Ma
   const stride = pair(options.stride ?? kernelSize, "maxPool2d", "stride", 1);
   const [padHeight, padWidth] = pair(options.padding ?? 0, "maxPool2d", "padding", 0);
   if (padHeight > kernelHeight / 2 || padWidth > kernelWidth / 2) {
-    throw new Error(`maxPool2d: padding should be at most half of the kernel size, got padding ${options.padding}`);
+    throw new ConvlabError(
+      "E_WINDOW",
+      `maxPool2d: padding should be at most half of the kernel size, got padding ${options.padding}`,
+    );
   }
   return window2d("maxPool2d", shape, [kernelHeight, kernelWidth], stride, [padHeight, padWidth]);
 }

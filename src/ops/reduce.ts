@@ -2,6 +2,7 @@ import { record } from "../autograd/graph.js";
 import { kernel } from "../kernels/registry.js";
 import { Tensor, allocLike, floatData, type FloatStorage } from "../tensor/tensor.js";
 import { reducedShape, splitAt } from "./axis.js";
+import { ConvlabError } from "../errors.js";
 
 /** Spreads a gradient of the reduced shape back over the reduced dim: dx[o, s, i] = dy[o, i] · scale. */
 function expandAlong(dy: FloatStorage, like: FloatStorage, outer: number, size: number, inner: number, scale: number) {
@@ -95,7 +96,8 @@ export function max(input: Tensor, dim?: number, keepdim = false): ValuesIndices
   const { dim: d, split } = whole
     ? { dim: 0, split: { outer: 1, size: x.length, inner: 1 } }
     : splitAt(input.shape, dim, "max");
-  if (split.size === 0) throw new Error(`max: cannot reduce an empty dimension (shape ${input.shape.join("×")})`);
+  if (split.size === 0)
+    throw new ConvlabError("E_SHAPE_EMPTY", `max: cannot reduce an empty dimension (shape ${input.shape.join("×")})`);
   const best = kernel("argmax")(x, split);
   const source = new Int32Array(best.length);
   const y = allocLike(x, best.length);

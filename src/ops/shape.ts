@@ -1,6 +1,7 @@
 import { record } from "../autograd/graph.js";
 import { Tensor, allocDType, allocLike, numel, shapeToString, type Shape } from "../tensor/tensor.js";
 import { reducedShape, splitAt } from "./axis.js";
+import { ConvlabError } from "../errors.js";
 
 /**
  * The same elements in a new shape, row-major order kept; one size may be −1 and is inferred, as in PyTorch.
@@ -8,11 +9,13 @@ import { reducedShape, splitAt } from "./axis.js";
  */
 export function reshape(input: Tensor, shape: Shape): Tensor {
   const inferred = shape.filter((s) => s === -1).length;
-  if (inferred > 1) throw new Error(`reshape: only one dimension can be -1, got ${shapeToString(shape)}`);
+  if (inferred > 1)
+    throw new ConvlabError("E_SHAPE_INVALID", `reshape: only one dimension can be -1, got ${shapeToString(shape)}`);
   const known = numel(shape.filter((s) => s !== -1));
   const resolved = shape.map((s) => (s === -1 ? (known === 0 ? 0 : input.numel() / known) : s));
   if (resolved.some((s) => !Number.isInteger(s) || s < 0) || numel(resolved) !== input.numel()) {
-    throw new Error(
+    throw new ConvlabError(
+      "E_SHAPE_INVALID",
       `reshape: shape ${shapeToString(shape)} is invalid for input of size ${input.numel()} ` +
         `(shape ${shapeToString(input.shape)})`,
     );
@@ -35,7 +38,10 @@ export function flatten(input: Tensor, startDim = 0, endDim = -1): Tensor {
   const end = endDim < 0 ? endDim + rank : endDim;
   if (rank === 0) return reshape(input, [1]);
   if (start < 0 || end >= rank || start > end) {
-    throw new Error(`flatten: dims ${startDim}..${endDim} are out of range for shape ${shapeToString(input.shape)}`);
+    throw new ConvlabError(
+      "E_DIM_RANGE",
+      `flatten: dims ${startDim}..${endDim} are out of range for shape ${shapeToString(input.shape)}`,
+    );
   }
   const merged = numel(input.shape.slice(start, end + 1));
   return reshape(input, [...input.shape.slice(0, start), merged, ...input.shape.slice(end + 1)]);
@@ -46,7 +52,10 @@ export function unsqueeze(input: Tensor, dim: number): Tensor {
   const rank = input.ndim + 1;
   const d = dim < 0 ? dim + rank : dim;
   if (!Number.isInteger(d) || d < 0 || d >= rank) {
-    throw new Error(`unsqueeze: dim ${dim} is out of range for shape ${shapeToString(input.shape)}`);
+    throw new ConvlabError(
+      "E_DIM_RANGE",
+      `unsqueeze: dim ${dim} is out of range for shape ${shapeToString(input.shape)}`,
+    );
   }
   return reshape(input, [...input.shape.slice(0, d), 1, ...input.shape.slice(d)]);
 }
@@ -73,7 +82,8 @@ export function select(input: Tensor, dim: number, index: number): Tensor {
   const { outer, size, inner } = split;
   const i = index < 0 ? index + size : index;
   if (!Number.isInteger(i) || i < 0 || i >= size) {
-    throw new Error(
+    throw new ConvlabError(
+      "E_INDEX_RANGE",
       `select: index ${index} is out of range for dimension ${d} of size ${size} (shape ${shapeToString(input.shape)})`,
     );
   }

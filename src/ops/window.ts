@@ -1,5 +1,6 @@
 import type { Window2d } from "../kernels/types.js";
 import { shapeToString, type Shape } from "../tensor/tensor.js";
+import { ConvlabError } from "../errors.js";
 
 /** A size given once for both spatial dimensions, or as [height, width], as PyTorch's `_pair`. */
 export type IntPair = number | readonly [number, number];
@@ -8,7 +9,7 @@ export function pair(value: IntPair, op: string, name: string, min: number): [nu
   const [h, w] = typeof value === "number" ? [value, value] : value;
   for (const v of [h, w]) {
     if (!Number.isInteger(v) || v < min) {
-      throw new Error(`${op}: ${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+      throw new ConvlabError("E_WINDOW", `${op}: ${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
     }
   }
   return [h, w];
@@ -21,7 +22,8 @@ export function pair(value: IntPair, op: string, name: string, min: number): [nu
 export function outputSize(op: string, dim: string, size: number, kernel: number, stride: number, pad: number): number {
   const out = Math.floor((size + 2 * pad - kernel) / stride) + 1;
   if (out < 1) {
-    throw new Error(
+    throw new ConvlabError(
+      "E_WINDOW",
       `${op}: the ${dim} ${size} is too small for a window of ${kernel} with padding ${pad}: ` +
         `⌊(${size} + 2·${pad} − ${kernel}) / ${stride}⌋ + 1 = ${out} ≤ 0`,
     );
@@ -41,7 +43,10 @@ export function window2d(
   [padHeight, padWidth]: [number, number],
 ): Window2d {
   if (inputShape.length !== 4) {
-    throw new Error(`${op}: input must be 4-D [N, C, H, W], got shape ${shapeToString(inputShape)}`);
+    throw new ConvlabError(
+      "E_SHAPE_MISMATCH",
+      `${op}: input must be 4-D [N, C, H, W], got shape ${shapeToString(inputShape)}`,
+    );
   }
   const [batch, inChannels, inHeight, inWidth] = inputShape;
   return {

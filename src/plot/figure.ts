@@ -2,6 +2,7 @@ import { JUPYTER_DISPLAY, show } from "./display.js";
 import * as vega from "vega";
 import { compile } from "vega-lite";
 import type { ChartSpec } from "../report/types.js";
+import { ConvlabError } from "../errors.js";
 
 /**
  * A figure: a Vega-Lite spec with a name, drawn on demand. The `plt.figure()` … `plt.savefig()` of the tutorial,
@@ -18,8 +19,8 @@ import type { ChartSpec } from "../report/types.js";
  * and {@link registerFileWriter}, which `src/node/render.ts` calls.
  */
 
-/** What went wrong in `convlab/plot`, for programs to test instead of the message. */
-export type PlotErrorCode =
+/** What went wrong in `convlab/plot`, in words; each has a stable {@link PlotErrorCode} (see {@link PLOT_CODES}). */
+export type PlotErrorReason =
   /** No way to turn an SVG into PNG bytes here (no registered rasterizer, no canvas). */
   | "NoRasterizer"
   /** `save()` without a file writer: a browser, or Node without `convlab/node` loaded. */
@@ -33,14 +34,28 @@ export type PlotErrorCode =
   /** Any other argument that cannot be drawn (empty data, mismatched lengths, a class out of range). */
   | "BadArgument";
 
-/** An error of `convlab/plot`; `code` says which, the message says what to do. */
-export class PlotError extends Error {
+/** The stable `code` of each {@link PlotErrorReason}: `E_PLOT_` and the reason in capitals. */
+export const PLOT_CODES = {
+  NoRasterizer: "E_PLOT_NO_RASTERIZER",
+  NoFileWriter: "E_PLOT_NO_FILE_WRITER",
+  UnknownExtension: "E_PLOT_UNKNOWN_EXTENSION",
+  UnknownLayer: "E_PLOT_UNKNOWN_LAYER",
+  BadShape: "E_PLOT_BAD_SHAPE",
+  BadArgument: "E_PLOT_BAD_ARGUMENT",
+} as const satisfies Record<PlotErrorReason, string>;
+
+/** A stable code of {@link PlotError}, for programs to test instead of the message. */
+export type PlotErrorCode = (typeof PLOT_CODES)[PlotErrorReason];
+
+/** An error of `convlab/plot`; `code` (stable) and `reason` say which, the message says what to do. */
+export class PlotError extends ConvlabError {
+  declare readonly code: PlotErrorCode;
+
   constructor(
-    readonly code: PlotErrorCode,
+    readonly reason: PlotErrorReason,
     message: string,
   ) {
-    super(message);
-    this.name = "PlotError";
+    super(PLOT_CODES[reason], message);
   }
 }
 

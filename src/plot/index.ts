@@ -16,7 +16,9 @@ export {
   registerFileWriter,
   canRasterize,
   PNG_SCALE,
+  PLOT_CODES,
   type PlotErrorCode,
+  type PlotErrorReason,
   type Rasterizer,
   type FileWriter,
 } from "./figure.js";

@@ -1,5 +1,6 @@
 import { Tensor, allocDType, numel, type DType, type Shape } from "./tensor.js";
 import { defaultGenerator, type Generator } from "./random.js";
+import { ConvlabError } from "../errors.js";
 
 type Nested = number | readonly Nested[];
 
@@ -26,7 +27,7 @@ export function tensor(value: Nested, options: { dtype?: DType; requiresGrad?: b
   };
   collect(value);
   if (flat.length !== numel(shape))
-    throw new Error(`tensor: the nested arrays are ragged (shape looks like [${shape}])`);
+    throw new ConvlabError("E_TENSOR_RAGGED", `tensor: the nested arrays are ragged (shape looks like [${shape}])`);
   const data = allocDType(options.dtype ?? "float32", flat.length);
   data.set(flat);
   return new Tensor(data, shape, options.requiresGrad ?? false);

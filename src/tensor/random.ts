@@ -1,3 +1,4 @@
+import { ConvlabError } from "../errors.js";
 /**
  * A seeded pseudo-random generator: the 32-bit Mersenne Twister (MT19937), the engine behind PyTorch's CPU
  * generator, seeded the same way (`torch.manual_seed`). `uniform` follows ATen's float32 transform (24 random bits,
@@ -16,7 +17,7 @@ export class Generator {
   /** Re-seeds the generator; the seed is taken modulo 2³². */
   manualSeed(seed: number): this {
     if (!Number.isInteger(seed) || seed < 0)
-      throw new Error(`manualSeed: seed must be a non-negative integer, got ${seed}`);
+      throw new ConvlabError("E_GENERATOR_SEED", `manualSeed: seed must be a non-negative integer, got ${seed}`);
     this.seedValue = seed;
     const mt = this.state;
     mt[0] = seed >>> 0;
@@ -50,12 +51,16 @@ export class Generator {
       state.length !== 624 ||
       !state.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)
     ) {
-      throw new Error("Generator.setState: state must hold 624 unsigned 32-bit integers");
+      throw new ConvlabError("E_GENERATOR_STATE", "Generator.setState: state must hold 624 unsigned 32-bit integers");
     }
     if (!Number.isInteger(index) || index < 0 || index > 624) {
-      throw new Error(`Generator.setState: index must be an integer in [0, 624], got ${index}`);
+      throw new ConvlabError(
+        "E_GENERATOR_STATE",
+        `Generator.setState: index must be an integer in [0, 624], got ${index}`,
+      );
     }
-    if (!Number.isInteger(seed) || seed < 0) throw new Error(`Generator.setState: invalid seed ${seed}`);
+    if (!Number.isInteger(seed) || seed < 0)
+      throw new ConvlabError("E_GENERATOR_STATE", `Generator.setState: invalid seed ${seed}`);
     this.state.set(state);
     this.index = index;
     this.seedValue = seed;

@@ -1,4 +1,5 @@
 import type { Storage, Tensor } from "./tensor.js";
+import { ConvlabError } from "../errors.js";
 
 /**
  * Memory a backend lends to kernel results while a {@link tidy} scope is open, and takes back when it closes.
@@ -31,20 +32,44 @@ export function isScoped(data: Storage): boolean {
   return lender !== null && lender.owns(data);
 }
 
-function returnedTensors(value: unknown): Set<unknown> {
-  if (Array.isArray(value)) return new Set(value);
-  if (value !== null && typeof value === "object" && !ArrayBuffer.isView(value)) {
-    return new Set([value, ...Object.values(value)]);
+/** Whether `value` is a plain object: made by `{…}` or `Object.create(null)`, not a class instance. */
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Every object reachable from `value` through the containers a scope's result may hold tensors in: arrays, plain
+ * objects, Maps (keys and values) and Sets, to any depth. Class instances (tensors among them) and typed arrays are
+ * collected but not looked into. Iterative, with a set of the objects seen, so neither a deep nesting (a hostile
+ * JSON-like value) nor a cycle can overflow the stack or loop.
+ */
+function reachable(value: unknown): Set<object> {
+  const seen = new Set<object>();
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== "object" || seen.has(v)) continue;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      for (const item of v as unknown[]) stack.push(item);
+    } else if (v instanceof Map) {
+      for (const [key, item] of v as Map<unknown, unknown>) stack.push(key, item);
+    } else if (v instanceof Set) {
+      for (const item of v as Set<unknown>) stack.push(item);
+    } else if (isPlainObject(v)) {
+      for (const item of Object.values(v)) stack.push(item);
+    }
   }
-  return new Set();
+  return seen;
 }
 
 /**
  * Runs `fn`, then releases the tensors it made on backend memory, as TF.js's `tf.tidy` (PyTorch frees them by
  * reference counting, which JavaScript cannot). Reading a released tensor throws an error naming the fix.
  *
- * Tensors made in the scope that `fn` returns (alone, in an array or as an object's values) live on, on the
- * JavaScript heap, cut from the autograd graph as by `detach()`: the graph behind them is released. So backward()
+ * Tensors made in the scope that `fn` returns (alone, or anywhere inside arrays, plain objects, Maps and Sets, at any
+ * depth: `{ out: { t } }` keeps `t`) live on, on the JavaScript heap, cut from the autograd graph as by `detach()`: the graph behind them is released. So backward()
  * and the optimizer's step belong inside the scope, as in trainStep(). Leaf gradients (`.grad`) always live on
  * the heap, so optimizers and callers see them after the scope. These rules hold on every backend; on `ref`, whose
  * results are ordinary arrays, only the reading of released tensors differs: it still works there.
@@ -60,12 +85,15 @@ export function tidy<T>(fn: () => T): T {
   try {
     result = fn();
     if (result instanceof Promise) {
-      throw new Error("tidy(): the function returned a Promise; a scope cannot span an await, so pass a sync function");
+      throw new ConvlabError(
+        "E_TIDY_ASYNC",
+        "tidy(): the function returned a Promise; a scope cannot span an await, so pass a sync function",
+      );
     }
     return result;
   } finally {
     const made = open.pop()!;
-    const keep = returnedTensors(result);
+    const keep = made.length === 0 ? new Set<object>() : reachable(result);
     for (const tensor of made) {
       const borrowed = isScoped(tensor.data);
       if (keep.has(tensor)) tensor.keepPastScope(borrowed);

@@ -1,4 +1,5 @@
 import type { GradFn } from "../autograd/graph.js";
+import { ConvlabError } from "../errors.js";
 import { runBackward } from "../autograd/backward.js";
 import { trackScoped } from "./scope.js";
 import { formatTensor } from "./format.js";
@@ -67,15 +68,17 @@ export class Tensor {
 
   constructor(data: Storage, shape: Shape, requiresGrad = false) {
     if (data.length !== numel(shape)) {
-      throw new Error(
+      throw new ConvlabError(
+        "E_TENSOR_SIZE",
         `Tensor: shape ${shapeToString(shape)} needs ${numel(shape)} elements, but the data has ${data.length}`,
       );
     }
     for (const s of shape) {
-      if (!Number.isInteger(s) || s < 0) throw new Error(`Tensor: bad size ${s} in shape ${shapeToString(shape)}`);
+      if (!Number.isInteger(s) || s < 0)
+        throw new ConvlabError("E_TENSOR_SHAPE", `Tensor: bad size ${s} in shape ${shapeToString(shape)}`);
     }
     if (requiresGrad && data instanceof Int32Array) {
-      throw new Error("Tensor: only floating-point tensors can require gradients");
+      throw new ConvlabError("E_DTYPE", "Tensor: only floating-point tensors can require gradients");
     }
     this.storage = data;
     this.shape = Object.freeze([...shape]);
@@ -87,7 +90,8 @@ export class Tensor {
   get data(): Storage {
     const data = this.storage;
     if (data === null) {
-      throw new Error(
+      throw new ConvlabError(
+        "E_TENSOR_RELEASED",
         `this tensor (shape ${shapeToString(this.shape)}) was released when the tidy() scope that made it ended; ` +
           "return it from the scope (or clone() it inside) to keep it",
       );
@@ -131,7 +135,8 @@ export class Tensor {
     if (dim === undefined) return this.shape;
     const d = dim < 0 ? dim + this.shape.length : dim;
     if (!Number.isInteger(d) || d < 0 || d >= this.shape.length) {
-      throw new Error(
+      throw new ConvlabError(
+        "E_DIM_RANGE",
         `size(${dim}): dimension out of range (expected to be in range of [${-this.shape.length}, ` +
           `${this.shape.length - 1}] for shape ${shapeToString(this.shape)})`,
       );
@@ -147,7 +152,10 @@ export class Tensor {
   /** The value of a one-element tensor, like PyTorch's `item()`. */
   item(): number {
     if (this.data.length !== 1) {
-      throw new Error(`item(): the tensor has ${this.data.length} elements (shape ${shapeToString(this.shape)})`);
+      throw new ConvlabError(
+        "E_TENSOR_NOT_SCALAR",
+        `item(): the tensor has ${this.data.length} elements (shape ${shapeToString(this.shape)})`,
+      );
     }
     return this.data[0];
   }
@@ -240,7 +248,59 @@ export class Parameter extends Tensor {
 /** Asserts that a tensor holds floating-point data, naming the op, and returns that data. */
 export function floatData(t: Tensor, op: string): FloatStorage {
   if (t.data instanceof Int32Array) {
-    throw new Error(`${op}: expected a floating-point tensor, got int32 with shape ${shapeToString(t.shape)}`);
+    throw new ConvlabError(
+      "E_DTYPE",
+      `${op}: expected a floating-point tensor, got int32 with shape ${shapeToString(t.shape)}`,
+    );
   }
   return t.data;
+}
+
+/**
+ * Mixed dtypes follow PyTorch's rules, which differ by kind of op:
+ *
+ * - **Elementwise binary ops (add, sub, mul) promote**, as `torch.promote_types`: float32 with float64 gives float64,
+ *   whichever operand comes first, so `add(f32, f64)` and `add(f64, f32)` agree. The float32 operand is widened
+ *   (exactly: every float32 is a float64), and its gradient is rounded back to float32, the dtype of its `.grad`.
+ * - **Matrix products and convolutions (matmul, linear, conv2d, conv2dReluMaxPool2d) refuse** mixed operands with a
+ *   {@link ConvlabError} `E_DTYPE_MISMATCH`, as PyTorch's "expected scalar type Float but found Double": they run one
+ *   kernel in one precision, and a silent choice would hide a float64 gradient check running in float32.
+ *
+ * Int32 tensors (labels) are not floating-point operands of either kind (see {@link floatData}).
+ */
+export function promoteFloat(
+  a: FloatStorage,
+  b: FloatStorage,
+): [a: FloatStorage, b: FloatStorage, widened: [a: boolean, b: boolean]] {
+  if (a instanceof Float64Array && b instanceof Float32Array) return [a, Float64Array.from(b), [false, true]];
+  if (a instanceof Float32Array && b instanceof Float64Array) return [Float64Array.from(a), b, [true, false]];
+  return [a, b, [false, false]];
+}
+
+/** A gradient computed in the promoted dtype, rounded back to float32 for an operand that was widened. */
+export function narrowGrad(grad: FloatStorage | null, widened: boolean): FloatStorage | null {
+  return grad !== null && widened ? Float32Array.from(grad) : grad;
+}
+
+/**
+ * Refuses floating-point operands of different dtypes, for the ops that PyTorch does not promote (see
+ * {@link promoteFloat}). `operands` names each tensor as the op's arguments do; null ones (no bias) are skipped.
+ */
+export function sameFloatDType(op: string, operands: Record<string, Tensor | null>): void {
+  // Int32 operands are left to floatData, whose message says that the op needs floating-point tensors.
+  const named = Object.entries(operands).filter(
+    (entry): entry is [string, Tensor] => entry[1] !== null && entry[1].dtype !== "int32",
+  );
+  if (named.length < 2) return;
+  const [first, firstTensor] = named[0];
+  for (const [name, t] of named.slice(1)) {
+    if (t.dtype !== firstTensor.dtype) {
+      throw new ConvlabError(
+        "E_DTYPE_MISMATCH",
+        `${op}: expected ${first} and ${name} to have the same dtype, but got ${firstTensor.dtype} and ${t.dtype} ` +
+          "(as in PyTorch, only elementwise ops such as add and mul promote float32 to float64); make both float32 " +
+          "(for training) or both float64 (for gradient checks)",
+      );
+    }
+  }
 }

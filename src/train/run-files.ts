@@ -1,3 +1,4 @@
+import { ConvlabError } from "../errors.js";
 import type { ModelSpec } from "../models/spec.js";
 import { decodeSafetensors } from "../io/safetensors.js";
 import type { EvalResult } from "./loop.js";
@@ -10,12 +11,18 @@ import { readJson, type RunStorage } from "./storage.js";
  * - `model.safetensors` + `metrics.json`: a finished run;
  * - `checkpoint.safetensors`: the state after the last finished epoch of a run that has not finished (interrupted,
  *   or still running); it is removed once the run has finished;
- * - `failed.json`: a run that diverged (NaN loss), with the message, when the caller asked for it (a sweep does).
+ * - `failed.json`: a run that diverged (NaN loss), with the message, when the caller asked for it (a sweep does);
+ * - `report.html` and its pictures, where reports are written (the CLI's folders): the page is written last, so a
+ *   finished run without it was stopped while its report was drawn (see {@link rerunAction}).
+ *
+ * The writes are ordered so that a run killed at any moment can be finished by starting it again: checkpoint after
+ * each epoch; at the end model, then metrics, then the checkpoint removed; then the report's pictures, then its page.
  */
 export const MODEL_FILE = "model.safetensors";
 export const METRICS_FILE = "metrics.json";
 export const CHECKPOINT_FILE = "checkpoint.safetensors";
 export const FAILED_FILE = "failed.json";
+export const REPORT_FILE = "report.html";
 
 /** The settings that decide what is trained: the tutorial's, each editable. */
 export interface TrainSettings {
@@ -90,16 +97,20 @@ export interface FailureInfo {
   epochs: EpochMetrics[];
 }
 
-/** A run file that exists but cannot be used; `code` lets the CLI say it in the user's language. */
-export class RunFileError extends Error {
+/**
+ * A run file that exists but cannot be used: `E_RUN_NOT_CHECKPOINT` (a checkpoint without convlab's run metadata)
+ * or `E_RUN_FILE_UNREADABLE` (not valid JSON or safetensors); the code lets the CLI say it in the user's language.
+ */
+export class RunFileError extends ConvlabError {
   constructor(
-    readonly code: "notCheckpoint" | "unreadable",
+    override readonly code: "E_RUN_NOT_CHECKPOINT" | "E_RUN_FILE_UNREADABLE",
     readonly path: string,
     readonly reason = "",
     options?: ErrorOptions,
   ) {
     super(
-      code === "notCheckpoint"
+      code,
+      code === "E_RUN_NOT_CHECKPOINT"
         ? `${path} is not a convlab training checkpoint; delete it to start the run over`
         : `${path}: cannot read it (${reason}); delete it or the run folder`,
       options,
@@ -130,7 +141,7 @@ export function checkpointInfo(metadata: Record<string, string>, path: string): 
   } catch {
     // Reported below with the fix, as for a missing key.
   }
-  throw new RunFileError("notCheckpoint", path);
+  throw new RunFileError("E_RUN_NOT_CHECKPOINT", path);
 }
 
 /**
@@ -197,7 +208,7 @@ async function readRunJson<T>(storage: RunStorage, name: string): Promise<T | un
   } catch (error) {
     // The JSON parser's own words: the path and the fix are RunFileError's.
     const reason = ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
-    throw new RunFileError("unreadable", `${storage.where}/${name}`, reason, { cause: error });
+    throw new RunFileError("E_RUN_FILE_UNREADABLE", `${storage.where}/${name}`, reason, { cause: error });
   }
 }
 
@@ -222,10 +233,38 @@ export async function inspectRun(storage: RunStorage): Promise<RunInfo | undefin
   try {
     metadata = decodeSafetensors(checkpoint, path).metadata;
   } catch (error) {
-    throw new RunFileError("unreadable", path, (error as Error).message, { cause: error });
+    throw new RunFileError("E_RUN_FILE_UNREADABLE", path, (error as Error).message, { cause: error });
   }
   const info = checkpointInfo(metadata, path);
   return { dir, status: "interrupted", config: info.config, epochs: info.epochs };
+}
+
+/**
+ * What starting a run again on its storage does, from the files there (see the write order above):
+ * - `train`: nothing there yet, or a checkpoint (perhaps with a model.safetensors whose metrics.json was not yet
+ *   written): train, resuming from the checkpoint;
+ * - `report`: a finished run (model and metrics) whose report page is missing: it was stopped while drawing it, so
+ *   draw it; a checkpoint still there is stale (the run was stopped before it was removed);
+ * - `finished`: a finished run with its report: nothing is left to do;
+ * - `occupied`: a model.safetensors with neither metrics.json nor a checkpoint: nothing a run could continue.
+ */
+export type RerunAction =
+  | { action: "train" }
+  | { action: "report"; metrics: RunMetrics; staleCheckpoint: boolean }
+  | { action: "finished"; metrics: RunMetrics }
+  | { action: "occupied" };
+
+/** Decides {@link RerunAction} for `storage`; an unreadable metrics.json is a {@link RunFileError}. */
+export async function rerunAction(storage: RunStorage): Promise<RerunAction> {
+  const hasModel = (await storage.read(MODEL_FILE)) !== undefined;
+  const hasCheckpoint = (await storage.read(CHECKPOINT_FILE)) !== undefined;
+  if (!hasModel) return { action: "train" };
+  const metrics = await readRunJson<RunMetrics>(storage, METRICS_FILE);
+  if (metrics === undefined) return { action: hasCheckpoint ? "train" : "occupied" };
+  if ((await storage.read(REPORT_FILE)) === undefined) {
+    return { action: "report", metrics, staleCheckpoint: hasCheckpoint };
+  }
+  return { action: "finished", metrics };
 }
 
 /** A run's key numbers, as `convlab runs`, `convlab sweep` and the page's homework show them. */

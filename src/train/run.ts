@@ -1,4 +1,5 @@
 import { DataLoader } from "../data/dataloader.js";
+import { ConvlabError } from "../errors.js";
 import type { BatchDataset } from "../data/dataset.js";
 import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
 import { modelMetadata, type ModelChoice } from "../models/choice.js";
@@ -86,13 +87,21 @@ export interface TrainRunResult {
   safetensors: Uint8Array;
 }
 
-/** A run stopped with `onStop: "interrupt"`: its storage keeps the checkpoint of its last finished epoch. */
-export class RunStoppedError extends Error {
+/**
+ * A run stopped with `onStop: "interrupt"` (code `E_RUN_STOPPED`): its storage keeps the checkpoint of its last
+ * finished epoch, `epoch - 1`.
+ */
+export class RunStoppedError extends ConvlabError {
   constructor(
+    /** The epoch that was stopped, and the batch (1-based) it was stopped after. */
     readonly epoch: number,
     readonly batch: number,
+    readonly batches: number,
   ) {
-    super(`the run was stopped at epoch ${epoch}, batch ${batch}; it resumes from its last finished epoch`);
+    super(
+      "E_RUN_STOPPED",
+      `the run was stopped at epoch ${epoch}, batch ${batch}; it resumes from its last finished epoch`,
+    );
   }
 }
 
@@ -186,7 +195,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         });
         if (await control.between()) {
           if (batch === trainLoader.length && epoch === config.epochs) break; // stopped with nothing left to do
-          if (options.onStop === "interrupt") throw new RunStoppedError(epoch, batch);
+          if (options.onStop === "interrupt") throw new RunStoppedError(epoch, batch, trainLoader.length);
           stoppedAt = { epoch, batch };
           break;
         }

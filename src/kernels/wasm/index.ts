@@ -1,7 +1,7 @@
 import { useScopedMemory } from "../../tensor/scope.js";
 import { registerBackend } from "../registry.js";
 import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64, SHARED_MAXIMUM_PAGES } from "./binary.generated.js";
-import { wasmKernels, type WasmExports } from "./kernels.js";
+import { WASM_USES_REF, wasmKernels, type WasmExports } from "./kernels.js";
 import { WasmArena } from "./memory.js";
 import { KernelThreads, controlBytes, type WorkerInit } from "./threads.js";
 
@@ -32,7 +32,10 @@ export interface WasmBackendOptions {
    * resolving once it is ready and rejecting if it fails to start.
    */
   spawnWorker?: (init: WorkerInit) => Promise<void>;
-  /** Told when workers could not start and the kernels run on the calling thread alone. */
+  /**
+   * Told when workers could not start and the kernels run on the calling thread alone, and, once per kernel, when a
+   * kernel missing from the wasm backend (other than those in WASM_USES_REF) falls back to `ref`.
+   */
   notice?: (line: string) => void;
 }
 
@@ -66,10 +69,10 @@ function instantiateShared(module: WebAssembly.Module, workers: number) {
 }
 
 /** The kernels over a private (unshared) memory, on the calling thread: where SharedArrayBuffer is missing. */
-function instantiatePrivate(module: WebAssembly.Module): void {
+function instantiatePrivate(module: WebAssembly.Module, notice: WasmBackendOptions["notice"]): void {
   const memory = new WebAssembly.Memory({ initial: 2 });
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
-  register(exports, new WasmArena(memory, placePackBuffers(exports, memory, 0)[1]), null);
+  register(exports, new WasmArena(memory, placePackBuffers(exports, memory, 0)[1]), null, notice);
 }
 
 /** Kernel workers to start for `options`: none without a way to spawn them, or for a thread count that is not a number. */
@@ -89,13 +92,13 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
   // A shared memory whenever the platform has one, even on 1 thread: only a shared memory can lend tidy() scopes
   // views that survive its growth (see WasmArena).
   if (typeof SharedArrayBuffer !== "function") {
-    instantiatePrivate(await WebAssembly.compile(kernelBytes()));
+    instantiatePrivate(await WebAssembly.compile(kernelBytes()), options.notice);
     return true;
   }
   const workers = workersFor(options);
   const shared = instantiateShared(await WebAssembly.compile(sharedKernelBytes()), workers);
   if (workers <= 0) {
-    register(shared.exports, new WasmArena(shared.memory, shared.buffersEnd), null);
+    register(shared.exports, new WasmArena(shared.memory, shared.buffersEnd), null, options.notice);
     return true;
   }
   try {
@@ -106,7 +109,7 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
     return initWasmBackend({ ...options, threads: 1 });
   }
   running = new KernelThreads(shared.exports, shared.control, workers);
-  register(shared.exports, new WasmArena(shared.memory, shared.buffersEnd), running);
+  register(shared.exports, new WasmArena(shared.memory, shared.buffersEnd), running, options.notice);
   return true;
 }
 
@@ -122,7 +125,7 @@ export function initWasmBackendSync(options: WasmBackendOptions = {}): boolean {
   running?.stop();
   running = null;
   if (typeof SharedArrayBuffer !== "function") {
-    instantiatePrivate(new WebAssembly.Module(kernelBytes()));
+    instantiatePrivate(new WebAssembly.Module(kernelBytes()), options.notice);
     return true;
   }
   const workers = workersFor(options);
@@ -135,7 +138,7 @@ export function initWasmBackendSync(options: WasmBackendOptions = {}): boolean {
     });
   }
   running = workers > 0 ? new KernelThreads(shared.exports, shared.control, workers) : null;
-  register(shared.exports, new WasmArena(shared.memory, shared.buffersEnd), running);
+  register(shared.exports, new WasmArena(shared.memory, shared.buffersEnd), running, options.notice);
   return true;
 }
 
@@ -153,8 +156,13 @@ function placePackBuffers(exports: WasmExports, memory: WebAssembly.Memory, work
   return [buffers, end];
 }
 
-function register(exports: WasmExports, arena: WasmArena, threads: KernelThreads | null): void {
-  registerBackend("wasm", wasmKernels(exports, arena, threads));
+function register(
+  exports: WasmExports,
+  arena: WasmArena,
+  threads: KernelThreads | null,
+  notice: WasmBackendOptions["notice"],
+): void {
+  registerBackend("wasm", wasmKernels(exports, arena, threads), { usesRef: WASM_USES_REF, notice });
   useScopedMemory(arena);
   arenaInUse = arena;
 }

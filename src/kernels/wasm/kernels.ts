@@ -1,6 +1,6 @@
 import type { FloatStorage } from "../../tensor/tensor.js";
 import { refKernels } from "../ref/index.js";
-import type { Conv2dGeometry, GemmShape, KernelTable, Window2d } from "../types.js";
+import type { Conv2dGeometry, GemmShape, KernelName, KernelTable, Window2d } from "../types.js";
 import type { WasmArena } from "./memory.js";
 import { KernelThreads, splitRange, type Job } from "./threads.js";
 
@@ -97,15 +97,41 @@ export interface WasmExports {
 
 const F32 = 4;
 
+/**
+ * The kernels the wasm backend leaves to `ref` on purpose, without a notice: each runs once per step on at most a
+ * batch of logits (N × 10 values) or one parameter's gradient, a sliver of a step's time next to the convolutions,
+ * GEMMs and pooling (STYLE: hand-write only the hot kernels; `convlab bench` shows the split). Any other kernel that
+ * the backend lacked would fall back to `ref` with a one-line notice (see registerBackend).
+ */
+export const WASM_USES_REF = [
+  "add",
+  "mul",
+  "reduceBroadcast",
+  "sumAxis",
+  "logSoftmax",
+  "logSoftmaxBackward",
+  "softmax",
+  "softmaxBackward",
+  "nllLoss",
+  "nllLossBackward",
+  "argmax",
+] as const satisfies readonly KernelName[];
+
+/** The kernels the wasm backend provides itself: all but {@link WASM_USES_REF}. */
+export type WasmKernelName = Exclude<KernelName, (typeof WASM_USES_REF)[number]>;
+
 function isF32(...arrays: (FloatStorage | null)[]): boolean {
   return arrays.every((a) => a === null || a instanceof Float32Array);
 }
 
 /** Columns per GEMM (images × positions) for images with few positions: enough to fill the SIMD blocks. */
 const GEMM_COLUMNS = 1024;
-/** Ranges of images a convolution is cut into per thread: small enough to even out a slower thread's share. */
+/**
+ * Jobs a convolution is cut into per thread (ranges of images, at most KernelThreads.maxJobs in all): small enough
+ * that a slower thread, which takes fewer of them, does not hold up the call.
+ */
 const JOBS_PER_THREAD = 4;
-/** Elements a thread must get before a memory-bound kernel is split across threads. */
+/** Elements each job must get before a memory-bound kernel is split into one job per thread. */
 const MIN_SPLIT = 32_768;
 /** Positions from which an image's GEMM goes alone, reading and writing NCHW in place (see assembly/conv.ts). */
 const ALONE_POSITIONS = 64;
@@ -116,19 +142,33 @@ const ALONE_POSITIONS = 64;
  * in a scope, else as a heap copy (see {@link WasmArena}). Float64 inputs (gradient checks) go to the reference
  * kernels, which are the oracle anyway.
  *
- * Kernels split the batch into one contiguous range of images per thread (relu splits its elements; the small
- * memory-bound kernels split only when each thread gets MIN_SPLIT elements). Each range gets its own geometry
- * (batch = its size), pointers offset to its first image, and its own scratch, sized for the group of images that
- * one GEMM takes. The weight and bias gradients sum over the batch, so each thread fills a buffer of its own and the
- * buffers are added at the end, in thread order.
+ * With worker threads, a kernel call is cut into jobs, contiguous ranges of the batch's images, and posted to
+ * {@link KernelThreads}, where every thread, the calling one included, takes the next job from a shared counter
+ * until none is left: no range belongs to a thread in advance, so a thread that runs slower simply takes fewer. The
+ * convolutions are cut into JOBS_PER_THREAD ranges per thread; the memory-bound kernels (max-pool, relu, whose ranges
+ * are of elements) into one range per thread, and only when each range gets MIN_SPLIT elements. Each job gets its
+ * own geometry (batch = its range's size), pointers offset to its first image, and its own scratch, sized for the
+ * group of images that one GEMM takes, since any thread may run it. The weight and bias gradients sum over the
+ * batch, so each job fills a partial buffer of its own, and the partials are added at the end in range order: the
+ * result does not depend on which thread ran which job (only on the number of ranges, which the thread count sets).
+ *
+ * Kernels in {@link WASM_USES_REF} are not here: they are `ref`'s, on purpose. The return type lists every other
+ * kernel, so leaving one out is a compile error, not a silent fallback.
  */
-export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: KernelThreads | null): Partial<KernelTable> {
+export function wasmKernels(
+  wasm: WasmExports,
+  arena: WasmArena,
+  threads: KernelThreads | null,
+): Pick<KernelTable, WasmKernelName> {
   const taps = (g: Conv2dGeometry) => g.inChannels * g.kernelHeight * g.kernelWidth;
   const positions = (g: Conv2dGeometry) => g.outHeight * g.outWidth;
   const inSize = (g: Conv2dGeometry) => g.inChannels * g.inHeight * g.inWidth;
   const outSize = (g: Conv2dGeometry) => g.outChannels * positions(g);
 
-  /** Runs the jobs, one per thread: the first on the calling thread, the others on the workers. */
+  /**
+   * Runs the jobs: in order on the calling thread when there are no workers (or one job), else through
+   * {@link KernelThreads.run}, where all threads take them from a shared counter until none is left.
+   */
   const run = (jobs: Job[]): void => {
     if (threads === null || jobs.length === 1) {
       for (const { fn, args } of jobs) (wasm[fn] as (...a: number[]) => void)(...args);
@@ -143,15 +183,15 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
   };
 
   /**
-   * One range per thread for a memory-bound kernel over `count` items, or a single range when a thread would get
-   * fewer than `minPerThread`: then the work is too small to repay the dispatch.
+   * As many ranges as threads for a memory-bound kernel over `count` items (fewer when a range would get fewer than
+   * `minPerThread`, down to a single one): smaller work does not repay the dispatch.
    */
   const threadParts = (count: number, minPerThread: number) =>
     Math.min(threads?.size ?? 1, Math.floor(count / minPerThread));
 
   /**
-   * Runs a convolution over ranges of images: JOBS_PER_THREAD ranges a thread, which the threads take as they come
-   * free, so a slower thread takes fewer. `scratch(group)` lists the floats of each scratch buffer for a group of
+   * Runs a convolution over ranges of images: JOBS_PER_THREAD ranges per thread (at most one per image and
+   * KernelThreads.maxJobs in all), which the threads take as they come free, so a slower thread takes fewer. `scratch(group)` lists the floats of each scratch buffer for a group of
    * that many images; `job` builds a job from its range, first image, buffers and group size. Each job gets its own
    * scratch, since any thread may run it.
    */
@@ -173,7 +213,10 @@ export function wasmKernels(wasm: WasmExports, arena: WasmArena, threads: Kernel
   /** Floats of a bias-gradient buffer: C_out for db, then the lanes that assembly/conv.ts sums into. */
   const biasFloats = (g: Conv2dGeometry) => 6 * g.outChannels + 4;
 
-  /** The sum of the threads' partial results (`n` floats of scratch at each address), in thread order. */
+  /**
+   * The sum of the jobs' partial results (`n` floats of scratch at each address), in range order, whichever thread
+   * filled each one.
+   */
   const sumPartials = (partials: number[], n: number): Float32Array => {
     const total = arena.readF32(partials[0], n);
     for (const partial of partials.slice(1)) {

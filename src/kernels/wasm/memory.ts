@@ -1,6 +1,7 @@
 import type { ScopedMemory } from "../../tensor/scope.js";
 import type { Storage } from "../../tensor/tensor.js";
 import type { Window2d } from "../types.js";
+import { ConvlabError } from "../../errors.js";
 
 const PAGE = 65536;
 /** Readable bytes after every allocation: room for the v128 over-reads of rows.ts. */
@@ -73,7 +74,8 @@ export class WasmArena implements ScopedMemory {
       try {
         this.memory.grow(Math.ceil(needed / PAGE));
       } catch {
-        throw new Error(
+        throw new ConvlabError(
+          "E_WASM_MEMORY",
           `the wasm kernels need ${Math.ceil(this.top / 2 ** 20)} MB of WebAssembly memory, more than it can grow ` +
             "to; use a smaller batch size, or --backend ref",
         );

@@ -1,4 +1,5 @@
 import type { WasmExports } from "./kernels.js";
+import { ConvlabError } from "../../errors.js";
 
 /** The kernel entry points a worker can run; a job names one by its index here. */
 export const THREAD_FUNCTIONS = [
@@ -133,7 +134,8 @@ export class KernelThreads {
   static readonly maxJobs = MAX_JOBS;
 
   run(jobs: Job[]): void {
-    if (jobs.length > MAX_JOBS) throw new Error(`KernelThreads: ${jobs.length} jobs, more than ${MAX_JOBS}`);
+    if (jobs.length > MAX_JOBS)
+      throw new ConvlabError("E_KERNEL_JOBS", `KernelThreads: ${jobs.length} jobs, more than ${MAX_JOBS}`);
     const control = this.control;
     // Sequence numbers stay positive and distinct from STOP; the tag is their low bits.
     this.sequence = (this.sequence % 0x3fffffff) + 1;
@@ -156,7 +158,11 @@ export class KernelThreads {
     // Every job is taken; the last ones end about now, so spin rather than sleep.
     while (Atomics.load(control, COMPLETED) < jobs.length);
     const failed = Atomics.load(control, FAILED);
-    if (failed !== 0) throw new Error(`a kernel thread failed running ${jobs[failed - 1].fn} (job ${failed - 1})`);
+    if (failed !== 0)
+      throw new ConvlabError(
+        "E_KERNEL_THREAD",
+        `a kernel thread failed running ${jobs[failed - 1].fn} (job ${failed - 1})`,
+      );
   }
 
   /** Tells every worker to return. */
