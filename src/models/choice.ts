@@ -1,3 +1,4 @@
+import { ConvlabError } from "../errors.js";
 import type { SafetensorsContent } from "../io/safetensors.js";
 import { SpecSizeError, type ModelLimits } from "./limits.js";
 import { ARCHS, isArch, presetSpec, type Arch } from "./presets.js";
@@ -51,12 +52,16 @@ export function checkMnist(choice: ModelChoice): void {
   const where = choice.specFile ?? choice.arch;
   const input = specInput(choice.spec);
   if (input.join() !== MNIST_INPUT.join()) {
-    throw new Error(`${where}: MNIST images are [1, 28, 28], but the spec's input is [${input.join(", ")}]`);
+    throw new ConvlabError(
+      "E_MODEL_NOT_MNIST",
+      `${where}: MNIST images are [1, 28, 28], but the spec's input is [${input.join(", ")}]`,
+    );
   }
   const out = choice.trace.output;
   if (out.length !== 2 || out[1] !== CLASSES) {
     const last = choice.trace.rows[choice.trace.rows.length - 1];
-    throw new Error(
+    throw new ConvlabError(
+      "E_MODEL_NOT_MNIST",
       `${where}: MNIST has ${CLASSES} classes, so the model must end in [N, ${CLASSES}], but its last layer ` +
         `${last.key} gives [N, ${out.slice(1).join(", ")}]` +
         (last.layer.type === "Linear"
@@ -93,9 +98,13 @@ function modelOf(where: string, asked: ModelChoice | undefined, content: Safeten
     try {
       json = JSON.parse(metadata.spec);
     } catch (error) {
-      throw new Error(`${where}: the metadata 'spec' is not valid JSON: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new ConvlabError(
+        "E_WEIGHTS_SPEC",
+        `${where}: the metadata 'spec' is not valid JSON: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     const spec = validateSpec(json, `${where} (metadata 'spec')`);
     return fromSpec(spec, metadata.arch ?? spec.name ?? "spec");
@@ -133,9 +142,13 @@ export function modelFromWeights(
     model.loadStateDict(content.tensors);
   } catch (error) {
     const fix = archFix(asked, content.metadata);
-    throw new Error(`${where}: does not fit the '${choice.arch}' model. ${(error as Error).message}\nFix: ${fix}`, {
-      cause: error,
-    });
+    throw new ConvlabError(
+      "E_WEIGHTS_MISMATCH",
+      `${where}: does not fit the '${choice.arch}' model. ${(error as Error).message}\nFix: ${fix}`,
+      {
+        cause: error,
+      },
+    );
   }
   return { choice, model };
 }

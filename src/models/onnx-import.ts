@@ -1,3 +1,4 @@
+import { ConvlabError } from "../errors.js";
 import {
   AttributeType,
   DataType,
@@ -659,7 +660,9 @@ export function modelFromOnnx(
   } catch (error) {
     // checkMnist names the spec; a model read from the file is better named by the file.
     if (asked !== undefined) throw error;
-    throw new Error(`${where}: ${(error as Error).message.replace(/^[^:]*: /, "")}`, { cause: error });
+    throw new ConvlabError("E_MODEL_NOT_MNIST", `${where}: ${(error as Error).message.replace(/^[^:]*: /, "")}`, {
+      cause: error,
+    });
   }
   const model = new SpecModel(choice.spec);
   try {
@@ -669,7 +672,8 @@ export function modelFromOnnx(
       asked !== undefined
         ? "leave --arch out: the model is read from the ONNX graph itself"
         : "the graph's layers and weights disagree; export the model again";
-    throw new Error(
+    throw new ConvlabError(
+      "E_WEIGHTS_MISMATCH",
       `${where}: does not fit the '${choice.arch}' model. ${(error as Error).message}\n` +
         `The file holds: ${Object.entries(imported.tensors)
           .map(([k, t]) => `${k} ${shapeToString(t.shape)}`)

@@ -1,3 +1,4 @@
+import { ConvlabError } from "../errors.js";
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -102,7 +103,8 @@ export async function loadMnistSplit(opts: MnistFilesOptions): Promise<MnistSpli
   const fix = opts.download
     ? `check the network or the mirrors (mirrors option, ${MIRRORS_ENV})`
     : "pass download: true / --download";
-  throw new Error(
+  throw new ConvlabError(
+    "E_MNIST_NOT_FOUND",
     `MNIST ${opts.train ? "training" : "test"} files (${names.images}, ${names.labels}) not found. Tried:\n` +
       tried.map((line) => `  - ${line}`).join("\n") +
       `\nFix: ${fix}, or copy the four IDX files into ${rawDir}/`,

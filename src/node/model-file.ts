@@ -1,3 +1,4 @@
+import { ConvlabError } from "../errors.js";
 import { readFileSync } from "node:fs";
 import { fromSpec, modelFromWeights, presetChoice, type ModelChoice } from "../models/choice.js";
 import { isArch } from "../models/presets.js";
@@ -21,9 +22,13 @@ export function readSpecFile(path: string): ModelSpec {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
-      throw new Error(`no such model spec file: ${path}; pass seed, conv3 or the path of a .json spec`, {
-        cause: error,
-      });
+      throw new ConvlabError(
+        "E_SPEC_NOT_FOUND",
+        `no such model spec file: ${path}; pass seed, conv3 or the path of a .json spec`,
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }
@@ -31,7 +36,7 @@ export function readSpecFile(path: string): ModelSpec {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${path}: not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new ConvlabError("E_SPEC_INVALID", `${path}: not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   return validateSpec(json, path);
 }

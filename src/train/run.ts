@@ -3,6 +3,7 @@ import { ConvlabError } from "../errors.js";
 import type { BatchDataset } from "../data/dataset.js";
 import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
 import { modelMetadata, type ModelChoice } from "../models/choice.js";
+import { checkModelSize } from "../models/limits.js";
 import { SpecModel } from "../models/spec.js";
 import { SGD } from "../optim/sgd.js";
 import { defaultGenerator, manualSeed } from "../tensor/random.js";
@@ -150,6 +151,8 @@ async function resumeFrom(
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
   const { choice, config, storage, onEvent } = options;
   const control = options.control ?? new RunControl();
+  // The size check at the run's own batch size, before any memory is taken for it.
+  checkModelSize(choice.trace, { batchSize: config.batchSize });
   manualSeed(config.seed);
   const model = new SpecModel(choice.spec);
   const optimizer = new SGD(model.parameters(), { lr: config.lr, momentum: config.momentum });
