@@ -75,4 +75,3 @@ export function planSweep<S extends TrainSettings>(points: readonly GridPoint[],
     return { name: runName(point, varying), settings };
   });
 }
-
