@@ -12,6 +12,7 @@ import * as jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { encodeOnnxModel } from "../src/io/onnx-proto.js";
 import { onnxModelOf } from "../src/models/onnx-export.js";
+import { pngChunk } from "../src/data/gray-png.js";
 import { presetSpec } from "../src/models/presets.js";
 import { SpecModel, type ModelSpec } from "../src/models/spec.js";
 import { manualSeed } from "../src/tensor/random.js";
@@ -20,7 +21,6 @@ import {
   handmadeSafetensors,
   imageSeeds,
   lyingGzip,
-  pngChunk,
   pngFile,
   zeroBomb,
   type ImageEdit,

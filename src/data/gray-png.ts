@@ -1,5 +1,6 @@
 import { ConvlabError } from "../errors.js";
 import type { GrayImage } from "./preprocess.js";
+import { crc32 } from "../io/crc32.js";
 
 /**
  * A {@link GrayImage} (values in [0, 1]) as bytes and as a PNG file, to show the 28×28 digit a model saw
@@ -46,14 +47,14 @@ export function grayPng(image: GrayImage, scale = 1): Uint8Array {
   header.set([8, 0, 0, 0, 0], 8); // bit depth 8, grayscale, deflate, adaptive filtering, no interlace
   return concat([
     Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", zlibStored(raw)),
-    chunk("IEND", new Uint8Array(0)),
+    pngChunk("IHDR", header),
+    pngChunk("IDAT", zlibStored(raw)),
+    pngChunk("IEND", new Uint8Array(0)),
   ]);
 }
 
 /** A PNG chunk: length (big-endian), type, data, CRC-32 of type and data. */
-function chunk(type: string, data: Uint8Array): Uint8Array {
+export function pngChunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, data.length);
@@ -100,20 +101,6 @@ function adler32(data: Uint8Array): number {
     b = (b + a) % 65521;
   }
   return ((b << 16) | a) >>> 0;
-}
-
-let crcTable: Uint32Array | null = null;
-
-/** CRC-32 as PNG and zlib define it (reflected polynomial 0xEDB88320), table-driven. */
-function crc32(data: Uint8Array): number {
-  crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c;
-  });
-  let crc = 0xffffffff;
-  for (let i = 0; i < data.length; i++) crc = crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

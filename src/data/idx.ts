@@ -1,5 +1,6 @@
 import { Inflate } from "fflate";
 import { ConvlabError } from "../errors.js";
+import { crc32 } from "../io/crc32.js";
 
 /** A decoded IDX file: its dimensions, outermost first, and its elements in row-major order. */
 export interface IdxArray {
@@ -365,17 +366,4 @@ function tooShort(raw: Uint8Array, needed: number, source: string): IdxError {
 
 function hex(byte: number): string {
   return byte.toString(16).padStart(2, "0");
-}
-
-let crcTable: Uint32Array | undefined;
-
-function crc32(bytes: Uint8Array): number {
-  crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c;
-  });
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }

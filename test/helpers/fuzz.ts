@@ -33,6 +33,8 @@ import { decodeImage } from "../../src/node/image-file.js";
 import { manualSeed } from "../../src/tensor/random.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { idxBytes } from "./idx.js";
+import { crc32 } from "../../src/io/crc32.js";
+import { pngChunk } from "../../src/data/gray-png.js";
 
 /** The time one call may take; the bound is 2 s for a ConvlabError on every hostile case. */
 export const CALL_LIMIT_MS = 2000;
@@ -635,29 +637,6 @@ const spec: FuzzTarget<{ seed: number; edits: JsonEdit[] }> = {
 // ---------------------------------------------------------------------------------------------------------------
 // Images: PNG and JPEG, then the predict pipeline's preprocessing.
 // ---------------------------------------------------------------------------------------------------------------
-
-let crcTable: Uint32Array | undefined;
-function crc32(bytes: Uint8Array): number {
-  crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c;
-  });
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-/** A PNG chunk: length, type, data, CRC-32 of type and data. */
-export function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
 
 const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 
