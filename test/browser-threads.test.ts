@@ -9,13 +9,14 @@ import { chromiumMissing, launchChromium } from "./helpers/chromium.js";
 
 // The browser backend, run for real: a cross-origin isolated page on 127.0.0.1 loads the library's sources
 // (transpiled one file at a time, as a dev server would), starts the wasm kernels on 2 Web Workers, and checks a
-// fused convolution block against the ref backend, forward and backward.
+// fused convolution block against the ref backend, forward and backward. Chromium has relaxed SIMD by default, so
+// the kernels it runs are the relaxed-simd build (FMA in the GEMM).
 
 const SRC = fileURLToPath(new URL("../src/", import.meta.url));
 
 const PAGE = `<!doctype html><script type="module">
 import { useBrowserBackend } from "/src/browser/backend.js";
-import { wasmThreads } from "/src/kernels/wasm/index.js";
+import { wasmKernelModule, wasmThreads } from "/src/kernels/wasm/index.js";
 import { setBackend } from "/src/kernels/registry.js";
 import { conv2dReluMaxPool2d } from "/src/ops/conv-relu-pool.js";
 import { Tensor } from "/src/tensor/tensor.js";
@@ -42,7 +43,7 @@ const ref = run("ref");
 let worst = 0;
 // |wasm − ref| / (atol + rtol·|ref|) with atol = rtol = 1e-4: float32 sums in another order than ref's.
 wasm.forEach((a, i) => a.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - ref[i][j]) / (1e-4 + 1e-4 * Math.abs(ref[i][j]))); }));
-window.result = { backend, threads: wasmThreads(), isolated: crossOriginIsolated, notices, worst };
+window.result = { backend, module: wasmKernelModule(), threads: wasmThreads(), isolated: crossOriginIsolated, notices, worst };
 </script>`;
 
 /** Serves the page with the headers that make it cross-origin isolated, and each /src/…/x.js from src/…/x.ts. */
@@ -81,7 +82,7 @@ before(async () => {
 after(() => server.close());
 
 test(
-  "in a cross-origin isolated page the wasm kernels run on 2 Web Workers and agree with ref",
+  "in a cross-origin isolated page the relaxed-simd kernels run on 2 Web Workers and agree with ref",
   { skip: chromiumMissing, timeout: 60_000 },
   async () => {
     const browser = await launchChromium();
@@ -99,6 +100,7 @@ test(
       const result = await page.evaluate(() => (window as unknown as { result: Record<string, unknown> }).result);
       assert.equal(result.isolated, true);
       assert.equal(result.backend, "wasm");
+      assert.equal(result.module, "relaxed-simd", "WebAssembly.validate accepts relaxed SIMD in Chromium");
       assert.equal(result.threads, 2, "one Web Worker joined the page's thread");
       assert.deepEqual(result.notices, []);
       assert.ok((result.worst as number) <= 1, `worst difference ${result.worst} of the tolerance`);

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { getBackend } from "../../src/kernels/registry.js";
-import { wasmMemoryBytes, wasmThreads } from "../../src/kernels/wasm/index.js";
+import { wasmKernelModule, wasmMemoryBytes, wasmThreads } from "../../src/kernels/wasm/index.js";
 import { ARCHS } from "../../src/models/tutorial.js";
 import { fusionComparison, inferenceThroughput, trainThroughput } from "../../bench/training.js";
 import { compareWithTorch, torchAvailable } from "../../bench/torch.js";
@@ -26,10 +26,14 @@ export interface BenchFlags extends DataFlags {
  */
 export const TORCH_SCRIPT = fileURLToPath(new URL("../../bench/seed_torch.py", import.meta.url));
 
-/** One JSON object per line on stdout, so runs can be collected and compared. */
+/**
+ * One JSON object per line on stdout, so runs can be collected and compared. On wasm each says which kernel build
+ * ran (`module`: simd or relaxed-simd; $CONVLAB_WASM_MODULE=simd forces the plain one).
+ */
 function emit(record: Record<string, unknown>): void {
   const backend = getBackend();
-  console.log(JSON.stringify({ backend, threads: backend === "wasm" ? wasmThreads() : 1, ...record }));
+  const wasm = backend === "wasm" ? { threads: wasmThreads(), module: wasmKernelModule() } : { threads: 1 };
+  console.log(JSON.stringify({ backend, ...wasm, ...record }));
 }
 
 /**

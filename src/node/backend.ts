@@ -3,7 +3,7 @@ import { Worker } from "node:worker_threads";
 import { ConvlabError } from "../errors.js";
 import { parseBackendName, setBackendPlatform } from "../kernels/default-backend.js";
 import { setBackend, type BackendName } from "../kernels/registry.js";
-import { initWasmBackend } from "../kernels/wasm/index.js";
+import { WASM_KERNEL_MODULES, initWasmBackend, type WasmKernelModule } from "../kernels/wasm/index.js";
 import type { WorkerInit } from "../kernels/wasm/threads.js";
 
 /** Environment variable naming the backend when no flag does: `ref` or `wasm`. */
@@ -11,6 +11,23 @@ export const BACKEND_ENV = "CONVLAB_BACKEND";
 
 /** Environment variable for the number of threads when no flag gives it. */
 export const THREADS_ENV = "CONVLAB_THREADS";
+
+/**
+ * Environment variable choosing the wasm kernel build: `simd` forces the plain one (to compare it with the relaxed
+ * one); unset, the best the engine validates (relaxed-simd under `node --experimental-wasm-relaxed-simd`).
+ */
+export const WASM_MODULE_ENV = "CONVLAB_WASM_MODULE";
+
+/** $CONVLAB_WASM_MODULE: a build's name, or undefined when unset or empty. */
+export function wasmModuleFromEnv(): WasmKernelModule | undefined {
+  const name = process.env[WASM_MODULE_ENV];
+  if (name === undefined || name === "") return undefined;
+  if ((WASM_KERNEL_MODULES as readonly string[]).includes(name)) return name as WasmKernelModule;
+  throw new ConvlabError(
+    "E_WASM_MODULE_UNKNOWN",
+    `unknown wasm kernel module '${name}' (from ${WASM_MODULE_ENV}); use ${WASM_KERNEL_MODULES.join(" or ")}`,
+  );
+}
 
 /** Where notices go in Node: one line on stderr, so stdout stays the program's own output. */
 const stderrNotice = (line: string) => process.stderr.write(`${line}\n`);
@@ -70,6 +87,9 @@ setBackendPlatform({
   },
   spawnWorker,
   notice: stderrNotice,
+  get module() {
+    return wasmModuleFromEnv();
+  },
 });
 
 /**
@@ -97,7 +117,12 @@ export async function useBackend(
   // $CONVLAB_THREADS and the default are capped at the cores (said only where wasm runs); a number passed in is kept.
   if (
     name === "wasm" &&
-    !(await initWasmBackend({ threads: threads ?? capThreads(count, notice), spawnWorker, notice }))
+    !(await initWasmBackend({
+      threads: threads ?? capThreads(count, notice),
+      spawnWorker,
+      notice,
+      module: wasmModuleFromEnv(),
+    }))
   ) {
     notice("convlab: WebAssembly SIMD is not available here; using the ref backend (slower)");
     setBackend("ref");

@@ -1,6 +1,12 @@
 import { useScopedMemory } from "../../tensor/scope.js";
 import { registerBackend } from "../registry.js";
-import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64, SHARED_MAXIMUM_PAGES } from "./binary.generated.js";
+import {
+  KERNELS_WASM_BASE64,
+  KERNELS_WASM_RELAXED_BASE64,
+  KERNELS_WASM_SHARED_BASE64,
+  KERNELS_WASM_SHARED_RELAXED_BASE64,
+  SHARED_MAXIMUM_PAGES,
+} from "./binary.generated.js";
 import { WASM_USES_REF, wasmKernels, type WasmExports } from "./kernels.js";
 import { WasmArena } from "./memory.js";
 import { KernelThreads, controlBytes, type WorkerInit } from "./threads.js";
@@ -12,16 +18,48 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-let bytes: Uint8Array<ArrayBuffer> | null = null;
-const kernelBytes = (): Uint8Array<ArrayBuffer> => (bytes ??= decodeBase64(KERNELS_WASM_BASE64));
-const sharedKernelBytes = (): Uint8Array<ArrayBuffer> => decodeBase64(KERNELS_WASM_SHARED_BASE64);
+/**
+ * The two builds of the kernels (scripts/build-wasm.mjs): `simd`, with 128-bit SIMD, and `relaxed-simd`, the same
+ * with the GEMM's multiply-add as relaxed SIMD's f32x4.relaxed_madd (a fused multiply-add where the CPU has one).
+ */
+export type WasmKernelModule = "simd" | "relaxed-simd";
+export const WASM_KERNEL_MODULES: readonly WasmKernelModule[] = ["simd", "relaxed-simd"];
+
+const BASE64: Record<WasmKernelModule, { single: string; shared: string }> = {
+  simd: { single: KERNELS_WASM_BASE64, shared: KERNELS_WASM_SHARED_BASE64 },
+  "relaxed-simd": { single: KERNELS_WASM_RELAXED_BASE64, shared: KERNELS_WASM_SHARED_RELAXED_BASE64 },
+};
+const singleBytes: Partial<Record<WasmKernelModule, Uint8Array<ArrayBuffer>>> = {};
+const kernelBytes = (module: WasmKernelModule): Uint8Array<ArrayBuffer> =>
+  (singleBytes[module] ??= decodeBase64(BASE64[module].single));
+const sharedKernelBytes = (module: WasmKernelModule): Uint8Array<ArrayBuffer> => decodeBase64(BASE64[module].shared);
 
 /**
  * Whether this engine can run the kernels: they use 128-bit SIMD, which WebAssembly.validate rejects where it is
  * missing (older browsers), in which case the `ref` backend is the fallback.
  */
 export function wasmSupported(): boolean {
-  return typeof WebAssembly === "object" && WebAssembly.validate(kernelBytes());
+  return typeof WebAssembly === "object" && WebAssembly.validate(kernelBytes("simd"));
+}
+
+/**
+ * The build this engine runs best: `relaxed-simd` where WebAssembly.validate accepts it (Chromium, Deno 2, Node ≥ 22,
+ * Node 20 with --experimental-wasm-relaxed-simd), else `simd`.
+ */
+export function bestWasmKernelModule(): WasmKernelModule {
+  return typeof WebAssembly === "object" && WebAssembly.validate(kernelBytes("relaxed-simd")) ? "relaxed-simd" : "simd";
+}
+
+let moduleInUse: WasmKernelModule | null = null;
+
+/** The build the wasm backend runs now, or, before it has started, the one it would choose by default. */
+export function wasmKernelModule(): WasmKernelModule {
+  return moduleInUse ?? bestWasmKernelModule();
+}
+
+/** The build `asked` names (`simd` forces the plain one), else the best; relaxed-simd where missing is plain simd. */
+function chooseModule(asked: WasmKernelModule | undefined): WasmKernelModule {
+  return asked === "simd" ? "simd" : bestWasmKernelModule();
 }
 
 export interface WasmBackendOptions {
@@ -37,6 +75,11 @@ export interface WasmBackendOptions {
    * kernel missing from the wasm backend (other than those in WASM_USES_REF) falls back to `ref`.
    */
   notice?: (line: string) => void;
+  /**
+   * The kernel build to run: by default the best the engine validates (see {@link bestWasmKernelModule}); `simd`
+   * forces the plain one, for comparisons. `relaxed-simd` where the engine lacks it runs `simd`.
+   */
+  module?: WasmKernelModule;
 }
 
 let running: KernelThreads | null = null;
@@ -89,14 +132,15 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
   if (!wasmSupported()) return false;
   running?.stop();
   running = null;
+  const module = (moduleInUse = chooseModule(options.module));
   // A shared memory whenever the platform has one, even on 1 thread: only a shared memory can lend tidy() scopes
   // views that survive its growth (see WasmArena).
   if (typeof SharedArrayBuffer !== "function") {
-    instantiatePrivate(await WebAssembly.compile(kernelBytes()), options.notice);
+    instantiatePrivate(await WebAssembly.compile(kernelBytes(module)), options.notice);
     return true;
   }
   const workers = workersFor(options);
-  const shared = instantiateShared(await WebAssembly.compile(sharedKernelBytes()), workers);
+  const shared = instantiateShared(await WebAssembly.compile(sharedKernelBytes(module)), workers);
   if (workers <= 0) {
     register(shared.exports, new WasmArena(shared.memory, shared.buffersEnd), null, options.notice);
     return true;
@@ -124,12 +168,13 @@ export function initWasmBackendSync(options: WasmBackendOptions = {}): boolean {
   if (!wasmSupported()) return false;
   running?.stop();
   running = null;
+  const module = (moduleInUse = chooseModule(options.module));
   if (typeof SharedArrayBuffer !== "function") {
-    instantiatePrivate(new WebAssembly.Module(kernelBytes()), options.notice);
+    instantiatePrivate(new WebAssembly.Module(kernelBytes(module)), options.notice);
     return true;
   }
   const workers = workersFor(options);
-  const shared = instantiateShared(new WebAssembly.Module(sharedKernelBytes()), workers);
+  const shared = instantiateShared(new WebAssembly.Module(sharedKernelBytes(module)), workers);
   let told = false;
   for (const init of shared.inits) {
     options.spawnWorker!(init).catch((error: Error) => {
