@@ -7,7 +7,6 @@ import { IdbStorage } from "../src/browser/idb-storage.js";
 import { fetchMnist } from "../src/browser/mnist.js";
 import type { MnistDataset } from "../src/data/mnist.js";
 import { firstExamples, range } from "../src/data/subset.js";
-import { getBackend } from "../src/kernels/registry.js";
 import { wasmThreads } from "../src/kernels/wasm/index.js";
 import { decodeSafetensors } from "../src/io/safetensors.js";
 import { modelFromWeights, presetChoice } from "../src/models/choice.js";
@@ -19,8 +18,8 @@ import type { ComparedRun, ReportContent } from "../src/report/run-report.js";
 import type { Plane } from "../src/report/types.js";
 import { RunControl } from "../src/train/control.js";
 import type { EvalResult } from "../src/train/loop.js";
-import { configDifference, METRICS_FILE, MODEL_FILE, type RunConfig } from "../src/train/run-files.js";
-import { trainRun, type RunEvent } from "../src/train/run.js";
+import { configDifference, METRICS_FILE, MODEL_FILE } from "../src/train/run-files.js";
+import { runConfigOf, trainRun, type RunEvent } from "../src/train/run.js";
 import { planSweep } from "../src/train/sweep-plan.js";
 import { finishedRuns, runSweep } from "../src/train/sweep.js";
 import { homeworkPoints, type EpochPictures, type FromWorker, type LabSettings, type ToWorker } from "./protocol.js";
@@ -50,17 +49,6 @@ function mnist(): Promise<{ train: MnistDataset; test: MnistDataset }> {
 let control: RunControl | undefined;
 /** The report of the last finished run or homework, built on demand in the asked language. */
 let lastReport: ((lang: "en" | "vi") => Promise<{ name: string; content: ReportContent }>) | undefined;
-
-function configOf(settings: LabSettings): RunConfig {
-  const { trainLimit, ...train } = settings;
-  return {
-    ...train,
-    backend: getBackend(),
-    threads: getBackend() === "wasm" ? wasmThreads() : 1,
-    optimizer: "SGD",
-    ...(trainLimit !== undefined && trainLimit > 0 ? { trainLimit } : {}),
-  };
-}
 
 function choiceOf(arch: string) {
   if (!isArch(arch)) throw new Error(`unknown model '${arch}': the page trains seed or conv3`);
@@ -120,7 +108,7 @@ function newControl(): RunControl {
 async function train(settings: LabSettings): Promise<void> {
   const { train, test } = await mnist();
   const choice = choiceOf(settings.arch);
-  const config = configOf(settings);
+  const config = runConfigOf(settings, choice);
   const storage = new IdbStorage("lab/train");
   // The files of the last finished run: a new start trains anew.
   await storage.remove(MODEL_FILE);
@@ -155,7 +143,8 @@ async function homework(epochsScale: number, trainLimit: number | undefined): Pr
   const { train, test } = await mnist();
   const base: LabSettings = { arch: "seed", epochs: 5, lr: 0.01, momentum: 0.9, batchSize: 64, seed: 0, trainLimit };
   const runs = planSweep(homeworkPoints(epochsScale), base).map(({ name, settings }) => {
-    return { name, choice: choiceOf(settings.arch), config: configOf(settings) };
+    const choice = choiceOf(settings.arch);
+    return { name, choice, config: runConfigOf(settings, choice) };
   });
   const storageFor = (name: string) => new IdbStorage(`lab/homework/${epochsScale}/${trainLimit ?? 0}/${name}`);
   const compared: ComparedRun[] = [];

@@ -3,8 +3,6 @@ import type { MnistDataset } from "../../src/data/mnist.js";
 import type { SpecModel } from "../../src/models/spec.js";
 import { FileWriteError } from "../../src/node/atomic.js";
 import { firstExamples } from "../../src/data/subset.js";
-import { getBackend } from "../../src/kernels/registry.js";
-import { wasmThreads } from "../../src/kernels/wasm/index.js";
 import { FolderStorage } from "../../src/node/run-storage.js";
 import { checkMnist, chooseModel, loadTrainedModel, shortName, type ModelChoice } from "../../src/node/model-file.js";
 import type { ReportFiles } from "../../src/node/run-report.js";
@@ -19,7 +17,7 @@ import {
   type RunMetrics,
   type TrainSettings,
 } from "../../src/train/run-files.js";
-import { RunStoppedError, trainRun, type RunEvent, type TrainRunResult } from "../../src/train/run.js";
+import { RunStoppedError, runConfigOf, trainRun, type RunEvent, type TrainRunResult } from "../../src/train/run.js";
 import { loadSplit, type DataFlags } from "../data.js";
 import { epochProgress, pictureProgress, type EpochProgress } from "../progress.js";
 import { localeLang } from "../options.js";
@@ -61,15 +59,8 @@ export function reportLines(m: CliMessages, files: ReportFiles): string[] {
 
 /** The settings recorded in metrics.json and checkpoints: the flags that shape training, and what ran them. */
 export function runConfig(flags: TrainFlags, choice: ModelChoice): RunConfig {
-  const { json: _json, progress: _progress, out: _out, lang: _lang, trainLimit, ...config } = flags;
-  return {
-    ...config,
-    ...(trainLimit !== undefined && trainLimit > 0 ? { trainLimit } : {}),
-    backend: getBackend(),
-    threads: getBackend() === "wasm" ? wasmThreads() : 1,
-    optimizer: "SGD",
-    ...(choice.specFile !== undefined ? { spec: choice.spec } : {}),
-  };
+  const { json: _json, progress: _progress, out: _out, lang: _lang, ...settings } = flags;
+  return runConfigOf(settings, choice);
 }
 
 /** The process's peak resident memory so far, in MB, as metrics.json records it. */

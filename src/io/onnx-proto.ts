@@ -30,6 +30,7 @@
  */
 import { PbfReader, PbfWriter } from "pbf";
 import { ConvlabError } from "../errors.js";
+import { halfToNumber } from "./half.js";
 
 /** TensorProto.DataType, the element types convlab knows by name (onnx.proto's numbers). */
 export const DataType = {
@@ -911,16 +912,6 @@ export function intTensorData(t: OnnxTensor, source: string, what: string): numb
     default:
       throw tensorError(source, what, `expected integers (INT64), found ${dataTypeName(t.dataType)}`);
   }
-}
-
-/** IEEE 754 binary16 bits to a number; every half is exactly representable as a float32. */
-function halfToNumber(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const mantissa = h & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 0x1f) return mantissa === 0 ? sign * Infinity : NaN;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
 /**

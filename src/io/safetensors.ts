@@ -13,6 +13,7 @@
 import { ConvlabError } from "../errors.js";
 import { Tensor, numel, shapeToString, type DType } from "../tensor/tensor.js";
 import { jsonDepth, preview } from "./json.js";
+import { halfToNumber } from "./half.js";
 
 /**
  * Every dtype the Rust library knows, in the order of its `Dtype` enum. `save_file` sorts tensors by this order,
@@ -499,16 +500,6 @@ function readTensorData(
           `I32, F16 or BF16 (read as float32) or I64 (read as int32); convert it in Python (e.g. .float()) before saving`,
       );
   }
-}
-
-/** IEEE 754 binary16 bits to a number; every half is exactly representable as a float32. */
-function halfToNumber(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const mantissa = h & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 0x1f) return mantissa === 0 ? sign * Infinity : NaN;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
 /** DataView writes are little-endian on any host and need no alignment. */

@@ -248,7 +248,7 @@ const PNG_COLOUR_TYPES: Record<number, { channels: number; depths: number[] }> =
 };
 
 /** Adam7's passes: the first column and row of each, and its steps (PNG spec §8.2). */
-const ADAM7 = [
+export const ADAM7 = [
   [0, 0, 8, 8],
   [4, 0, 8, 8],
   [0, 4, 4, 8],

@@ -5,6 +5,8 @@ import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
 import { modelMetadata, type ModelChoice } from "../models/choice.js";
 import { checkModelSize } from "../models/limits.js";
 import { SpecModel } from "../models/spec.js";
+import { getBackend } from "../kernels/registry.js";
+import { wasmThreads } from "../kernels/wasm/index.js";
 import { SGD } from "../optim/sgd.js";
 import { defaultGenerator, manualSeed } from "../tensor/random.js";
 import { encodeCheckpoint, restoreCheckpoint, type TrainingState } from "./checkpoint.js";
@@ -23,6 +25,7 @@ import {
   type FailureInfo,
   type RunConfig,
   type RunMetrics,
+  type TrainSettings,
 } from "./run-files.js";
 import { writeJson, type RunStorage } from "./storage.js";
 
@@ -86,6 +89,25 @@ export interface TrainRunResult {
   model: SpecModel;
   /** The model's state dict as written to model.safetensors. */
   safetensors: Uint8Array;
+}
+
+/**
+ * The config a run records in metrics.json and its checkpoints: its settings (with `trainLimit` only when it limits
+ * anything), what runs it (backend, threads, optimizer), and for a model from a spec file, the spec itself.
+ */
+export function runConfigOf(
+  settings: TrainSettings & Partial<Pick<RunConfig, "trainLimit" | "dataDir" | "download">>,
+  choice: ModelChoice,
+): RunConfig {
+  const { trainLimit, ...rest } = settings;
+  return {
+    ...rest,
+    ...(trainLimit !== undefined && trainLimit > 0 ? { trainLimit } : {}),
+    backend: getBackend(),
+    threads: getBackend() === "wasm" ? wasmThreads() : 1,
+    optimizer: "SGD",
+    ...(choice.specFile !== undefined ? { spec: choice.spec } : {}),
+  };
 }
 
 /**

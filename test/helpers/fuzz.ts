@@ -29,7 +29,7 @@ import { presetSpec } from "../../src/models/presets.js";
 import { buildModel, SpecModel, type ModelSpec } from "../../src/models/spec.js";
 import { formatTrace, traceSpec } from "../../src/models/trace.js";
 import { validateSpec } from "../../src/models/validate.js";
-import { decodeImage } from "../../src/node/image-file.js";
+import { ADAM7, decodeImage } from "../../src/node/image-file.js";
 import { manualSeed } from "../../src/tensor/random.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { idxBytes } from "./idx.js";
@@ -702,17 +702,7 @@ function scanlines(
   pixels: Uint8Array,
   interlace: boolean,
 ): Uint8Array {
-  const passes = interlace
-    ? [
-        [0, 0, 8, 8],
-        [4, 0, 8, 8],
-        [0, 4, 4, 8],
-        [2, 0, 4, 4],
-        [0, 2, 2, 4],
-        [1, 0, 2, 2],
-        [0, 1, 1, 2],
-      ]
-    : [[0, 0, 1, 1]];
+  const passes = interlace ? ADAM7 : [[0, 0, 1, 1]];
   const rows: number[] = [];
   for (const [x0, y0, dx, dy] of passes) {
     const w = Math.max(0, Math.ceil((width - x0) / dx));
