@@ -40,7 +40,7 @@ async function compile(extraFlags) {
 // One module over a private memory, and one over a shared memory for the worker threads (browsers give shared
 // memory only to cross-origin-isolated pages, so both are kept). 16384 pages = 1 GiB of address space at most.
 // Each is built twice: with plain 128-bit SIMD, and with relaxed SIMD, where the GEMM's multiply-add is one
-// f32x4.relaxed_madd (FMA on this CPU; see acc in assembly/gemm.ts). The loader picks the relaxed pair wherever
+// f32x4.relaxed_madd (FMA on this CPU; see acc in assembly/madd.ts). The loader picks the relaxed pair wherever
 // WebAssembly.validate accepts it (Chromium, Deno 2, Node ≥ 22, or Node 20 with --experimental-wasm-relaxed-simd).
 const SHARED = ["--sharedMemory", "--maximumMemory", "16384", "--enable", "threads"];
 const RELAXED = ["--enable", "relaxed-simd"];

@@ -5,16 +5,8 @@
 // Vectorised along N (contiguous in B and C). The 4×8 block keeps 8 f32x4 accumulators, 2 vectors of B and 4 splats
 // of A in registers: 14 of the 16 XMM registers. Wider blocks spill and run at half speed (measured on this CPU).
 //
-// acc is the multiply-add of every inner loop here. The relaxed-SIMD build (scripts/build-wasm.mjs) makes it one
-// f32x4.relaxed_madd, which the engine may run as a fused multiply-add (vfmadd on x86 with FMA3): one rounding
-// instead of two, so its sums differ from the plain build's in the last bits. The plain build keeps a separate
-// multiply and add, for engines without relaxed SIMD (Node 20 without --experimental-wasm-relaxed-simd).
-
-@inline
-function acc(c: v128, a: v128, b: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c); // a·b + c
-  return f32x4.add(c, f32x4.mul(a, b));
-}
+// The multiply-add is acc (./madd): FMA in the relaxed-SIMD build.
+import { acc } from "./madd";
 
 @inline
 function storeBlock(ptr: usize, v: v128, accumulate: bool): void {
