@@ -6,6 +6,7 @@ import { SGD } from "../src/optim/sgd.js";
 import { manualSeed } from "../src/tensor/random.js";
 import { tidy } from "../src/tensor/scope.js";
 import { trainStep } from "../src/train/loop.js";
+import { setWinograd } from "../src/kernels/wasm/kernels.js";
 import { profileKernels } from "./profile.js";
 import { median } from "./stats.js";
 
@@ -55,11 +56,43 @@ export interface FusionComparison {
   speedup: number;
 }
 
+/** The training step with the model's conv → relu → pool blocks fused and run layer by layer. */
+export function fusionComparison(train: MnistDataset, arch: Arch): FusionComparison {
+  const [fused, unfused] = alternateSteps(train, arch, [
+    (model) => (model.fuse = true),
+    (model) => (model.fuse = false),
+  ]);
+  return { fusedMsPerStep: round(fused), unfusedMsPerStep: round(unfused), speedup: round(unfused / fused) };
+}
+
+export interface WinogradComparison {
+  winogradMsPerStep: number;
+  im2colMsPerStep: number;
+  /** im2col / Winograd: how much faster a step is with the 3×3 convolutions in Winograd F(2×2, 3×3). */
+  speedup: number;
+}
+
+/** The training step with the 3×3 stride-1 convolutions in Winograd F(2×2, 3×3) and in im2col + GEMM. */
+export function winogradComparison(train: MnistDataset, arch: Arch): WinogradComparison {
+  try {
+    const [winograd, im2col] = alternateSteps(train, arch, [() => setWinograd(true), () => setWinograd(false)]);
+    return { winogradMsPerStep: round(winograd), im2colMsPerStep: round(im2col), speedup: round(im2col / winograd) };
+  } finally {
+    setWinograd(true);
+  }
+}
+
 /**
- * The same training step with the model's conv → relu → pool blocks fused and run layer by layer, alternated
- * (A B A B, `rounds` times `steps` steps each) on one model so both see the same machine load; medians.
+ * Median milliseconds per training step under each of two settings, alternated (A B A B, `rounds` times `steps`
+ * steps each) on one model, so both see the same machine load. Round 0 warms both up.
  */
-export function fusionComparison(train: MnistDataset, arch: Arch, rounds = 6, steps = 30): FusionComparison {
+function alternateSteps(
+  train: MnistDataset,
+  arch: Arch,
+  settings: [(model: MnistCNN) => void, (model: MnistCNN) => void],
+  rounds = 6,
+  steps = 30,
+): [number, number] {
   manualSeed(0);
   const model = new MnistCNN(arch);
   const optimizer = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
@@ -67,21 +100,18 @@ export function fusionComparison(train: MnistDataset, arch: Arch, rounds = 6, st
   for (const batch of new DataLoader(train, { batchSize: 64, shuffle: true })) {
     if (batches.push(batch) === steps) break;
   }
-  const times: Record<"fused" | "unfused", number[]> = { fused: [], unfused: [] };
+  const times: [number[], number[]] = [[], []];
   for (let round = 0; round <= rounds; round++) {
-    for (const fuse of [true, false]) {
-      model.fuse = fuse;
+    for (const which of [0, 1] as const) {
+      settings[which](model);
       const start = performance.now();
       for (const { inputs, labels } of batches) {
         trainStep(model, inputs, labels, optimizer, (loss) => new Error(`the bench's loss became ${loss}`));
       }
-      // Round 0 warms both paths up.
-      if (round > 0) times[fuse ? "fused" : "unfused"].push((performance.now() - start) / batches.length);
+      if (round > 0) times[which].push((performance.now() - start) / batches.length);
     }
   }
-  const fused = median(times.fused);
-  const unfused = median(times.unfused);
-  return { fusedMsPerStep: round(fused), unfusedMsPerStep: round(unfused), speedup: round(unfused / fused) };
+  return [median(times[0]), median(times[1])];
 }
 
 /** Inference throughput over the whole test set (no gradients), in batches of `batchSize`. */

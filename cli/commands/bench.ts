@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { getBackend } from "../../src/kernels/registry.js";
 import { wasmKernelModule, wasmMemoryBytes, wasmThreads } from "../../src/kernels/wasm/index.js";
 import { ARCHS } from "../../src/models/tutorial.js";
-import { fusionComparison, inferenceThroughput, trainThroughput } from "../../bench/training.js";
+import { fusionComparison, inferenceThroughput, trainThroughput, winogradComparison } from "../../bench/training.js";
 import { compareWithTorch, torchAvailable } from "../../bench/torch.js";
 import { dispatchCost } from "../../bench/dispatch.js";
 import { onnxInferenceComparison } from "../../bench/onnx.js";
@@ -38,7 +38,7 @@ function emit(record: Record<string, unknown>): void {
 
 /**
  * Benchmarks (a tool, not a test): `convlab --version` against `node -e 1`, training images/s and per-kernel time for both models, inference images/s, the
- * step with and without the fused conv → relu → pool blocks, the cost of a dispatch to the kernel threads, peak RSS
+ * step with and without the fused conv → relu → pool blocks and with Winograd or im2col, the cost of a dispatch to the kernel threads, peak RSS
  * and WebAssembly memory; where ONNX Runtime is installed (onnxruntime-node, onnxruntime-web: devDependencies), the
  * exported model's inference beside convlab's; and, where PyTorch is installed, epoch time against the tutorial's
  * PyTorch script, run alternately.
@@ -54,7 +54,10 @@ export async function benchCommand(flags: BenchFlags): Promise<void> {
     emit({ bench: "inference", arch, batchSize: 64, imagesPerSec: inferenceThroughput(test, arch, 64) });
     // The same model exported to ONNX, in ONNX Runtime native and wasm, on the same images (where installed).
     if (flags.onnx) for (const record of await onnxInferenceComparison(test, arch)) emit(record);
-    if (getBackend() === "wasm") emit({ bench: "fusion", arch, ...fusionComparison(train, arch) });
+    if (getBackend() === "wasm") {
+      emit({ bench: "fusion", arch, ...fusionComparison(train, arch) });
+      emit({ bench: "winograd", arch, ...winogradComparison(train, arch) });
+    }
   }
   const dispatch = dispatchCost();
   if (dispatch !== null) emit({ bench: "dispatch", ...dispatch });

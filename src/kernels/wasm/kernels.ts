@@ -88,6 +88,41 @@ export interface WasmExports {
     group: number,
     firstImage: number,
   ): void;
+  winogradApplies(g: number): number;
+  winogradWorkspaceFloats(g: number, group: number): number;
+  winogradWeights(g: number, w: number, u: number): void;
+  winogradConv2dForward(g: number, x: number, u: number, b: number, ws: number, y: number, group: number): void;
+  winogradConv2dBackwardInput(g: number, dy: number, u: number, ws: number, dx: number, group: number): void;
+  winogradConv2dBackwardWeight(g: number, dy: number, x: number, ws: number, dw: number, group: number): void;
+  winogradConv2dReluMaxPool2dForward(
+    g: number,
+    pg: number,
+    x: number,
+    u: number,
+    b: number,
+    ws: number,
+    convOut: number,
+    y: number,
+    argmax: number,
+    group: number,
+    firstImage: number,
+  ): void;
+  winogradConv2dReluMaxPool2dBackward(
+    g: number,
+    pg: number,
+    dy: number,
+    argmax: number,
+    pooled: number,
+    x: number,
+    u: number,
+    ws: number,
+    dconv: number,
+    dx: number,
+    dw: number,
+    db: number,
+    group: number,
+    firstImage: number,
+  ): void;
   relu(x: number, y: number, n: number): void;
   reluBackward(dy: number, x: number, dx: number, n: number): void;
   heapBase(): number;
@@ -135,6 +170,22 @@ const JOBS_PER_THREAD = 4;
 const MIN_SPLIT = 32_768;
 /** Positions from which an image's GEMM goes alone, reading and writing NCHW in place (see assembly/conv.ts). */
 const ALONE_POSITIONS = 64;
+/**
+ * Tiles per Winograd group (the columns of its 16 GEMMs): 2 images of conv2's 6×6 tiles, whose transformed inputs
+ * and products (16·(16 + 32)·72 floats, 221 KB) stay in the L2 cache.
+ */
+const WINOGRAD_TILES = 72;
+
+let winogradEnabled = true;
+
+/**
+ * Whether 3×3 stride-1 convolutions go through Winograd F(2×2, 3×3) (assembly/winograd.ts; the default) or
+ * through im2col + GEMM like the others. For comparisons (the bench, the tests); both give the convolution, rounded
+ * differently.
+ */
+export function setWinograd(enabled: boolean): void {
+  winogradEnabled = enabled;
+}
 
 /**
  * The `wasm` backend's kernels: float32 SIMD in WebAssembly. Each reads its inputs in place if they are views of the
@@ -199,15 +250,36 @@ export function wasmKernels(
     g: Conv2dGeometry,
     scratch: (group: number) => number[],
     job: (range: Conv2dGeometry, first: number, buffers: number[], group: number) => Job,
+    winograd = false,
   ): void => {
     const P = positions(g);
     const parts = threads === null ? 1 : Math.min(g.batch, JOBS_PER_THREAD * threads.size, KernelThreads.maxJobs);
     const rangeSize = Math.ceil(g.batch / parts);
-    const group = P >= ALONE_POSITIONS ? 1 : Math.max(1, Math.min(rangeSize, Math.floor(GEMM_COLUMNS / P)));
+    const columns = winograd ? WINOGRAD_TILES : GEMM_COLUMNS;
+    const perImage = winograd ? Math.ceil(g.outHeight / 2) * Math.ceil(g.outWidth / 2) : P;
+    const group =
+      !winograd && P >= ALONE_POSITIONS ? 1 : Math.max(1, Math.min(rangeSize, Math.round(columns / perImage)));
     runSplit(g.batch, parts, (n0, n1) => {
       const buffers = scratch(group).map((floats) => arena.alloc(floats * F32));
       return job({ ...g, batch: n1 - n0 }, n0, buffers, group);
     });
+  };
+
+  /**
+   * A Winograd convolution's geometry in this call (see {@link setWinograd}), or 0 where it goes through im2col, and
+   * the floats of its workspace for a group of images.
+   */
+  const winogradGeometry = (g: Conv2dGeometry): number => {
+    if (!winogradEnabled) return 0;
+    const geometry = arena.putGeometry(g);
+    return wasm.winogradApplies(geometry) !== 0 ? geometry : 0;
+  };
+  const workspace = (geometry: number) => (group: number) => [wasm.winogradWorkspaceFloats(geometry, group)];
+  /** The weights transformed for Winograd (U, then its transpose per position), once per call for all its jobs. */
+  const winogradWeights = (geometry: number, g: Conv2dGeometry, wp: number): number => {
+    const u = arena.alloc(32 * g.outChannels * g.inChannels * F32);
+    wasm.winogradWeights(geometry, wp, u);
+    return u;
   };
 
   /** Floats of a bias-gradient buffer: C_out for db, then the lanes that assembly/conv.ts sums into. */
@@ -235,6 +307,28 @@ export function wasmKernels(
       const xp = arena.input(x as Float32Array);
       const wp = arena.input(w as Float32Array);
       const bp = b === null ? 0 : arena.input(b as Float32Array);
+      const winograd = winogradGeometry(g);
+      if (winograd !== 0) {
+        const u = winogradWeights(winograd, g, wp);
+        runOverImages(
+          g,
+          workspace(winograd),
+          (range, first, [ws], group) => ({
+            fn: "winogradConv2dForward",
+            args: [
+              arena.putGeometry(range),
+              xp + first * inSize(g) * F32,
+              u,
+              bp,
+              ws,
+              y + first * outSize(g) * F32,
+              group,
+            ],
+          }),
+          true,
+        );
+        return arena.readF32(y, n);
+      }
       runOverImages(
         g,
         (group) => [taps(g) * group * positions(g), outSize(g) * group],
@@ -261,6 +355,27 @@ export function wasmKernels(
       const dx = arena.result(n * F32);
       const dyp = arena.input(dy as Float32Array);
       const wp = arena.input(w as Float32Array);
+      const winograd = winogradGeometry(g);
+      if (winograd !== 0) {
+        const u = winogradWeights(winograd, g, wp);
+        runOverImages(
+          g,
+          workspace(winograd),
+          (range, first, [ws], group) => ({
+            fn: "winogradConv2dBackwardInput",
+            args: [
+              arena.putGeometry(range),
+              dyp + first * outSize(g) * F32,
+              u,
+              ws,
+              dx + first * inSize(g) * F32,
+              group,
+            ],
+          }),
+          true,
+        );
+        return arena.readF32(dx, n);
+      }
       runOverImages(
         g,
         (group) => [w.length, outSize(g) * group, taps(g) * group * positions(g)],
@@ -287,6 +402,29 @@ export function wasmKernels(
       const xp = arena.input(x as Float32Array);
       const n = g.outChannels * taps(g);
       const partials: number[] = [];
+      const winograd = winogradGeometry(g);
+      if (winograd !== 0) {
+        runOverImages(
+          g,
+          (group) => [...workspace(winograd)(group), n],
+          (range, first, [ws, dw], group) => {
+            partials.push(dw);
+            return {
+              fn: "winogradConv2dBackwardWeight",
+              args: [
+                arena.putGeometry(range),
+                dyp + first * outSize(g) * F32,
+                xp + first * inSize(g) * F32,
+                ws,
+                dw,
+                group,
+              ],
+            };
+          },
+          true,
+        );
+        return sumPartials(partials, n);
+      }
       runOverImages(
         g,
         (group) => [taps(g) * group * positions(g), outSize(g) * group, n],
@@ -378,6 +516,32 @@ export function wasmKernels(
       const wp = arena.input(w as Float32Array);
       const bp = b === null ? 0 : arena.input(b as Float32Array);
       const pg = arena.putGeometry({ ...pool, batch: 1 });
+      const winograd = winogradGeometry(g);
+      if (winograd !== 0) {
+        const u = winogradWeights(winograd, g, wp);
+        runOverImages(
+          g,
+          (group) => [...workspace(winograd)(group), outSize(g) * group],
+          (range, first, [ws, convOut], group) => ({
+            fn: "winogradConv2dReluMaxPool2dForward",
+            args: [
+              arena.putGeometry(range),
+              pg,
+              xp + first * inSize(g) * F32,
+              u,
+              bp,
+              ws,
+              convOut,
+              y + first * pooledPerImage * F32,
+              argmax + first * pooledPerImage * 4,
+              group,
+              first,
+            ],
+          }),
+          true,
+        );
+        return { y: arena.readF32(y, n), argmax: arena.readI32(argmax, n) };
+      }
       runOverImages(
         g,
         (group) => [taps(g) * group * positions(g), outSize(g) * group, outSize(g) * group],
@@ -417,40 +581,73 @@ export function wasmKernels(
       const pooledPerImage = pool.inChannels * pool.outHeight * pool.outWidth;
       const dwParts: number[] = [];
       const dbParts: number[] = [];
-      runOverImages(
-        g,
-        (group) => {
-          const columns = taps(g) * group * positions(g);
-          const rows = outSize(g) * group;
-          return [w.length, columns, rows, rows, columns, w.length, biasFloats(g)];
-        },
-        (range, first, [wT, col, dconv, grouped, dcol, dw, db], group) => {
-          dwParts.push(dw);
-          dbParts.push(db);
-          return {
-            fn: "conv2dReluMaxPool2dBackward",
-            args: [
-              arena.putGeometry(range),
-              pg,
-              dyp + first * pooledPerImage * F32,
-              ap + first * pooledPerImage * 4,
-              pp + first * pooledPerImage * F32,
-              xp + first * inSize(g) * F32,
-              wp,
-              wT,
-              col,
-              dconv,
-              grouped,
-              dcol,
-              needInput ? dx + first * inSize(g) * F32 : 0,
-              needWeight ? dw : 0,
-              needBias ? db : 0,
-              group,
-              first,
-            ],
-          };
-        },
-      );
+      const winograd = winogradGeometry(g);
+      if (winograd !== 0) {
+        const u = needInput ? winogradWeights(winograd, g, wp) : 0;
+        runOverImages(
+          g,
+          (group) => [...workspace(winograd)(group), outSize(g) * group, w.length, biasFloats(g)],
+          (range, first, [ws, dconv, dw, db], group) => {
+            dwParts.push(dw);
+            dbParts.push(db);
+            return {
+              fn: "winogradConv2dReluMaxPool2dBackward",
+              args: [
+                arena.putGeometry(range),
+                pg,
+                dyp + first * pooledPerImage * F32,
+                ap + first * pooledPerImage * 4,
+                pp + first * pooledPerImage * F32,
+                xp + first * inSize(g) * F32,
+                u,
+                ws,
+                dconv,
+                needInput ? dx + first * inSize(g) * F32 : 0,
+                needWeight ? dw : 0,
+                needBias ? db : 0,
+                group,
+                first,
+              ],
+            };
+          },
+          true,
+        );
+      } else {
+        runOverImages(
+          g,
+          (group) => {
+            const columns = taps(g) * group * positions(g);
+            const rows = outSize(g) * group;
+            return [w.length, columns, rows, rows, columns, w.length, biasFloats(g)];
+          },
+          (range, first, [wT, col, dconv, grouped, dcol, dw, db], group) => {
+            dwParts.push(dw);
+            dbParts.push(db);
+            return {
+              fn: "conv2dReluMaxPool2dBackward",
+              args: [
+                arena.putGeometry(range),
+                pg,
+                dyp + first * pooledPerImage * F32,
+                ap + first * pooledPerImage * 4,
+                pp + first * pooledPerImage * F32,
+                xp + first * inSize(g) * F32,
+                wp,
+                wT,
+                col,
+                dconv,
+                grouped,
+                dcol,
+                needInput ? dx + first * inSize(g) * F32 : 0,
+                needWeight ? dw : 0,
+                needBias ? db : 0,
+                group,
+                first,
+              ],
+            };
+          },
+        );
+      }
       return [
         needInput ? arena.readF32(dx, g.batch * inSize(g)) : null,
         needWeight ? sumPartials(dwParts, w.length) : null,

@@ -13,6 +13,11 @@ export const THREAD_FUNCTIONS = [
   "maxPool2dBackward",
   "relu",
   "reluBackward",
+  "winogradConv2dForward",
+  "winogradConv2dBackwardInput",
+  "winogradConv2dBackwardWeight",
+  "winogradConv2dReluMaxPool2dForward",
+  "winogradConv2dReluMaxPool2dBackward",
 ] as const;
 export type ThreadFunction = (typeof THREAD_FUNCTIONS)[number];
 

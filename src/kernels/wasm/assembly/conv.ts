@@ -182,17 +182,28 @@ export function conv2dReluMaxPool2dForward(
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
   const HW = inHeight(g) * inWidth(g);
   const K = C * kernelHeight(g) * kernelWidth(g);
-  const P = outHeight(g) * outWidth(g);
-  const pooled = CO * outHeight(pg) * outWidth(pg);
   const packed = packWeights(CO, K, w);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
     forwardGroup(g, f32At(x, n0 * C * HW), nb, packed, w, b, col, grouped, convOut);
-    relu(convOut, convOut, nb * CO * P);
-    for (let n = 0; n < nb; n++) {
-      const o = (n0 + n) * pooled;
-      maxPool2dForward(pg, f32At(convOut, n * CO * P), f32At(y, o), f32At(argmax, o), (firstImage + n0 + n) * CO * P);
-    }
+    reluMaxPoolGroup(g, pg, convOut, nb, n0, y, argmax, firstImage);
+  }
+}
+
+/**
+ * relu then max-pool of one group's convolution output convOut ([nb, C_out, P]), images n0… of this call, into y
+ * and argmax (the call's whole outputs).
+ */
+export function reluMaxPoolGroup(
+  g: usize, pg: usize, convOut: usize, nb: i32, n0: i32, y: usize, argmax: usize, firstImage: i32,
+): void {
+  const CO = outChannels(g);
+  const P = outHeight(g) * outWidth(g);
+  const pooled = CO * outHeight(pg) * outWidth(pg);
+  relu(convOut, convOut, nb * CO * P);
+  for (let n = 0; n < nb; n++) {
+    const o = (n0 + n) * pooled;
+    maxPool2dForward(pg, f32At(convOut, n * CO * P), f32At(y, o), f32At(argmax, o), (firstImage + n0 + n) * CO * P);
   }
 }
 
@@ -233,7 +244,7 @@ function channelRows(dy: usize, nb: i32, CO: i32, P: i32, grouped: usize): usize
 // in exactly the order conv2dBackwardBias does. A buffer holds C_out floats of db, then the scratch: 5·C_out + 4.
 
 @inline
-function biasScratch(db: usize, CO: i32): usize {
+export function biasScratch(db: usize, CO: i32): usize {
   return (db + (<usize>CO << 2) + 15) & ~15;
 }
 
@@ -251,7 +262,7 @@ function biasAccumulate(dyImage: usize, CO: i32, P: i32, scratch: usize): void {
   }
 }
 
-function biasFinish(db: usize, CO: i32, scratch: usize): void {
+export function biasFinish(db: usize, CO: i32, scratch: usize): void {
   const tails = scratch + (<usize>CO << 4);
   for (let co = 0; co < CO; co++) {
     const s4 = v128.load(scratch + (<usize>co << 4));
@@ -330,21 +341,36 @@ export function conv2dReluMaxPool2dBackward(
   if (db != 0) memory.fill(scratch, 0, <usize>CO * 20);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
-    memory.fill(dconv, 0, (<usize>nb * <usize>CO * <usize>P) << 2);
-    for (let n = 0; n < nb; n++) {
-      const image = f32At(dconv, n * CO * P);
-      const first = (firstImage + n0 + n) * CO * P;
-      const o0 = (n0 + n) * pooledPerImage;
-      for (let o = o0; o < o0 + pooledPerImage; o++) {
-        if (load<f32>(f32At(pooled, o)) <= 0) continue;
-        const p = f32At(image, load<i32>(f32At(argmax, o)) - first);
-        store<f32>(p, load<f32>(p) + load<f32>(f32At(dy, o)));
-      }
-      if (db != 0) biasAccumulate(image, CO, P, scratch);
-    }
+    scatterPooledGradient(g, pg, dy, argmax, pooled, dconv, nb, n0, firstImage, scratch);
     const dyRows = channelRows(dconv, nb, CO, P, grouped);
     if (dw != 0) weightGradGroup(g, f32At(x, n0 * C * HW), nb, dyRows, nb * P, col, dw, n0 > 0);
     if (dx != 0) inputGradGroup(g, dyRows, nb * P, nb, packed, wT, dcol, f32At(dx, n0 * C * HW));
   }
   if (db != 0) biasFinish(db, CO, scratch);
+}
+
+/**
+ * One group's convolution gradient dconv ([nb, C_out, P]), images n0… of this call, scattered from the pooled
+ * output's gradient dy where the pooled value is not ≤ 0 (relu′ at the window's winner), and added to the bias
+ * gradient's sums where `biasSums` (biasScratch) is not 0.
+ */
+export function scatterPooledGradient(
+  g: usize, pg: usize, dy: usize, argmax: usize, pooled: usize, dconv: usize, nb: i32, n0: i32, firstImage: i32,
+  biasSums: usize,
+): void {
+  const CO = outChannels(g);
+  const P = outHeight(g) * outWidth(g);
+  const pooledPerImage = CO * outHeight(pg) * outWidth(pg);
+  memory.fill(dconv, 0, (<usize>nb * <usize>CO * <usize>P) << 2);
+  for (let n = 0; n < nb; n++) {
+    const image = f32At(dconv, n * CO * P);
+    const first = (firstImage + n0 + n) * CO * P;
+    const o0 = (n0 + n) * pooledPerImage;
+    for (let o = o0; o < o0 + pooledPerImage; o++) {
+      if (load<f32>(f32At(pooled, o)) <= 0) continue;
+      const p = f32At(image, load<i32>(f32At(argmax, o)) - first);
+      store<f32>(p, load<f32>(p) + load<f32>(f32At(dy, o)));
+    }
+    if (biasSums != 0) biasAccumulate(image, CO, P, biasSums);
+  }
 }

@@ -33,13 +33,17 @@ export function fitsPack(m: i32, k: i32): bool {
   return (m & ~3) * k <= PACK_FLOATS;
 }
 
-/** Packs rows [0, m − m mod 4) of A[m, k] into the pack buffer: panel i (rows 4i…4i+3) at PACKED_A + i·k·16 bytes. */
-export function packA(m: i32, k: i32, a: usize, lda: i32): usize {
+/**
+ * Packs rows [0, m − m mod 4) of A[m, k] into the pack buffer from float `offset` on: panel i (rows 4i…4i+3) at
+ * that start + i·k·16 bytes. Returns the start. Several matrices may be packed side by side (Winograd's 16).
+ */
+export function packA(m: i32, k: i32, a: usize, lda: i32, offset: i32 = 0): usize {
   const m4 = m & ~3;
+  const start = PACKED_A + (<usize>offset << 2);
   for (let i = 0; i < m4; i += 4) {
-    packA4(a + ((<usize>i * <usize>lda) << 2), lda, k, PACKED_A + ((<usize>i * <usize>k) << 2));
+    packA4(a + ((<usize>i * <usize>lda) << 2), lda, k, start + ((<usize>i * <usize>k) << 2));
   }
-  return PACKED_A;
+  return start;
 }
 
 function packA4(a: usize, lda: i32, k: i32, dst0: usize): void {

@@ -8,6 +8,16 @@ export {
   conv2dReluMaxPool2dForward,
   conv2dReluMaxPool2dBackward,
 } from "./conv";
+export {
+  winogradApplies,
+  winogradWorkspaceFloats,
+  winogradWeights,
+  winogradConv2dForward,
+  winogradConv2dBackwardInput,
+  winogradConv2dBackwardWeight,
+  winogradConv2dReluMaxPool2dForward,
+  winogradConv2dReluMaxPool2dBackward,
+} from "./winograd";
 export { maxPool2dForward, maxPool2dBackward } from "./pool";
 export { relu, reluBackward } from "./elementwise";
 

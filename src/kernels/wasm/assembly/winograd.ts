@@ -1,0 +1,520 @@
+// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions (Lavin & Gray, "Fast Algorithms for Convolutional Neural
+// Networks", 2016). Each 2×2 tile of an output plane comes from the 4×4 tile of the zero-padded input under it
+// (input tiles overlap by 2):
+//
+//   Y_tile[co] = Aᵀ [ Σ_ci (G w[co,ci] Gᵀ) ⊙ (Bᵀ d_tile[ci] B) ] A
+//
+//   Bᵀ = | 1  0 −1  0 |    G = | 1   0   0 |    Aᵀ = | 1  1  1  0 |
+//        | 0  1  1  0 |        | ½   ½   ½ |         | 0  1 −1 −1 |
+//        | 0 −1  1  0 |        | ½  −½   ½ |
+//        | 0  1  0 −1 |        | 0   0   1 |
+//
+// At each of the 16 positions ξ of a transformed tile, the sum over input channels is a matrix product over the T
+// tiles of a group of images:
+//
+//   M[ξ] (C_out × T) = U[ξ] (C_out × C_in) · V[ξ] (C_in × T),   U[ξ] = (G w Gᵀ)_ξ,  V[ξ] = (Bᵀ d B)_ξ
+//
+// 16·C_out·C_in·T multiply-adds where im2col's GEMM does 9·C_out·C_in·4T: 2.25× fewer, less the tiles that overhang
+// an odd-sized output (conv2's 11×11 output takes 6×6 tiles: 1.89× fewer).
+//
+// Backward runs in the same transformed space, each step the adjoint of a forward one:
+//
+//   dM[ξ] = (A dY_tile Aᵀ)_ξ
+//   dU[ξ] = Σ_tiles dM[ξ] · V[ξ]ᵀ,  dw = Gᵀ dU G          (the weight gradient)
+//   dV[ξ] = U[ξ]ᵀ · dM[ξ],          dx = Σ_tiles B dV Bᵀ   (the input gradient, tiles added where they overlap)
+//
+// Rounding: in exact arithmetic this is the convolution; in float32 the transforms add and subtract up to 9 terms
+// before and after the products, so results differ from a direct sum by a few units in the last place of the
+// largest terms (measured: ≤ 2e-6 relative to the output's scale on conv2; see test/winograd.test.ts).
+//
+// The transforms are vectorised across 4 neighbouring tiles of a tile row. A row of T tiles rarely has a multiple of
+// 4 (conv2: 6), so its last 4 start at tilesX − 4 and redo some tiles: harmless where the result is stored per tile,
+// and masked where it is added into the input gradient. Hence the condition tilesX ≥ 4 (output width ≥ 7).
+import { fitsPack, packA, sgemm, sgemmNT, sgemmPacked } from "./gemm";
+import { biasFinish, biasScratch, reluMaxPoolGroup, scatterPooledGradient } from "./conv";
+import { copyRow, zeroRow } from "./rows";
+import {
+  batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth,
+  strideHeight, strideWidth, outHeight, outWidth, padHeight, padWidth, f32At,
+} from "./geometry";
+
+@inline function tilesY(g: usize): i32 { return (outHeight(g) + 1) >> 1; }
+@inline function tilesX(g: usize): i32 { return (outWidth(g) + 1) >> 1; }
+/** Tiles per image. */
+@inline function tilesOf(g: usize): i32 { return tilesY(g) * tilesX(g); }
+/** The zero-padded input plane that the tiles read: 2·tilesY + 2 rows of planeWidth floats. */
+@inline function planeHeight(g: usize): i32 { return 2 * tilesY(g) + 2; }
+@inline function planeWidth(g: usize): i32 { return (2 * tilesX(g) + 2 + 3) & ~3; }
+/** The output plane that the tiles write (2·tilesY rows of 2·tilesX floats), before it is cropped to OH × OW. */
+@inline function tileRowWidth(g: usize): i32 { return 2 * tilesX(g); }
+
+/** Whether a convolution goes through Winograd: 3×3, stride 1, an output at least 7 wide, and 4+ input channels. */
+export function winogradApplies(g: usize): bool {
+  return (
+    kernelHeight(g) == 3 && kernelWidth(g) == 3 && strideHeight(g) == 1 && strideWidth(g) == 1 &&
+    tilesX(g) >= 4 && inChannels(g) >= 4
+  );
+}
+
+// The transformed weights, computed once per call (winogradWeights) and shared by its jobs, in 32·C_out·C_in floats:
+//   U    16·C_out·C_in   U[ξ][co][ci]
+//   UT   16·C_in·C_out   its transpose per ξ, for the input gradient
+// The workspace, one per job (in floats; every part a multiple of 4, so 16-byte aligned):
+//   DU   16·C_out·C_in   the weight gradient's sum dU[ξ][co][ci] over this job's tiles
+//   V    16·C_in·T       the input tiles V[ξ][ci][t] (forward, weight gradient), or dV (input gradient)
+//   M    16·C_out·T      the products M[ξ][co][t] (forward), or the output gradient's tiles dM
+//   PLANE                one zero-padded input (or input gradient) plane
+//   ROWS 4·planeWidth    a tile row after Bᵀ's rows
+//   OUT  4·tiles         one output (or output gradient) plane, 2·tilesY × 2·tilesX
+@inline function round4(n: i32): i32 { return (n + 3) & ~3; }
+@inline function weightsFloats(g: usize): i32 { return 16 * outChannels(g) * inChannels(g); }
+@inline function offsetUT(g: usize): i32 { return weightsFloats(g); }
+@inline function offsetV(g: usize): i32 { return weightsFloats(g); }
+@inline function offsetM(g: usize, T: i32): i32 { return offsetV(g) + 16 * inChannels(g) * T; }
+@inline function offsetPlane(g: usize, T: i32): i32 { return offsetM(g, T) + 16 * outChannels(g) * T; }
+@inline function offsetRows(g: usize, T: i32): i32 { return offsetPlane(g, T) + planeHeight(g) * planeWidth(g); }
+@inline function offsetOut(g: usize, T: i32): i32 { return offsetRows(g, T) + 4 * planeWidth(g); }
+
+/** Floats of a job's workspace for groups of `group` images. */
+export function winogradWorkspaceFloats(g: usize, group: i32): i32 {
+  const T = group * tilesOf(g);
+  return offsetOut(g, T) + round4(4 * tilesOf(g));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The weights: U = G w Gᵀ, and dw = Gᵀ dU G.
+
+/** U[ξ][co][ci] and UT[ξ][ci][co] (2·16·C_out·C_in floats at u) from w[co][ci][3][3], once per call. */
+export function winogradWeights(g: usize, w: usize, u: usize): void {
+  const C = inChannels(g), CO = outChannels(g);
+  const U = u, UT = f32At(u, offsetUT(g));
+  const plane = CO * C;
+  for (let co = 0; co < CO; co++) {
+    for (let ci = 0; ci < C; ci++) {
+      const k = f32At(w, (co * C + ci) * 9);
+      for (let r = 0; r < 4; r++) {
+        // Z = G w: row r of G against the columns of w.
+        let z0: f32, z1: f32, z2: f32;
+        const g0 = load<f32>(k, 0), g1 = load<f32>(k, 4), g2 = load<f32>(k, 8);
+        const h0 = load<f32>(k, 12), h1 = load<f32>(k, 16), h2 = load<f32>(k, 20);
+        const i0 = load<f32>(k, 24), i1 = load<f32>(k, 28), i2 = load<f32>(k, 32);
+        if (r == 0) {
+          z0 = g0; z1 = g1; z2 = g2;
+        } else if (r == 1) {
+          z0 = 0.5 * (g0 + h0 + i0); z1 = 0.5 * (g1 + h1 + i1); z2 = 0.5 * (g2 + h2 + i2);
+        } else if (r == 2) {
+          z0 = 0.5 * (g0 - h0 + i0); z1 = 0.5 * (g1 - h1 + i1); z2 = 0.5 * (g2 - h2 + i2);
+        } else {
+          z0 = i0; z1 = i1; z2 = i2;
+        }
+        // U = Z Gᵀ.
+        const u0 = z0, u1: f32 = 0.5 * (z0 + z1 + z2), u2: f32 = 0.5 * (z0 - z1 + z2), u3 = z2;
+        const xi = r * 4;
+        store<f32>(f32At(U, xi * plane + co * C + ci), u0);
+        store<f32>(f32At(U, (xi + 1) * plane + co * C + ci), u1);
+        store<f32>(f32At(U, (xi + 2) * plane + co * C + ci), u2);
+        store<f32>(f32At(U, (xi + 3) * plane + co * C + ci), u3);
+        store<f32>(f32At(UT, xi * plane + ci * CO + co), u0);
+        store<f32>(f32At(UT, (xi + 1) * plane + ci * CO + co), u1);
+        store<f32>(f32At(UT, (xi + 2) * plane + ci * CO + co), u2);
+        store<f32>(f32At(UT, (xi + 3) * plane + ci * CO + co), u3);
+      }
+    }
+  }
+}
+
+/** dw[co][ci][3][3] = Gᵀ dU[·][co][ci] G, from the sums in DU. */
+function weightGradFinish(g: usize, ws: usize, dw: usize): void {
+  const C = inChannels(g), CO = outChannels(g);
+  const DU = ws;
+  const plane = CO * C;
+  for (let co = 0; co < CO; co++) {
+    for (let ci = 0; ci < C; ci++) {
+      const q = f32At(DU, co * C + ci);
+      const out = f32At(dw, (co * C + ci) * 9);
+      // Gᵀ dU row by row of dU (r = 0…3, ξ = 4r + c), as its 3 rows X0, X1, X2 across c's 4 lanes; then · G.
+      const q0 = loadRow(q, 0, plane), q1 = loadRow(q, 1, plane), q2 = loadRow(q, 2, plane), q3 = loadRow(q, 3, plane);
+      const half = f32x4.splat(0.5);
+      const x0 = f32x4.add(q0, f32x4.mul(half, f32x4.add(q1, q2)));
+      const x1 = f32x4.mul(half, f32x4.sub(q1, q2));
+      const x2 = f32x4.add(f32x4.mul(half, f32x4.add(q1, q2)), q3);
+      storeTimesG(out, x0);
+      storeTimesG(out + 12, x1);
+      storeTimesG(out + 24, x2);
+    }
+  }
+}
+
+/** [dU[4r][·], dU[4r + 1][·], dU[4r + 2][·], dU[4r + 3][·]] at one (co, ci): row r of its 4×4. */
+@inline
+function loadRow(q: usize, r: i32, plane: i32): v128 {
+  const step = <usize>plane << 2;
+  const p = q + <usize>(4 * r) * step;
+  return f32x4(load<f32>(p), load<f32>(p + step), load<f32>(p + 2 * step), load<f32>(p + 3 * step));
+}
+
+/** The 3 values of x · G (x: one row of 4): x0 + ½(x1 + x2), ½(x1 − x2), ½(x1 + x2) + x3. */
+@inline
+function storeTimesG(out: usize, x: v128): void {
+  const x0 = f32x4.extract_lane(x, 0), x1 = f32x4.extract_lane(x, 1);
+  const x2 = f32x4.extract_lane(x, 2), x3 = f32x4.extract_lane(x, 3);
+  store<f32>(out, x0 + <f32>0.5 * (x1 + x2));
+  store<f32>(out, <f32>0.5 * (x1 - x2), 4);
+  store<f32>(out, <f32>0.5 * (x1 + x2) + x3, 8);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The tile transforms, 4 tiles at a time. Each call handles the 4 tiles from `start` in tile row ty.
+
+@inline function evens(a: v128, b: v128): v128 { return v128.shuffle<f32>(a, b, 0, 2, 4, 6); }
+@inline function odds(a: v128, b: v128): v128 { return v128.shuffle<f32>(a, b, 1, 3, 5, 7); }
+@inline function interleaveLow(a: v128, b: v128): v128 { return v128.shuffle<f32>(a, b, 0, 4, 1, 5); }
+@inline function interleaveHigh(a: v128, b: v128): v128 { return v128.shuffle<f32>(a, b, 2, 6, 3, 7); }
+
+/** Address of element t of row `row` (= ξ·rows + channel) of a [16·rows, T] tile matrix. */
+@inline function tileAt(base: usize, row: i32, T: i32, t: i32): usize {
+  return base + ((<usize>row * <usize>T + <usize>t) << 2);
+}
+
+/**
+ * V[ξ][ci][col0 + t] = (Bᵀ d_t B)_ξ for every tile t of one image x (C_in planes of H × W) and channel ci: the plane
+ * zero-padded, Bᵀ applied to each tile row's 4 input rows across the whole width, then B to each tile's 4 columns.
+ */
+function inputTiles(g: usize, x: usize, ws: usize, T: i32, col0: i32): void {
+  const C = inChannels(g), H = inHeight(g), W = inWidth(g), PH = padHeight(g), PW = padWidth(g);
+  const TY = tilesY(g), TX = tilesX(g), PWD = planeWidth(g);
+  const plane = f32At(ws, offsetPlane(g, T));
+  const rows = f32At(ws, offsetRows(g, T));
+  const V = f32At(ws, offsetV(g));
+  const rowBytes = <usize>PWD << 2;
+  for (let ci = 0; ci < C; ci++) {
+    zeroRow(plane, planeHeight(g) * PWD);
+    const xc = f32At(x, ci * H * W);
+    for (let iy = 0; iy < H; iy++) copyRow(f32At(plane, (iy + PH) * PWD + PW), f32At(xc, iy * W), W);
+    for (let ty = 0; ty < TY; ty++) {
+      const r0 = f32At(plane, 2 * ty * PWD);
+      for (let j = 0; j < PWD; j += 4) {
+        const o = <usize>j << 2;
+        const d0 = v128.load(r0 + o), d1 = v128.load(r0 + rowBytes + o);
+        const d2 = v128.load(r0 + 2 * rowBytes + o), d3 = v128.load(r0 + 3 * rowBytes + o);
+        v128.store(rows + o, f32x4.sub(d0, d2));
+        v128.store(rows + rowBytes + o, f32x4.add(d1, d2));
+        v128.store(rows + 2 * rowBytes + o, f32x4.sub(d2, d1));
+        v128.store(rows + 3 * rowBytes + o, f32x4.sub(d1, d3));
+      }
+      for (let tx = 0; ; tx += 4) {
+        const start = min(tx, TX - 4);
+        const t = col0 + ty * TX + start;
+        for (let r = 0; r < 4; r++) {
+          const R = rows + <usize>r * rowBytes + (<usize>(2 * start) << 2);
+          const a = v128.load(R), b = v128.load(R, 16), a2 = v128.load(R, 8), b2 = v128.load(R, 24);
+          const e0 = evens(a, b), o0 = odds(a, b), e1 = evens(a2, b2), o1 = odds(a2, b2);
+          const xi = r * 4;
+          v128.store(tileAt(V, xi * C + ci, T, t), f32x4.sub(e0, e1));
+          v128.store(tileAt(V, (xi + 1) * C + ci, T, t), f32x4.add(o0, e1));
+          v128.store(tileAt(V, (xi + 2) * C + ci, T, t), f32x4.sub(e1, o0));
+          v128.store(tileAt(V, (xi + 3) * C + ci, T, t), f32x4.sub(o0, o1));
+        }
+        if (start + 4 >= TX) break;
+      }
+    }
+  }
+}
+
+/**
+ * y[co] = Aᵀ M A + b[co] for every tile of one image: its [C_out, OH, OW] output at `out`, from M's columns
+ * col0… (the image's tiles), through the 2·tilesY × 2·tilesX plane OUT, cropped.
+ */
+function outputTiles(g: usize, ws: usize, T: i32, col0: i32, b: usize, out: usize): void {
+  const CO = outChannels(g), OH = outHeight(g), OW = outWidth(g);
+  const TY = tilesY(g), TX = tilesX(g), WO = tileRowWidth(g);
+  const M = f32At(ws, offsetM(g, T));
+  const plane = f32At(ws, offsetOut(g, T));
+  for (let co = 0; co < CO; co++) {
+    for (let ty = 0; ty < TY; ty++) {
+      for (let tx = 0; ; tx += 4) {
+        const start = min(tx, TX - 4);
+        const t = col0 + ty * TX + start;
+        // s0c, s1c: Aᵀ's two rows against column c of M.
+        let m0 = v128.load(tileAt(M, co, T, t)), m1 = v128.load(tileAt(M, 4 * CO + co, T, t));
+        let m2 = v128.load(tileAt(M, 8 * CO + co, T, t)), m3 = v128.load(tileAt(M, 12 * CO + co, T, t));
+        const s00 = f32x4.add(f32x4.add(m0, m1), m2), s10 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        m0 = v128.load(tileAt(M, CO + co, T, t)); m1 = v128.load(tileAt(M, 5 * CO + co, T, t));
+        m2 = v128.load(tileAt(M, 9 * CO + co, T, t)); m3 = v128.load(tileAt(M, 13 * CO + co, T, t));
+        const s01 = f32x4.add(f32x4.add(m0, m1), m2), s11 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        m0 = v128.load(tileAt(M, 2 * CO + co, T, t)); m1 = v128.load(tileAt(M, 6 * CO + co, T, t));
+        m2 = v128.load(tileAt(M, 10 * CO + co, T, t)); m3 = v128.load(tileAt(M, 14 * CO + co, T, t));
+        const s02 = f32x4.add(f32x4.add(m0, m1), m2), s12 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        m0 = v128.load(tileAt(M, 3 * CO + co, T, t)); m1 = v128.load(tileAt(M, 7 * CO + co, T, t));
+        m2 = v128.load(tileAt(M, 11 * CO + co, T, t)); m3 = v128.load(tileAt(M, 15 * CO + co, T, t));
+        const s03 = f32x4.add(f32x4.add(m0, m1), m2), s13 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        // Then A's two columns: y_ab for tiles start…start+3, interleaved into the plane's rows 2ty and 2ty + 1.
+        const y00 = f32x4.add(f32x4.add(s00, s01), s02), y01 = f32x4.sub(f32x4.sub(s01, s02), s03);
+        const y10 = f32x4.add(f32x4.add(s10, s11), s12), y11 = f32x4.sub(f32x4.sub(s11, s12), s13);
+        const row = f32At(plane, 2 * ty * WO + 2 * start);
+        v128.store(row, interleaveLow(y00, y01));
+        v128.store(row, interleaveHigh(y00, y01), 16);
+        const next = row + (<usize>WO << 2);
+        v128.store(next, interleaveLow(y10, y11));
+        v128.store(next, interleaveHigh(y10, y11), 16);
+        if (start + 4 >= TX) break;
+      }
+    }
+    const bias = b != 0 ? load<f32>(f32At(b, co)) : 0;
+    const bias4 = f32x4.splat(bias);
+    const dst = f32At(out, co * OH * OW);
+    for (let i = 0; i < OH; i++) {
+      const src = f32At(plane, i * WO);
+      const d = f32At(dst, i * OW);
+      let j = 0;
+      for (; j + 4 <= OW; j += 4) v128.store(f32At(d, j), f32x4.add(v128.load(f32At(src, j)), bias4));
+      for (; j < OW; j++) store<f32>(f32At(d, j), load<f32>(f32At(src, j)) + bias);
+    }
+  }
+}
+
+/** dM[ξ][co][col0 + t] = (A dy_t Aᵀ)_ξ for every tile of one image's output gradient dy ([C_out, OH, OW]). */
+function outputGradTiles(g: usize, dy: usize, ws: usize, T: i32, col0: i32): void {
+  const CO = outChannels(g), OH = outHeight(g), OW = outWidth(g);
+  const TY = tilesY(g), TX = tilesX(g), WO = tileRowWidth(g);
+  const M = f32At(ws, offsetM(g, T));
+  const plane = f32At(ws, offsetOut(g, T));
+  for (let co = 0; co < CO; co++) {
+    // The gradient of the cropped-off row and column is 0.
+    zeroRow(plane, 2 * TY * WO);
+    const src = f32At(dy, co * OH * OW);
+    for (let i = 0; i < OH; i++) copyRow(f32At(plane, i * WO), f32At(src, i * OW), OW);
+    for (let ty = 0; ty < TY; ty++) {
+      for (let tx = 0; ; tx += 4) {
+        const start = min(tx, TX - 4);
+        const t = col0 + ty * TX + start;
+        const row = f32At(plane, 2 * ty * WO + 2 * start);
+        const a = v128.load(row), b = v128.load(row, 16);
+        const next = row + (<usize>WO << 2);
+        const c = v128.load(next), d = v128.load(next, 16);
+        const d00 = evens(a, b), d01 = odds(a, b), d10 = evens(c, d), d11 = odds(c, d);
+        // A's rows against dy's two columns: R_rb.
+        storeGradRow(M, 0, CO, co, T, t, d00, d01);
+        storeGradRow(M, 1, CO, co, T, t, f32x4.add(d00, d10), f32x4.add(d01, d11));
+        storeGradRow(M, 2, CO, co, T, t, f32x4.sub(d00, d10), f32x4.sub(d01, d11));
+        storeGradRow(M, 3, CO, co, T, t, f32x4.neg(d10), f32x4.neg(d11));
+        if (start + 4 >= TX) break;
+      }
+    }
+  }
+}
+
+/** Row r of dM = (A dy) Aᵀ from (A dy)'s row r, [x0, x1]: x0, x0 + x1, x0 − x1, −x1. */
+@inline
+function storeGradRow(M: usize, r: i32, CO: i32, co: i32, T: i32, t: i32, x0: v128, x1: v128): void {
+  const xi = r * 4;
+  v128.store(tileAt(M, xi * CO + co, T, t), x0);
+  v128.store(tileAt(M, (xi + 1) * CO + co, T, t), f32x4.add(x0, x1));
+  v128.store(tileAt(M, (xi + 2) * CO + co, T, t), f32x4.sub(x0, x1));
+  v128.store(tileAt(M, (xi + 3) * CO + co, T, t), f32x4.neg(x1));
+}
+
+/**
+ * dx[ci] = Σ_tiles B dV_t Bᵀ for one image ([C_in, H, W] at dx), from dV's columns col0…: each tile's 4×4 added
+ * into the zero-padded plane where tiles overlap, then the plane cropped into dx.
+ */
+function inputGradTiles(g: usize, ws: usize, T: i32, col0: i32, dx: usize): void {
+  const C = inChannels(g), H = inHeight(g), W = inWidth(g), PH = padHeight(g), PW = padWidth(g);
+  const TY = tilesY(g), TX = tilesX(g), PWD = planeWidth(g);
+  const plane = f32At(ws, offsetPlane(g, T));
+  const dV = f32At(ws, offsetV(g));
+  const lane = i32x4(0, 1, 2, 3);
+  for (let ci = 0; ci < C; ci++) {
+    zeroRow(plane, planeHeight(g) * PWD);
+    for (let ty = 0; ty < TY; ty++) {
+      for (let tx = 0; ; tx += 4) {
+        const start = min(tx, TX - 4);
+        const t = col0 + ty * TX + start;
+        // The last 4 tiles of a row may start before tx: the lanes of tiles already added are zeroed.
+        const keep = i32x4.ge_s(lane, i32x4.splat(tx - start));
+        const v00 = tileKept(dV, 0, C, ci, T, t, keep), v01 = tileKept(dV, 1, C, ci, T, t, keep);
+        const v02 = tileKept(dV, 2, C, ci, T, t, keep), v03 = tileKept(dV, 3, C, ci, T, t, keep);
+        const v10 = tileKept(dV, 4, C, ci, T, t, keep), v11 = tileKept(dV, 5, C, ci, T, t, keep);
+        const v12 = tileKept(dV, 6, C, ci, T, t, keep), v13 = tileKept(dV, 7, C, ci, T, t, keep);
+        const v20 = tileKept(dV, 8, C, ci, T, t, keep), v21 = tileKept(dV, 9, C, ci, T, t, keep);
+        const v22 = tileKept(dV, 10, C, ci, T, t, keep), v23 = tileKept(dV, 11, C, ci, T, t, keep);
+        const v30 = tileKept(dV, 12, C, ci, T, t, keep), v31 = tileKept(dV, 13, C, ci, T, t, keep);
+        const v32 = tileKept(dV, 14, C, ci, T, t, keep), v33 = tileKept(dV, 15, C, ci, T, t, keep);
+        // B's rows: row r of B dV is v0·; v1· − v2· + v3·; v1· + v2· − v0·; −v3·. Each then goes through Bᵀ.
+        const p = f32At(plane, 2 * ty * PWD + 2 * start);
+        const rowBytes = <usize>PWD << 2;
+        addTileRow(p, v00, v01, v02, v03);
+        addTileRow(
+          p + rowBytes,
+          f32x4.add(f32x4.sub(v10, v20), v30),
+          f32x4.add(f32x4.sub(v11, v21), v31),
+          f32x4.add(f32x4.sub(v12, v22), v32),
+          f32x4.add(f32x4.sub(v13, v23), v33),
+        );
+        addTileRow(
+          p + 2 * rowBytes,
+          f32x4.sub(f32x4.add(v10, v20), v00),
+          f32x4.sub(f32x4.add(v11, v21), v01),
+          f32x4.sub(f32x4.add(v12, v22), v02),
+          f32x4.sub(f32x4.add(v13, v23), v03),
+        );
+        addTileRow(p + 3 * rowBytes, f32x4.neg(v30), f32x4.neg(v31), f32x4.neg(v32), f32x4.neg(v33));
+        if (start + 4 >= TX) break;
+      }
+    }
+    const dst = f32At(dx, ci * H * W);
+    for (let iy = 0; iy < H; iy++) copyRow(f32At(dst, iy * W), f32At(plane, (iy + PH) * PWD + PW), W);
+  }
+}
+
+/** dV[ξ][ci][t…t+3], with the lanes outside `keep` zeroed. */
+@inline
+function tileKept(dV: usize, xi: i32, C: i32, ci: i32, T: i32, t: i32, keep: v128): v128 {
+  return v128.and(v128.load(tileAt(dV, xi * C + ci, T, t)), keep);
+}
+
+/**
+ * Adds one row u = [u0 u1 u2 u3] of B dV, times Bᵀ (u0; u1 − u2 + u3; u1 + u2 − u0; −u3), for 4 tiles into the
+ * plane's row at p: tile k's 4 values at p + 2k…p + 2k + 3, overlapping the next tile's by 2.
+ */
+@inline
+function addTileRow(p: usize, u0: v128, u1: v128, u2: v128, u3: v128): void {
+  const d1 = f32x4.add(f32x4.sub(u1, u2), u3), d2 = f32x4.sub(f32x4.add(u1, u2), u0), d3 = f32x4.neg(u3);
+  addInto(p, interleaveLow(u0, d1));
+  addInto(p + 16, interleaveHigh(u0, d1));
+  addInto(p + 8, interleaveLow(d2, d3));
+  addInto(p + 24, interleaveHigh(d2, d3));
+}
+
+@inline function addInto(p: usize, v: v128): void { v128.store(p, f32x4.add(v128.load(p), v)); }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The 16 products per group.
+
+/** Packs U's 16 matrices (forward) or UT's (input gradient) once per call, where they fit the pack buffer. */
+function packWeights16(m: i32, k: i32, a: usize): usize {
+  if (!fitsPack(m * 16, k)) return 0;
+  const first = packA(m, k, a, k, 0);
+  for (let xi = 1; xi < 16; xi++) packA(m, k, f32At(a, xi * m * k), k, xi * (m & ~3) * k);
+  return first;
+}
+
+/** C[ξ] = A[ξ] · B[ξ] for ξ = 0…15: A [m, k] (packed or not), B [k, T], C [m, T]. */
+function products(m: i32, k: i32, T: i32, packed: usize, a: usize, b: usize, c: usize): void {
+  for (let xi = 0; xi < 16; xi++) {
+    const ax = f32At(a, xi * m * k), bx = f32At(b, xi * k * T), cx = f32At(c, xi * m * T);
+    if (packed != 0) sgemmPacked(m, T, k, packed + ((<usize>(xi * (m & ~3) * k)) << 2), ax, k, bx, T, cx, T, false);
+    else sgemm(m, T, k, ax, k, bx, T, cx, T, false);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The group steps, shared by the plain and the fused kernels so both compute the same sums in the same order.
+
+/** The convolution of nb images of x (pointing at the first) into out as [nb, C_out, OH, OW], with bias b. */
+function forwardGroup(g: usize, x: usize, nb: i32, u: usize, packedU: usize, b: usize, ws: usize, out: usize): void {
+  const C = inChannels(g), CO = outChannels(g);
+  const TI = tilesOf(g), T = nb * TI;
+  const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
+  for (let n = 0; n < nb; n++) inputTiles(g, f32At(x, n * inSize), ws, T, n * TI);
+  products(CO, C, T, packedU, u, f32At(ws, offsetV(g)), f32At(ws, offsetM(g, T)));
+  for (let n = 0; n < nb; n++) outputTiles(g, ws, T, n * TI, b, f32At(out, n * outSize));
+}
+
+/**
+ * One group's backward from its output gradient dconv ([nb, C_out, OH, OW]): dU += dM·Vᵀ when dw is wanted, and
+ * its nb images of dx when dx != 0.
+ */
+function backwardGroup(
+  g: usize, x: usize, nb: i32, dconv: usize, u: usize, packedUT: usize, ws: usize, dx: usize, weights: bool,
+  accumulate: bool,
+): void {
+  const C = inChannels(g), CO = outChannels(g);
+  const TI = tilesOf(g), T = nb * TI;
+  const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
+  const V = f32At(ws, offsetV(g)), M = f32At(ws, offsetM(g, T)), DU = ws;
+  for (let n = 0; n < nb; n++) outputGradTiles(g, f32At(dconv, n * outSize), ws, T, n * TI);
+  if (weights) {
+    for (let n = 0; n < nb; n++) inputTiles(g, f32At(x, n * inSize), ws, T, n * TI);
+    for (let xi = 0; xi < 16; xi++) {
+      sgemmNT(CO, C, T, f32At(M, xi * CO * T), T, f32At(V, xi * C * T), T, f32At(DU, xi * CO * C), C, accumulate);
+    }
+  }
+  if (dx != 0) {
+    // dV overwrites V, whose last use was above.
+    products(C, CO, T, packedUT, f32At(u, offsetUT(g)), M, V);
+    for (let n = 0; n < nb; n++) inputGradTiles(g, ws, T, n * TI, f32At(dx, n * inSize));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The kernels: the arguments of their im2col twins in conv.ts, with the transformed weights u (winogradWeights) in
+// place of w, and one workspace ws (winogradWorkspaceFloats) in place of their scratch.
+
+/** y = conv(x, w) + b for this call's N images. */
+export function winogradConv2dForward(g: usize, x: usize, u: usize, b: usize, ws: usize, y: usize, group: i32): void {
+  const N = batch(g), C = inChannels(g), CO = outChannels(g);
+  const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
+  const packedU = packWeights16(CO, C, u);
+  for (let n0 = 0; n0 < N; n0 += group) {
+    const nb = min(group, N - n0);
+    forwardGroup(g, f32At(x, n0 * inSize), nb, u, packedU, b, ws, f32At(y, n0 * outSize));
+  }
+}
+
+/** maxPool2d(relu(conv2d(x, w) + b)), as conv2dReluMaxPool2dForward in conv.ts. */
+export function winogradConv2dReluMaxPool2dForward(
+  g: usize, pg: usize, x: usize, u: usize, b: usize, ws: usize, convOut: usize,
+  y: usize, argmax: usize, group: i32, firstImage: i32,
+): void {
+  const N = batch(g), C = inChannels(g), CO = outChannels(g);
+  const inSize = C * inHeight(g) * inWidth(g);
+  const packedU = packWeights16(CO, C, u);
+  for (let n0 = 0; n0 < N; n0 += group) {
+    const nb = min(group, N - n0);
+    forwardGroup(g, f32At(x, n0 * inSize), nb, u, packedU, b, ws, convOut);
+    reluMaxPoolGroup(g, pg, convOut, nb, n0, y, argmax, firstImage);
+  }
+}
+
+/** dx for this call's N images. */
+export function winogradConv2dBackwardInput(g: usize, dy: usize, u: usize, ws: usize, dx: usize, group: i32): void {
+  const N = batch(g), C = inChannels(g), CO = outChannels(g);
+  const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
+  const packedUT = packWeights16(C, CO, f32At(u, offsetUT(g)));
+  for (let n0 = 0; n0 < N; n0 += group) {
+    const nb = min(group, N - n0);
+    backwardGroup(g, 0, nb, f32At(dy, n0 * outSize), u, packedUT, ws, f32At(dx, n0 * inSize), false, false);
+  }
+}
+
+/** dw (C_out·C_in·9 floats) for this call's N images. */
+export function winogradConv2dBackwardWeight(g: usize, dy: usize, x: usize, ws: usize, dw: usize, group: i32): void {
+  const N = batch(g), C = inChannels(g), CO = outChannels(g);
+  const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
+  for (let n0 = 0; n0 < N; n0 += group) {
+    const nb = min(group, N - n0);
+    backwardGroup(g, f32At(x, n0 * inSize), nb, f32At(dy, n0 * outSize), 0, 0, ws, 0, true, n0 > 0);
+  }
+  weightGradFinish(g, ws, dw);
+}
+
+/** The gradients of winogradConv2dReluMaxPool2dForward, as conv2dReluMaxPool2dBackward in conv.ts (u: 0 when dx is). */
+export function winogradConv2dReluMaxPool2dBackward(
+  g: usize, pg: usize, dy: usize, argmax: usize, pooled: usize, x: usize, u: usize, ws: usize,
+  dconv: usize, dx: usize, dw: usize, db: usize, group: i32, firstImage: i32,
+): void {
+  const N = batch(g), C = inChannels(g), CO = outChannels(g);
+  const inSize = C * inHeight(g) * inWidth(g);
+  const packedUT = dx != 0 ? packWeights16(C, CO, f32At(u, offsetUT(g))) : 0;
+  const scratch = db != 0 ? biasScratch(db, CO) : 0;
+  if (db != 0) memory.fill(scratch, 0, <usize>CO * 20);
+  for (let n0 = 0; n0 < N; n0 += group) {
+    const nb = min(group, N - n0);
+    scatterPooledGradient(g, pg, dy, argmax, pooled, dconv, nb, n0, firstImage, scratch);
+    const dxGroup = dx != 0 ? f32At(dx, n0 * inSize) : 0;
+    backwardGroup(g, f32At(x, n0 * inSize), nb, dconv, u, packedUT, ws, dxGroup, dw != 0, n0 > 0);
+  }
+  if (dw != 0) weightGradFinish(g, ws, dw);
+  if (db != 0) biasFinish(db, CO, scratch);
+}
