@@ -37,11 +37,12 @@ function emit(record: Record<string, unknown>): void {
 }
 
 /**
- * Benchmarks (a tool, not a test): `convlab --version` against `node -e 1`, training images/s and per-kernel time for both models, inference images/s, the
- * step with and without the fused conv → relu → pool blocks and with Winograd or im2col, the cost of a dispatch to the kernel threads, peak RSS
- * and WebAssembly memory; where ONNX Runtime is installed (onnxruntime-node, onnxruntime-web: devDependencies), the
- * exported model's inference beside convlab's; and, where PyTorch is installed, epoch time against the tutorial's
- * PyTorch script, run alternately.
+ * Benchmarks (a tool, not a test): `convlab --version` against `node -e 1`; training images/s and per-kernel time
+ * for both models; inference images/s; the step with and without the fused conv → relu → pool blocks, and with the
+ * 3×3 convolutions in Winograd or in im2col; the cost of a dispatch to the kernel threads; peak RSS and WebAssembly
+ * memory; where ONNX Runtime is installed (onnxruntime-node, onnxruntime-web: devDependencies), the exported model's
+ * inference beside convlab's; and, where PyTorch is installed, epoch time against the tutorial's PyTorch script, run
+ * alternately.
  */
 export async function benchCommand(flags: BenchFlags): Promise<void> {
   const cli = fileURLToPath(new URL("../main.js", import.meta.url));
