@@ -15,6 +15,7 @@ import { fitsPack, packA, sgemm, sgemmNT, sgemmPacked, transpose } from "./gemm"
 import { relu } from "./elementwise";
 import { maxPool2dForward } from "./pool";
 import { addRow, addRowMasked, copyRow, copyRowOver, zeroRow } from "./rows";
+import { directApplies, directForward, directWeightGrad } from "./conv-direct";
 import {
   batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth,
   strideHeight, strideWidth, padHeight, padWidth, outHeight, outWidth, f32At,
@@ -143,6 +144,11 @@ function addBias(rows: usize, b: usize, CO: i32, NP: i32, ld: i32): void {
 function forwardGroup(
   g: usize, x: usize, nb: i32, packed: usize, w: usize, b: usize, col: usize, grouped: usize, out: usize,
 ): void {
+  // One input channel (conv1): the GEMM's depth would be 9 only, so the direct kernel (./conv-direct) runs instead.
+  if (directApplies(g)) {
+    directForward(g, x, nb, w, b, col, out);
+    return;
+  }
   const C = inChannels(g), CO = outChannels(g);
   const HW = inHeight(g) * inWidth(g);
   const K = C * kernelHeight(g) * kernelWidth(g);
@@ -223,6 +229,10 @@ function inputGradGroup(
 function weightGradGroup(
   g: usize, x: usize, nb: i32, dyRows: usize, NP: i32, col: usize, dw: usize, accumulate: bool,
 ): void {
+  if (directApplies(g)) {
+    directWeightGrad(g, x, nb, dyRows, NP, col, dw, accumulate);
+    return;
+  }
   const C = inChannels(g), CO = outChannels(g);
   const HW = inHeight(g) * inWidth(g);
   const K = C * kernelHeight(g) * kernelWidth(g);
