@@ -13,7 +13,7 @@
 // output gradient as rows [C_out, N·P]: an image's own [C_out, P] slice, or regrouped for a group of images.
 import { fitsPack, packA, sgemm, sgemmNT, sgemmPacked, transpose } from "./gemm";
 import { relu } from "./elementwise";
-import { maxPool2dForward } from "./pool";
+import { maxPool2dForward, maxUnpool2x2Live } from "./pool";
 import { addRow, addRowMasked, copyRow, copyRowOver, zeroRow } from "./rows";
 import { directApplies, directForward, directWeightGrad } from "./conv-direct";
 import {
@@ -371,11 +371,20 @@ export function scatterPooledGradient(
   const CO = outChannels(g);
   const P = outHeight(g) * outWidth(g);
   const pooledPerImage = CO * outHeight(pg) * outWidth(pg);
-  memory.fill(dconv, 0, (<usize>nb * <usize>CO * <usize>P) << 2);
+  const twoByTwo = kernelHeight(pg) == 2 && kernelWidth(pg) == 2 && strideHeight(pg) == 2 && strideWidth(pg) == 2 &&
+    padHeight(pg) == 0 && padWidth(pg) == 0;
+  if (!twoByTwo) memory.fill(dconv, 0, (<usize>nb * <usize>CO * <usize>P) << 2);
   for (let n = 0; n < nb; n++) {
     const image = f32At(dconv, n * CO * P);
     const first = (firstImage + n0 + n) * CO * P;
     const o0 = (n0 + n) * pooledPerImage;
+    if (twoByTwo) {
+      // The tutorial's pooling: every position written, 4 windows at a time, instead of zeroing and scattering.
+      const H = outHeight(g), W = outWidth(g);
+      maxUnpool2x2Live(CO, H, W, f32At(dy, o0), f32At(argmax, o0), f32At(pooled, o0), image, first);
+      if (biasSums != 0) biasAccumulate(image, CO, P, biasSums);
+      continue;
+    }
     for (let o = o0; o < o0 + pooledPerImage; o++) {
       if (load<f32>(f32At(pooled, o)) <= 0) continue;
       const p = f32At(image, load<i32>(f32At(argmax, o)) - first);

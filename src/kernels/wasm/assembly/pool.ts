@@ -15,6 +15,7 @@ import {
   outWidth,
   f32At,
 } from "./geometry";
+import { zeroRow } from "./rows";
 
 /**
  * Pools this call's images. `firstIndex` is the flat index of x[0] in the whole input (non-zero when the batch is split
@@ -172,5 +173,61 @@ function maxPool2x2(g: usize, x: usize, y: usize, argmax: usize, firstIndex: i32
         o++;
       }
     }
+  }
+}
+
+/**
+ * The input gradient of maxPool2x2 for one image of `planes` planes of H × W, with relu′ at each window's winner
+ * folded in: dx[winner] = dy where the pooled value is not ≤ 0 (a NaN passes, as reluBackward's), every other
+ * position 0, the odd last row and column (outside every window) included. Writes all of dx, so it needs no zeroing
+ * and no scatter: 4 windows at a time, each of the 4 positions takes dy where the window's argmax is that position.
+ * `first` is the whole input's flat index of this image's dx[0] (argmax holds whole-input indices).
+ */
+export function maxUnpool2x2Live(
+  planes: i32, H: i32, W: i32, dy: usize, argmax: usize, pooled: usize, dx: usize, first: i32,
+): void {
+  const OH = H >> 1, OW = W >> 1;
+  const OW4 = OW & ~3;
+  const zero = f32x4.splat(0);
+  const lanes = i32x4(0, 2, 4, 6);
+  let o = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * H * W;
+    for (let i = 0; i < OH; i++) {
+      const r0 = base + 2 * i * W;
+      const row0 = f32At(dx, r0), row1 = f32At(dx, r0 + W);
+      let j = 0;
+      for (; j < OW4; j += 4) {
+        const live = v128.not(f32x4.le(v128.load(f32At(pooled, o)), zero));
+        // 0 + dy, as the scatter of maxPool2dBackward adds it: a −0 becomes +0 there too.
+        const d = f32x4.add(zero, v128.and(v128.load(f32At(dy, o)), live));
+        // The winner's offset in its window: 0, 1, W or W + 1.
+        const at = i32x4.sub(v128.load(f32At(argmax, o)), i32x4.add(i32x4.splat(first + r0 + 2 * j), lanes));
+        const tl = v128.and(d, i32x4.eq(at, i32x4.splat(0)));
+        const tr = v128.and(d, i32x4.eq(at, i32x4.splat(1)));
+        const bl = v128.and(d, i32x4.eq(at, i32x4.splat(W)));
+        const br = v128.and(d, i32x4.eq(at, i32x4.splat(W + 1)));
+        v128.store(f32At(row0, 2 * j), v128.shuffle<f32>(tl, tr, 0, 4, 1, 5));
+        v128.store(f32At(row0, 2 * j + 4), v128.shuffle<f32>(tl, tr, 2, 6, 3, 7));
+        v128.store(f32At(row1, 2 * j), v128.shuffle<f32>(bl, br, 0, 4, 1, 5));
+        v128.store(f32At(row1, 2 * j + 4), v128.shuffle<f32>(bl, br, 2, 6, 3, 7));
+        o += 4;
+      }
+      for (; j < OW; j++) {
+        const p = load<f32>(f32At(pooled, o));
+        const d = p <= 0 ? <f32>0 : <f32>0 + load<f32>(f32At(dy, o));
+        const at = load<i32>(f32At(argmax, o)) - first - r0 - 2 * j;
+        store<f32>(f32At(row0, 2 * j), at == 0 ? d : 0);
+        store<f32>(f32At(row0, 2 * j + 1), at == 1 ? d : 0);
+        store<f32>(f32At(row1, 2 * j), at == W ? d : 0);
+        store<f32>(f32At(row1, 2 * j + 1), at == W + 1 ? d : 0);
+        o++;
+      }
+      if (W & 1) {
+        store<f32>(f32At(row0, W - 1), 0);
+        store<f32>(f32At(row1, W - 1), 0);
+      }
+    }
+    if (H & 1) zeroRow(f32At(dx, base + (H - 1) * W), W);
   }
 }
