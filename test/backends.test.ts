@@ -8,6 +8,7 @@ import {
   Tensor,
   manualSeed,
   mul,
+  noGrad,
   sum,
   parseMnistImages,
   parseMnistLabels,
@@ -117,6 +118,7 @@ function runCase(backend: "ref" | "wasm", name: OpName, c: OpCase, seed: number)
         differentiable,
       ),
   );
+  if (c.inference === true) return { out: noGrad(() => c.run(...inputs)), grads: [] };
   const out = c.run(...inputs);
   if (!differentiable || out.dtype === "int32") return { out, grads: [] };
   const weights = new Tensor(

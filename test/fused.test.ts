@@ -9,6 +9,7 @@ import {
   manualSeed,
   maxPool2d,
   mul,
+  noGrad,
   relu,
   setBackend,
   sum,
@@ -99,6 +100,39 @@ for (const backend of ["ref", "wasm"] as const) {
     });
   }
 }
+
+test("without a gradient to come (inference), the fused block gives the same values, from plain maxima", async () => {
+  // The values-only kernel (conv2dReluMaxPool2dValues) against the forward that records the winners, bit for bit,
+  // on 1 and 2 threads; with NaNs and all-negative windows, which the plain maxima must treat as the rule does.
+  const nanCase: Case = {
+    name: "NaN and negative windows",
+    input: [2, 4, 13, 13],
+    weight: [8, 4, 3, 3],
+    conv: {},
+    kernelSize: 2,
+    pool: {},
+  };
+  for (const threads of [1, 2]) {
+    assert.equal(await useBackend("wasm", () => {}, threads), "wasm");
+    for (const backend of ["ref", "wasm"] as const) {
+      setBackend(backend);
+      for (const c of [...CASES, nanCase]) {
+        const g = new Generator(17);
+        const [x, w, b] = [random(c.input, g), random(c.weight, g), random([c.weight[0]], g)];
+        if (c === nanCase) {
+          x.data[5] = NaN;
+          for (let i = 0; i < 4 * 9; i++) w.data[i] = -Math.abs(w.data[i]);
+        }
+        const block = () => conv2dReluMaxPool2d(x, w, b, c.conv, c.kernelSize, c.pool);
+        const recorded = block();
+        assert.ok(recorded.requiresGrad, "the forward that records the winners ran");
+        const values = noGrad(block);
+        assert.deepEqual(values.data, recorded.data, `${c.name} on ${backend}, ${threads} thread(s)`);
+      }
+    }
+  }
+  await useBackend("wasm", () => {}, 1);
+});
 
 test("without a bias, and with an input that needs no gradient, only the weight's gradient is computed", () => {
   for (const backend of ["ref", "wasm"] as const) {

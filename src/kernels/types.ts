@@ -81,6 +81,17 @@ export interface KernelTable {
     pool: Window2d,
   ): { y: FloatStorage; argmax: Int32Array };
   /**
+   * conv2dReluMaxPool2dForward's y without the winners' indices, for inference (no gradient will be asked): a fast
+   * backend pools with plain maxima.
+   */
+  conv2dReluMaxPool2dValues(
+    x: FloatStorage,
+    w: FloatStorage,
+    b: FloatStorage | null,
+    conv: Conv2dGeometry,
+    pool: Window2d,
+  ): FloatStorage;
+  /**
    * The gradients [dx, dw, db] of conv2dReluMaxPool2dForward from its pooled output's gradient `dy`: the convolution's
    * output gradient is dConv[argmax[o]] += dy[o] unless pooled[o] ≤ 0 (relu′ at each window's winner), then as
    * conv2dBackwardInput, conv2dBackwardWeight and conv2dBackwardBias of dConv. Only the gradients `need` asks for are

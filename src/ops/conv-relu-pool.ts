@@ -1,4 +1,4 @@
-import { record } from "../autograd/graph.js";
+import { isGradEnabled, record } from "../autograd/graph.js";
 import { kernel } from "../kernels/registry.js";
 import { Tensor, floatData, sameFloatDType } from "../tensor/tensor.js";
 import { conv2dGeometry, type Conv2dOptions } from "./conv2d.js";
@@ -34,9 +34,14 @@ export function conv2dReluMaxPool2d(
   const x = floatData(input, "conv2dReluMaxPool2d");
   const w = floatData(weight, "conv2dReluMaxPool2d");
   const b = bias === null ? null : floatData(bias, "conv2dReluMaxPool2d");
-  const { y, argmax } = kernel("conv2dReluMaxPool2dForward")(x, w, b, convGeometry, poolGeometry);
-  const out = new Tensor(y, [batch, outChannels, poolGeometry.outHeight, poolGeometry.outWidth]);
+  const shape = [batch, outChannels, poolGeometry.outHeight, poolGeometry.outWidth];
   const inputs = bias === null ? [input, weight] : [input, weight, bias];
+  // Without a backward to come (inference, noGrad), the winners' indices are not needed.
+  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) {
+    return new Tensor(kernel("conv2dReluMaxPool2dValues")(x, w, b, convGeometry, poolGeometry), shape);
+  }
+  const { y, argmax } = kernel("conv2dReluMaxPool2dForward")(x, w, b, convGeometry, poolGeometry);
+  const out = new Tensor(y, shape);
   const need = [input.requiresGrad, weight.requiresGrad, bias?.requiresGrad ?? false] as const;
   return record(out, "conv2dReluMaxPool2d", inputs, (dy) =>
     kernel("conv2dReluMaxPool2dBackward")(dy, argmax, y, x, w, convGeometry, poolGeometry, need),

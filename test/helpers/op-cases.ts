@@ -38,6 +38,8 @@ export interface OpCase {
   name: string;
   inputs: (make: MakeInput) => Tensor[];
   run: (...inputs: Tensor[]) => Tensor;
+  /** Run under noGrad, as in evaluation: values only, through the backend's inference kernels; no gradient. */
+  inference?: true;
 }
 
 /** Moves values within 1e-3 of 0 to 0.5, where relu′ is not defined (and central differences would straddle it). */
@@ -102,6 +104,12 @@ export const OP_CASES: Record<OpName, OpCase[]> = {
       name: "padding 1, no bias, 3×3 pool stride 2 padding 1",
       inputs: (make) => [make([1, 2, 5, 6]), make([2, 2, 3, 3])],
       run: (x, w) => conv2dReluMaxPool2d(x, w, null, { padding: 1 }, 3, { stride: 2, padding: 1 }),
+    },
+    {
+      name: "inference (noGrad): the values without the winners' indices, odd sizes",
+      inputs: (make) => [make([3, 2, 9, 11]), make([3, 2, 3, 3]), make([3])],
+      run: (x, w, b) => conv2dReluMaxPool2d(x, w, b, {}, 2),
+      inference: true,
     },
   ],
   relu: [{ name: "away from 0", inputs: (make) => [awayFromZero(make([3, 4]))], run: (x) => relu(x) }],

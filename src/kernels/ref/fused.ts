@@ -16,6 +16,17 @@ export function conv2dReluMaxPool2dForward(
   return maxPool2dForward(relu(conv2dForward(x, w, b, conv)), pool);
 }
 
+/** conv2dReluMaxPool2dForward's values alone. */
+export function conv2dReluMaxPool2dValues(
+  x: FloatStorage,
+  w: FloatStorage,
+  b: FloatStorage | null,
+  conv: Conv2dGeometry,
+  pool: Window2d,
+): FloatStorage {
+  return conv2dReluMaxPool2dForward(x, w, b, conv, pool).y;
+}
+
 /**
  * dx[argmax[o]] += dy[o] unless pooled[o] ≤ 0: max-pool's backward then relu's. A window's winner is where relu's
  * output equals the pooled value, so relu′ there is 0 exactly where pooled ≤ 0, and relu's input need not be kept.

@@ -1,6 +1,6 @@
 import type { KernelTable } from "../types.js";
 import { conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward } from "./conv2d.js";
-import { conv2dReluMaxPool2dBackward, conv2dReluMaxPool2dForward } from "./fused.js";
+import { conv2dReluMaxPool2dBackward, conv2dReluMaxPool2dForward, conv2dReluMaxPool2dValues } from "./fused.js";
 import { add, mul, reduceBroadcast, relu, reluBackward } from "./elementwise.js";
 import { gemm } from "./gemm.js";
 import { nllLoss, nllLossBackward } from "./loss.js";
@@ -21,6 +21,7 @@ export const refKernels: KernelTable = {
   maxPool2dForward,
   maxPool2dBackward,
   conv2dReluMaxPool2dForward,
+  conv2dReluMaxPool2dValues,
   conv2dReluMaxPool2dBackward,
   gemm,
   relu,

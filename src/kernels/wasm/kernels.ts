@@ -298,6 +298,77 @@ export function wasmKernels(
     return total;
   };
 
+  /**
+   * maxPool2d(relu(conv2d(x, w, b))) into arena results: y, and the winners' indices when `indices` (else argmax is
+   * 0 and the kernels pool with plain maxima). Returns their addresses and y's length.
+   */
+  const convReluPool = (
+    x: Float32Array,
+    w: Float32Array,
+    b: Float32Array | null,
+    g: Conv2dGeometry,
+    pool: Window2d,
+    indices: boolean,
+  ): { y: number; argmax: number; n: number } => {
+    arena.beginCall();
+    const pooledPerImage = pool.inChannels * pool.outHeight * pool.outWidth;
+    const n = g.batch * pooledPerImage;
+    const y = arena.result(n * F32);
+    const argmax = indices ? arena.result(n * 4) : 0;
+    const xp = arena.input(x);
+    const wp = arena.input(w);
+    const bp = b === null ? 0 : arena.input(b);
+    const pg = arena.putGeometry({ ...pool, batch: 1 });
+    const winograd = winogradGeometry(g);
+    if (winograd !== 0) {
+      const u = winogradWeights(winograd, g, wp);
+      runOverImages(
+        g,
+        (group) => [...workspace(winograd)(group), outSize(g) * group],
+        (range, first, [ws, convOut], group) => ({
+          fn: "winogradConv2dReluMaxPool2dForward",
+          args: [
+            arena.putGeometry(range),
+            pg,
+            xp + first * inSize(g) * F32,
+            u,
+            bp,
+            ws,
+            convOut,
+            y + first * pooledPerImage * F32,
+            indices ? argmax + first * pooledPerImage * 4 : 0,
+            group,
+            first,
+          ],
+        }),
+        true,
+      );
+      return { y, argmax, n };
+    }
+    runOverImages(
+      g,
+      (group) => [taps(g) * group * positions(g), outSize(g) * group, outSize(g) * group],
+      (range, first, [col, grouped, convOut], group) => ({
+        fn: "conv2dReluMaxPool2dForward",
+        args: [
+          arena.putGeometry(range),
+          pg,
+          xp + first * inSize(g) * F32,
+          wp,
+          bp,
+          col,
+          grouped,
+          convOut,
+          y + first * pooledPerImage * F32,
+          indices ? argmax + first * pooledPerImage * 4 : 0,
+          group,
+          first,
+        ],
+      }),
+    );
+    return { y, argmax, n };
+  };
+
   return {
     conv2dForward(x, w, b, g) {
       if (!isF32(x, w, b)) return refKernels.conv2dForward(x, w, b, g);
@@ -507,63 +578,20 @@ export function wasmKernels(
     },
     conv2dReluMaxPool2dForward(x, w, b, g, pool) {
       if (!isF32(x, w, b)) return refKernels.conv2dReluMaxPool2dForward(x, w, b, g, pool);
-      arena.beginCall();
-      const pooledPerImage = pool.inChannels * pool.outHeight * pool.outWidth;
-      const n = g.batch * pooledPerImage;
-      const y = arena.result(n * F32);
-      const argmax = arena.result(n * 4);
-      const xp = arena.input(x as Float32Array);
-      const wp = arena.input(w as Float32Array);
-      const bp = b === null ? 0 : arena.input(b as Float32Array);
-      const pg = arena.putGeometry({ ...pool, batch: 1 });
-      const winograd = winogradGeometry(g);
-      if (winograd !== 0) {
-        const u = winogradWeights(winograd, g, wp);
-        runOverImages(
-          g,
-          (group) => [...workspace(winograd)(group), outSize(g) * group],
-          (range, first, [ws, convOut], group) => ({
-            fn: "winogradConv2dReluMaxPool2dForward",
-            args: [
-              arena.putGeometry(range),
-              pg,
-              xp + first * inSize(g) * F32,
-              u,
-              bp,
-              ws,
-              convOut,
-              y + first * pooledPerImage * F32,
-              argmax + first * pooledPerImage * 4,
-              group,
-              first,
-            ],
-          }),
-          true,
-        );
-        return { y: arena.readF32(y, n), argmax: arena.readI32(argmax, n) };
-      }
-      runOverImages(
+      const { y, argmax, n } = convReluPool(
+        x as Float32Array,
+        w as Float32Array,
+        b as Float32Array | null,
         g,
-        (group) => [taps(g) * group * positions(g), outSize(g) * group, outSize(g) * group],
-        (range, first, [col, grouped, convOut], group) => ({
-          fn: "conv2dReluMaxPool2dForward",
-          args: [
-            arena.putGeometry(range),
-            pg,
-            xp + first * inSize(g) * F32,
-            wp,
-            bp,
-            col,
-            grouped,
-            convOut,
-            y + first * pooledPerImage * F32,
-            argmax + first * pooledPerImage * 4,
-            group,
-            first,
-          ],
-        }),
+        pool,
+        true,
       );
       return { y: arena.readF32(y, n), argmax: arena.readI32(argmax, n) };
+    },
+    conv2dReluMaxPool2dValues(x, w, b, g, pool) {
+      if (!isF32(x, w, b)) return refKernels.conv2dReluMaxPool2dValues(x, w, b, g, pool);
+      const { y, n } = convReluPool(x as Float32Array, w as Float32Array, b as Float32Array | null, g, pool, false);
+      return arena.readF32(y, n);
     },
     conv2dReluMaxPool2dBackward(dy, argmax, pooled, x, w, g, pool, need) {
       if (!isF32(dy, pooled, x, w)) {

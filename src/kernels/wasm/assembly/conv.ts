@@ -198,7 +198,7 @@ export function conv2dReluMaxPool2dForward(
 
 /**
  * relu then max-pool of one group's convolution output convOut ([nb, C_out, P]), images n0… of this call, into y
- * and argmax (the call's whole outputs).
+ * and argmax (the call's whole outputs; argmax 0: the values only).
  */
 export function reluMaxPoolGroup(
   g: usize, pg: usize, convOut: usize, nb: i32, n0: i32, y: usize, argmax: usize, firstImage: i32,
@@ -209,7 +209,8 @@ export function reluMaxPoolGroup(
   relu(convOut, convOut, nb * CO * P);
   for (let n = 0; n < nb; n++) {
     const o = (n0 + n) * pooled;
-    maxPool2dForward(pg, f32At(convOut, n * CO * P), f32At(y, o), f32At(argmax, o), (firstImage + n0 + n) * CO * P);
+    const winners = argmax != 0 ? f32At(argmax, o) : 0;
+    maxPool2dForward(pg, f32At(convOut, n * CO * P), f32At(y, o), winners, (firstImage + n0 + n) * CO * P);
   }
 }
 

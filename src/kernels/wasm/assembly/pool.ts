@@ -19,12 +19,14 @@ import { zeroRow } from "./rows";
 
 /**
  * Pools this call's images. `firstIndex` is the flat index of x[0] in the whole input (non-zero when the batch is split
- * across threads), so argmax holds indices into the whole input, as the reference kernel's do.
+ * across threads), so argmax holds indices into the whole input, as the reference kernel's do. With argmax 0 only
+ * the values are computed (inference).
  */
 export function maxPool2dForward(g: usize, x: usize, y: usize, argmax: usize, firstIndex: i32): void {
   if (padHeight(g) == 0 && padWidth(g) == 0) {
     if (kernelHeight(g) == 2 && kernelWidth(g) == 2 && strideHeight(g) == 2 && strideWidth(g) == 2) {
-      maxPool2x2(g, x, y, argmax, firstIndex);
+      if (argmax == 0) maxPool2x2Values(g, x, y);
+      else maxPool2x2(g, x, y, argmax, firstIndex);
     } else {
       maxPoolNoPadding(g, x, y, argmax, firstIndex);
     }
@@ -65,7 +67,7 @@ export function maxPool2dForward(g: usize, x: usize, y: usize, argmax: usize, fi
           if (best != best) break;
         }
         store<f32>(f32At(y, o), best);
-        store<i32>(f32At(argmax, o), bestIndex + firstIndex);
+        if (argmax != 0) store<i32>(f32At(argmax, o), bestIndex + firstIndex);
         o++;
       }
     }
@@ -109,7 +111,7 @@ function maxPoolNoPadding(g: usize, x: usize, y: usize, argmax: usize, firstInde
           }
         }
         store<f32>(f32At(y, o), best);
-        store<i32>(f32At(argmax, o), bestIndex + firstIndex);
+        if (argmax != 0) store<i32>(f32At(argmax, o), bestIndex + firstIndex);
         o++;
       }
     }
@@ -170,6 +172,46 @@ function maxPool2x2(g: usize, x: usize, y: usize, argmax: usize, firstIndex: i32
         }
         store<f32>(f32At(y, o), best);
         store<i32>(f32At(argmax, o), bestIndex + firstIndex);
+        o++;
+      }
+    }
+  }
+}
+
+/**
+ * maxPool2x2's values without the winners' indices: f32x4.max of the 4 window positions. The same values as the
+ * sequential rule, NaN included (f32x4.max propagates it), except that it takes +0 over −0 where they tie, which
+ * relu's output never holds (relu gives +0): the values-only kernel serves relu's output only (inference through
+ * conv2dReluMaxPool2d).
+ */
+function maxPool2x2Values(g: usize, x: usize, y: usize): void {
+  const planes = batch(g) * inChannels(g), H = inHeight(g), W = inWidth(g);
+  const OH = outHeight(g), OW = outWidth(g);
+  const OW4 = OW & ~3;
+  let o = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * H * W;
+    for (let i = 0; i < OH; i++) {
+      const r0 = base + 2 * i * W;
+      let j = 0;
+      for (; j < OW4; j += 4) {
+        const p0 = f32At(x, r0 + 2 * j);
+        const p1 = f32At(x, r0 + W + 2 * j);
+        const a0 = v128.load(p0), b0 = v128.load(p0, 16);
+        const a1 = v128.load(p1), b1 = v128.load(p1, 16);
+        const top = f32x4.max(v128.shuffle<f32>(a0, b0, 0, 2, 4, 6), v128.shuffle<f32>(a0, b0, 1, 3, 5, 7));
+        const bottom = f32x4.max(v128.shuffle<f32>(a1, b1, 0, 2, 4, 6), v128.shuffle<f32>(a1, b1, 1, 3, 5, 7));
+        v128.store(f32At(y, o), f32x4.max(top, bottom));
+        o += 4;
+      }
+      for (; j < OW; j++) {
+        const corner = r0 + 2 * j;
+        let best = load<f32>(f32At(x, corner));
+        for (let k = 1; k < 4 && best == best; k++) {
+          const v = load<f32>(f32At(x, corner + (k >> 1) * W + (k & 1)));
+          if (v > best || v != v) best = v;
+        }
+        store<f32>(f32At(y, o), best);
         o++;
       }
     }
