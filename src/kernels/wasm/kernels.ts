@@ -265,15 +265,13 @@ export function wasmKernels(
     });
   };
 
-  /**
-   * A Winograd convolution's geometry in this call (see {@link setWinograd}), or 0 where it goes through im2col, and
-   * the floats of its workspace for a group of images.
-   */
+  /** A Winograd convolution's geometry in this call (see {@link setWinograd}), or 0 where it goes through im2col. */
   const winogradGeometry = (g: Conv2dGeometry): number => {
     if (!winogradEnabled) return 0;
     const geometry = arena.putGeometry(g);
     return wasm.winogradApplies(geometry) !== 0 ? geometry : 0;
   };
+  /** The floats of a Winograd job's workspace, for groups of `group` images. */
   const workspace = (geometry: number) => (group: number) => [wasm.winogradWorkspaceFloats(geometry, group)];
   /** The weights transformed for Winograd (U, then its transpose per position), once per call for all its jobs. */
   const winogradWeights = (geometry: number, g: Conv2dGeometry, wp: number): number => {
