@@ -27,16 +27,19 @@ const backend = await useBrowserBackend({ threads: 2, notice: (line) => notices.
 const g = new Generator(3);
 const random = (shape) => new Tensor(
   Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => g.uniform(-1, 1)), shape, true);
-const [x, w, b] = [random([6, 3, 14, 14]), random([8, 3, 3, 3]), random([8])];
+// 3 input channels go through im2col + GEMM, 4 through Winograd (14×14 with padding 1: 7 tiles a row).
+const blocks = [3, 4].map((c) => [random([6, c, 14, 14]), random([8, c, 3, 3]), random([8])]);
 const run = (name) => {
   setBackend(name);
-  for (const t of [x, w, b]) t.grad = null;
-  const y = tidy(() => {
-    const y = conv2dReluMaxPool2d(x, w, b, { padding: 1 }, 2);
-    y.backward(new Tensor(new Float32Array(y.numel()).fill(1), y.shape));
-    return y;
+  return blocks.flatMap(([x, w, b]) => {
+    for (const t of [x, w, b]) t.grad = null;
+    const y = tidy(() => {
+      const y = conv2dReluMaxPool2d(x, w, b, { padding: 1 }, 2);
+      y.backward(new Tensor(new Float32Array(y.numel()).fill(1), y.shape));
+      return y;
+    });
+    return [y.data, x.grad.data, w.grad.data, b.grad.data].map((a) => Array.from(a));
   });
-  return [y.data, x.grad.data, w.grad.data, b.grad.data].map((a) => Array.from(a));
 };
 const wasm = run("wasm");
 const ref = run("ref");

@@ -18,27 +18,36 @@ const random = (shape: number[]) =>
     shape,
     true,
   );
-// conv2's shape in the tutorial (C_in 8, 3×3, padding 1): K = 72, so the GEMM's 4×8 blocks and their edges both run.
-const [x, w, b] = [random([4, 8, 13, 13]), random([12, 8, 3, 3]), random([12])];
+// One convolution for each of the wasm backend's paths, all with multiply-adds that the relaxed build fuses:
+// Winograd (8 input channels, 13×13 with padding 1: 7 tiles a row), the direct single-channel kernel (conv1's shape),
+// and im2col + GEMM (conv3's: 5×5 → 3×3, K = 288, so the GEMM's 4×8 blocks and their edges both run).
+const convolutions: [x: Tensor, w: Tensor, b: Tensor, padding: number][] = [
+  [random([4, 8, 13, 13]), random([12, 8, 3, 3]), random([12]), 1],
+  [random([4, 1, 28, 28]), random([16, 1, 3, 3]), random([16]), 0],
+  [random([4, 32, 5, 5]), random([20, 32, 3, 3]), random([20]), 0],
+];
 const run = (name: "wasm" | "ref") => {
   setBackend(name);
-  for (const t of [x, w, b]) t.grad = null;
-  const y = tidy(() => {
-    const y = conv2d(x, w, b, { padding: 1 });
-    y.backward(
-      new Tensor(
-        Float32Array.from({ length: y.numel() }, (_, i) => Math.sin(i)),
-        y.shape,
-      ),
-    );
-    return y;
+  return convolutions.flatMap(([x, w, b, padding]) => {
+    for (const t of [x, w, b]) t.grad = null;
+    const y = tidy(() => {
+      const y = conv2d(x, w, b, { padding });
+      y.backward(
+        new Tensor(
+          Float32Array.from({ length: y.numel() }, (_, i) => Math.sin(i)),
+          y.shape,
+        ),
+      );
+      return y;
+    });
+    return [y.data, x.grad!.data, w.grad!.data, b.grad!.data];
   });
-  return [y.data, x.grad!.data, w.grad!.data, b.grad!.data];
 };
 const wasm = run("wasm");
 const ref = run("ref");
 // |wasm − ref| / (atol + rtol·|ref|) with atol = rtol = 1e-4: float32 sums over up to 676 terms, in another order
-// than ref's and, in the relaxed build, with one rounding per multiply-add instead of two.
+// than ref's and, in the relaxed build, with one rounding per multiply-add instead of two; Winograd's transforms
+// (test/winograd.test.ts) stay well within it.
 let worst = 0;
 wasm.forEach((a, i) =>
   a.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - ref[i][j]) / (1e-4 + 1e-4 * Math.abs(ref[i][j]))))),
