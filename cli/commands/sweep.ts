@@ -7,7 +7,7 @@ import { gridProduct, HOMEWORK, planSweep, type GridAxis, type GridPoint } from 
 import { finishedRuns, runSweep, type SweepRun } from "../../src/train/sweep.js";
 import { firstExamples } from "../../src/data/subset.js";
 import { loadSplit } from "../data.js";
-import { chooseModel, loadTrainedModel } from "../../src/node/model-file.js";
+import { chooseModel } from "../../src/node/model-file.js";
 import { localeLang } from "../options.js";
 import { CliError, cliMessages } from "../messages.js";
 import { checkSameConfig, cliErrorOf, commandLine, folderNotes, openRunFolder } from "../run-folder.js";
@@ -17,7 +17,7 @@ import { drawReport, finishRun, peakRssMB, reportLines, runConfig, trainPrinter,
 import { FileWriteError } from "../../src/node/atomic.js";
 import type { RunLock } from "../../src/node/run-lock.js";
 import { RunControl } from "../../src/train/control.js";
-import { CHECKPOINT_FILE, MODEL_FILE, rerunAction } from "../../src/train/run-files.js";
+import { CHECKPOINT_FILE, rerunAction } from "../../src/train/run-files.js";
 import { Interrupted, interruptSignal, onInterruptSay, stoppable } from "../interrupt.js";
 
 export type { SweepRun } from "../../src/train/sweep.js";
@@ -140,8 +140,7 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
       const dir = join(out, run.name);
       say(m.train.finishingReport(dir));
       if (found.staleCheckpoint) await storageFor(run.name).remove(CHECKPOINT_FILE);
-      const { model } = loadTrainedModel(join(dir, MODEL_FILE));
-      await drawReport(dir, found.metrics, model, data.test, lang, say, progress);
+      await drawReport(dir, data.test, lang, say, progress);
     }
     current = undefined;
 

@@ -1,10 +1,9 @@
 import { basename, join } from "node:path";
 import type { MnistDataset } from "../../src/data/mnist.js";
-import type { SpecModel } from "../../src/models/spec.js";
 import { FileWriteError } from "../../src/node/atomic.js";
 import { firstExamples } from "../../src/data/subset.js";
 import { FolderStorage } from "../../src/node/run-storage.js";
-import { checkMnist, chooseModel, loadTrainedModel, shortName, type ModelChoice } from "../../src/node/model-file.js";
+import { checkMnist, chooseModel, shortName, type ModelChoice } from "../../src/node/model-file.js";
 import type { ReportFiles } from "../../src/node/run-report.js";
 import type { ReportLang } from "../../src/report/types.js";
 import { RunControl } from "../../src/train/control.js";
@@ -118,7 +117,7 @@ export async function finishRun(
 ): Promise<void> {
   const m = cliMessages(lang);
   say(m.train.saved(join(out, MODEL_FILE), join(out, METRICS_FILE)));
-  await drawReport(out, result.metrics, result.model, testSet, lang, say, progress);
+  await drawReport(out, testSet, lang, say, progress);
 }
 
 /**
@@ -127,8 +126,6 @@ export async function finishRun(
  */
 export async function drawReport(
   out: string,
-  metrics: RunMetrics,
-  model: SpecModel,
   testSet: MnistDataset,
   lang: ReportLang,
   say: (line: string) => void,
@@ -136,14 +133,12 @@ export async function drawReport(
 ): Promise<void> {
   const m = cliMessages(lang);
   say(m.train.drawing);
-  // Vega and resvg load only now: training starts without waiting for them.
-  const { writeRunReport } = await import("../../src/node/run-report.js");
+  // Drawn in a child process, from the run folder's files (see drawRunReport): the memory it takes leaves with it.
+  const { drawRunReport } = await import("../../src/node/run-report.js");
   const bar = pictureProgress(progress, lang);
   let files: ReportFiles;
   try {
-    files = await writeRunReport(out, { metrics, model, testSet, lang }, (done, total, name) =>
-      bar.picture(done, total, name),
-    );
+    files = await drawRunReport(out, testSet, lang, (done, total, name) => bar.picture(done, total, name));
   } finally {
     bar.stop();
   }
@@ -209,8 +204,7 @@ async function trainInFolder(
     checkSameConfig(out, "finished run", found.metrics.config, config);
     say(m.train.finishingReport(out));
     if (found.staleCheckpoint) await storage.remove(CHECKPOINT_FILE);
-    const { model } = loadTrainedModel(join(out, MODEL_FILE));
-    await drawReport(out, found.metrics, model, await testSplit(), lang, say, progress);
+    await drawReport(out, await testSplit(), lang, say, progress);
     if (flags.json) console.log(JSON.stringify({ out, ...found.metrics }));
     return found.metrics;
   }

@@ -1,10 +1,10 @@
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { ConvlabError } from "../errors.js";
 import { parseBackendName, setBackendPlatform } from "../kernels/default-backend.js";
 import { setBackend, type BackendName } from "../kernels/registry.js";
 import { WASM_KERNEL_MODULES, initWasmBackend, type WasmKernelModule } from "../kernels/wasm/index.js";
 import type { WorkerInit } from "../kernels/wasm/threads.js";
+import { startWorker } from "./spawn.js";
 
 /** Environment variable naming the backend when no flag does: `ref` or `wasm`. */
 export const BACKEND_ENV = "CONVLAB_BACKEND";
@@ -57,17 +57,7 @@ export function capThreads(
 
 /** Starts a worker_threads kernel worker, resolving when it is ready. Workers never keep the process alive. */
 function spawnWorker(init: WorkerInit): Promise<void> {
-  const fromSource = import.meta.url.endsWith(".ts");
-  const entry = new URL(`./kernel-worker.${fromSource ? "ts" : "js"}`, import.meta.url);
-  // Run from TypeScript sources (the tests, through tsx), the worker registers tsx's loader before loading its
-  // entry; Node 20 does not apply the parent's --import hooks to a worker's entry module.
-  const worker = fromSource
-    ? new Worker(
-        `(async () => { (await import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})).register();` +
-          ` await import(${JSON.stringify(entry.href)}); })();`,
-        { eval: true, workerData: init },
-      )
-    : new Worker(entry, { workerData: init });
+  const worker = startWorker("kernel-worker", init);
   worker.unref();
   return new Promise((resolve, reject) => {
     worker.once("message", () => resolve());

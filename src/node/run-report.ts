@@ -1,5 +1,9 @@
 import { join } from "node:path";
-import type { MnistDataset } from "../data/mnist.js";
+import { ConvlabError } from "../errors.js";
+import { getBackend, type BackendName } from "../kernels/registry.js";
+import { MODEL_FILE, inspectRun } from "../train/run-files.js";
+import type { IdxArray } from "../data/idx.js";
+import { MnistDataset } from "../data/mnist.js";
 import {
   comparisonReportContent,
   renderReport,
@@ -9,10 +13,12 @@ import {
   type RunReportInput,
   type RunReportMetrics,
 } from "../report/run-report.js";
-import { writeFileAtomic } from "./atomic.js";
+import { FileWriteError, writeFileAtomic } from "./atomic.js";
 import { MNIST } from "./mnist.js";
 import { loadTrainedModel } from "./model-file.js";
 import { writeChart } from "./render.js";
+import { FolderStorage } from "./run-storage.js";
+import { startProcess } from "./spawn.js";
 
 // What a report shows is decided in src/report/run-report.ts (browser-safe: the lab page builds the same reports);
 // this module writes them into run and sweep folders.
@@ -70,4 +76,104 @@ export async function writeComparisonReport(
     compared.push({ ...run, model, testSet: await testSetOf(run.metrics.config.dataDir ?? "./data") });
   }
   return writeReport(sweepDir, comparisonReportContent(compared, lang), onPicture);
+}
+
+/**
+ * What the report's process (report-process.ts) is given: the finished run's folder, its test set's IDX arrays
+ * (copied over: 7.8 MB for MNIST's 10,000 images), the language and the backend.
+ */
+export interface RunReportJob {
+  dir: string;
+  images: IdxArray;
+  labels: IdxArray;
+  lang: RunReportInput["lang"];
+  backend: BackendName;
+}
+
+/** What the report's process tells: each picture written, then the files, or the error that stopped it. */
+export type RunReportMessage =
+  | { type: "picture"; done: number; total: number; name: string }
+  | { type: "done"; files: ReportFiles }
+  | ReportErrorMessage;
+
+/** An error, as it crosses from the report's process: its message and code, and a FileWriteError's fields. */
+interface ReportErrorMessage {
+  type: "error";
+  message: string;
+  code?: string;
+  fileWrite?: { path: string; reason: string; detail: string };
+}
+
+/** The message for an error thrown while drawing (see {@link errorOfReport}, its inverse). */
+export function reportError(error: unknown): ReportErrorMessage {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof FileWriteError) {
+    const { path, reason, detail } = error;
+    return { type: "error", message, code: error.code, fileWrite: { path, reason, detail } };
+  }
+  return { type: "error", message, ...(error instanceof ConvlabError ? { code: error.code } : {}) };
+}
+
+/** The error again, of its class where the CLI tells them apart (a full disk, say, names the file and what is kept). */
+function errorOfReport({ message, code, fileWrite }: ReportErrorMessage): Error {
+  if (fileWrite !== undefined) return new FileWriteError(fileWrite.path, fileWrite.reason, fileWrite.detail);
+  return code === undefined ? new Error(message) : new ConvlabError(code, message);
+}
+
+/** The report of the finished run in `dir`, from its metrics.json and model.safetensors, on `testSet`. */
+export async function writeRunReportOfFolder(
+  dir: string,
+  testSet: MnistDataset,
+  lang: RunReportInput["lang"],
+  onPicture?: PictureProgress,
+): Promise<ReportFiles> {
+  const metrics = (await inspectRun(new FolderStorage(dir)))?.metrics;
+  if (metrics === undefined) throw new Error(`${dir}: no finished run to draw the report of; this is a bug in convlab`);
+  const { model } = loadTrainedModel(join(dir, MODEL_FILE));
+  return writeRunReport(dir, { metrics, model, testSet, lang }, onPicture);
+}
+
+/**
+ * {@link writeRunReportOfFolder} in a child process that ends with it. Drawing builds Vega scenegraphs and resvg
+ * pixel buffers (native memory that V8's collector does not see: thx/resvg-js#216) that the allocator keeps after
+ * they are freed, in a worker thread too: drawn in the training process, each report of a sweep left 50–150 MB
+ * behind, and the sweep's later runs trained at 250–530 MB instead of ~150. A process gives all of it back when it
+ * exits. Errors come back with their code and message. A test set with a transform (a function, which cannot cross
+ * to another process) is drawn here instead.
+ */
+export function drawRunReport(
+  dir: string,
+  testSet: MnistDataset,
+  lang: RunReportInput["lang"],
+  onPicture?: PictureProgress,
+): Promise<ReportFiles> {
+  if (testSet.transform !== null) return writeRunReportOfFolder(dir, testSet, lang, onPicture);
+  const job: RunReportJob = { dir, images: testSet.images, labels: testSet.labels, lang, backend: getBackend() };
+  const child = startProcess("report-process");
+  child.send(job);
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = () => {
+      settled = true;
+      child.disconnect();
+    };
+    child.on("message", (message: RunReportMessage) => {
+      if (message.type === "picture") {
+        onPicture?.(message.done, message.total, message.name);
+      } else if (message.type === "done") {
+        settle();
+        resolve(message.files);
+      } else {
+        settle();
+        reject(errorOfReport(message));
+      }
+    });
+    child.once("error", (error) => {
+      settle();
+      reject(error);
+    });
+    child.once("exit", (code) => {
+      if (!settled) reject(new Error(`${dir}: the report's process ended (code ${code}) before the report was done`));
+    });
+  });
 }

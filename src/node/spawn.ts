@@ -1,0 +1,34 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+
+/**
+ * Starts the worker thread whose entry is `<name>.js` beside this module (`<name>.ts` when convlab runs from its
+ * TypeScript sources, as the tests do through tsx: then the worker registers tsx's loader before loading its entry,
+ * since Node 20 does not apply the parent's --import hooks to a worker's entry module).
+ */
+export function startWorker(name: string, workerData: unknown): Worker {
+  const fromSource = import.meta.url.endsWith(".ts");
+  const entry = new URL(`./${name}.${fromSource ? "ts" : "js"}`, import.meta.url);
+  if (!fromSource) return new Worker(entry, { workerData });
+  return new Worker(
+    `(async () => { (await import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})).register();` +
+      ` await import(${JSON.stringify(entry.href)}); })();`,
+    { eval: true, workerData },
+  );
+}
+
+/**
+ * Starts the Node process whose entry is `<name>.js` beside this module (`<name>.ts` through tsx from the sources),
+ * with an IPC channel that carries structured clones (typed arrays included). Of the parent's Node flags it gets the
+ * --experimental-wasm ones, which choose the kernel build (see WASM_MODULE_ENV); the environment is inherited.
+ */
+export function startProcess(name: string): ChildProcess {
+  const fromSource = import.meta.url.endsWith(".ts");
+  const entry = fileURLToPath(new URL(`./${name}.${fromSource ? "ts" : "js"}`, import.meta.url));
+  const execArgv = fromSource ? ["--import", "tsx"] : [];
+  return fork(entry, [], {
+    execArgv: [...process.execArgv.filter((a) => a.startsWith("--experimental-wasm")), ...execArgv],
+    serialization: "advanced",
+  });
+}
