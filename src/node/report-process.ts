@@ -17,8 +17,9 @@ process.on("disconnect", () => process.exit(0));
 
 async function draw(job: RunReportJob): Promise<void> {
   try {
-    // The report runs the model over the test set once: one kernel thread is plenty, and notices were said already.
-    await useBackend(job.backend, () => {}, 1);
+    // The report runs the model over the whole test set, on as many threads as training had (the parent waits);
+    // its notices were said already.
+    await useBackend(job.backend, () => {}, job.threads);
     const testSet = new MnistDataset(job.images, job.labels);
     const files = await writeRunReportOfFolder(job.dir, testSet, job.lang, (done, total, name) => {
       endIfOrphaned();

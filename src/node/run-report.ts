@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { ConvlabError } from "../errors.js";
 import { getBackend, type BackendName } from "../kernels/registry.js";
+import { wasmThreads } from "../kernels/wasm/index.js";
 import { MODEL_FILE, inspectRun } from "../train/run-files.js";
 import type { IdxArray } from "../data/idx.js";
 import { MnistDataset } from "../data/mnist.js";
@@ -80,7 +81,7 @@ export async function writeComparisonReport(
 
 /**
  * What the report's process (report-process.ts) is given: the finished run's folder, its test set's IDX arrays
- * (copied over: 7.8 MB for MNIST's 10,000 images), the language and the backend.
+ * (copied over: 7.8 MB for MNIST's 10,000 images), the language, and the backend with its threads.
  */
 export interface RunReportJob {
   dir: string;
@@ -88,6 +89,7 @@ export interface RunReportJob {
   labels: IdxArray;
   lang: RunReportInput["lang"];
   backend: BackendName;
+  threads: number;
 }
 
 /** What the report's process tells: each picture written, then the files, or the error that stopped it. */
@@ -148,7 +150,14 @@ export function drawRunReport(
   onPicture?: PictureProgress,
 ): Promise<ReportFiles> {
   if (testSet.transform !== null) return writeRunReportOfFolder(dir, testSet, lang, onPicture);
-  const job: RunReportJob = { dir, images: testSet.images, labels: testSet.labels, lang, backend: getBackend() };
+  const job: RunReportJob = {
+    dir,
+    images: testSet.images,
+    labels: testSet.labels,
+    lang,
+    backend: getBackend(),
+    threads: getBackend() === "wasm" ? wasmThreads() : 1,
+  };
   const child = startProcess("report-process");
   child.send(job);
   return new Promise((resolve, reject) => {
