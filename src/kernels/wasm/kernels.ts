@@ -2,7 +2,7 @@ import type { FloatStorage } from "../../tensor/tensor.js";
 import { refKernels } from "../ref/index.js";
 import type { Conv2dGeometry, GemmShape, KernelName, KernelTable, Window2d } from "../types.js";
 import type { WasmArena } from "./memory.js";
-import { KernelThreads, splitRange, type Job } from "./threads.js";
+import { KernelThreads, splitRange, type Job, type ThreadFunction } from "./threads.js";
 
 /** The functions exported by the compiled assembly/ module; pointers are byte addresses in its memory. */
 export interface WasmExports {
@@ -79,9 +79,9 @@ export interface WasmExports {
     w: number,
     wT: number,
     col: number,
-    dconv: number,
     grouped: number,
     dcol: number,
+    dconv: number,
     dx: number,
     dw: number,
     db: number,
@@ -188,6 +188,16 @@ export function setWinograd(enabled: boolean): void {
 }
 
 /**
+ * The path a convolution takes in one call (see convPath in wasmKernels): Winograd or im2col + GEMM, the weights its
+ * kernels read (Winograd's transformed ones, or 0 where none are needed), and its scratch buffers' floats per job.
+ */
+interface ConvPath {
+  winograd: boolean;
+  weights: number;
+  scratch: (group: number) => number[];
+}
+
+/**
  * The `wasm` backend's kernels: float32 SIMD in WebAssembly. Each reads its inputs in place if they are views of the
  * arena (results of earlier kernels in a tidy() scope), else copies them in, and returns its result as such a view
  * in a scope, else as a heap copy (see {@link WasmArena}). Float64 inputs (gradient checks) go to the reference
@@ -265,19 +275,55 @@ export function wasmKernels(
     });
   };
 
-  /** A Winograd convolution's geometry in this call (see {@link setWinograd}), or 0 where it goes through im2col. */
-  const winogradGeometry = (g: Conv2dGeometry): number => {
-    if (!winogradEnabled) return 0;
-    const geometry = arena.putGeometry(g);
-    return wasm.winogradApplies(geometry) !== 0 ? geometry : 0;
+  /**
+   * How convolution `g` runs in this call: through Winograd (assembly/winograd.ts) where it applies and
+   * {@link setWinograd} allows, with its weights transformed once for all jobs (when `transform`) and one workspace
+   * per job; else through im2col + GEMM, with the weights `wp` as they are and `im2colScratch`.
+   */
+  const convPath = (
+    g: Conv2dGeometry,
+    wp: number,
+    im2colScratch: (group: number) => number[],
+    transform = true,
+  ): ConvPath => {
+    const geometry = winogradEnabled ? arena.putGeometry(g) : 0;
+    if (geometry === 0 || wasm.winogradApplies(geometry) === 0) {
+      return { winograd: false, weights: wp, scratch: im2colScratch };
+    }
+    let weights = 0;
+    if (transform) {
+      // U, then its transpose per position.
+      weights = arena.alloc(32 * g.outChannels * g.inChannels * F32);
+      wasm.winogradWeights(geometry, wp, weights);
+    }
+    return { winograd: true, weights, scratch: (group) => [wasm.winogradWorkspaceFloats(geometry, group)] };
   };
-  /** The floats of a Winograd job's workspace, for groups of `group` images. */
-  const workspace = (geometry: number) => (group: number) => [wasm.winogradWorkspaceFloats(geometry, group)];
-  /** The weights transformed for Winograd (U, then its transpose per position), once per call for all its jobs. */
-  const winogradWeights = (geometry: number, g: Conv2dGeometry, wp: number): number => {
-    const u = arena.alloc(32 * g.outChannels * g.inChannels * F32);
-    wasm.winogradWeights(geometry, wp, u);
-    return u;
+
+  /**
+   * Runs a convolution kernel over ranges of images (see runOverImages) on its path: `fns` names its im2col and its
+   * Winograd export, `shared(group)` the buffers both need after the path's own scratch (per-job outputs), and
+   * `args` builds a job's arguments from its range, first image, the path's scratch, the shared buffers and the
+   * group size. The two exports of a kernel take the same arguments, but for the weights and the path's scratch.
+   */
+  const runConvolution = (
+    g: Conv2dGeometry,
+    path: ConvPath,
+    fns: [im2col: ThreadFunction, winograd: ThreadFunction],
+    shared: (group: number) => number[],
+    args: (range: Conv2dGeometry, first: number, scratch: number[], shared: number[], group: number) => number[],
+  ): void => {
+    runOverImages(
+      g,
+      (group) => [...path.scratch(group), ...shared(group)],
+      (range, first, buffers, group) => {
+        const own = buffers.length - shared(group).length;
+        return {
+          fn: fns[path.winograd ? 1 : 0],
+          args: args(range, first, buffers.slice(0, own), buffers.slice(own), group),
+        };
+      },
+      path.winograd,
+    );
   };
 
   /** Floats of a bias-gradient buffer: C_out for db, then the lanes that assembly/conv.ts sums into. */
@@ -317,52 +363,25 @@ export function wasmKernels(
     const wp = arena.input(w);
     const bp = b === null ? 0 : arena.input(b);
     const pg = arena.putGeometry({ ...pool, batch: 1 });
-    const winograd = winogradGeometry(g);
-    if (winograd !== 0) {
-      const u = winogradWeights(winograd, g, wp);
-      runOverImages(
-        g,
-        (group) => [...workspace(winograd)(group), outSize(g) * group],
-        (range, first, [ws, convOut], group) => ({
-          fn: "winogradConv2dReluMaxPool2dForward",
-          args: [
-            arena.putGeometry(range),
-            pg,
-            xp + first * inSize(g) * F32,
-            u,
-            bp,
-            ws,
-            convOut,
-            y + first * pooledPerImage * F32,
-            indices ? argmax + first * pooledPerImage * 4 : 0,
-            group,
-            first,
-          ],
-        }),
-        true,
-      );
-      return { y, argmax, n };
-    }
-    runOverImages(
+    const path = convPath(g, wp, (group) => [taps(g) * group * positions(g), outSize(g) * group]);
+    runConvolution(
       g,
-      (group) => [taps(g) * group * positions(g), outSize(g) * group, outSize(g) * group],
-      (range, first, [col, grouped, convOut], group) => ({
-        fn: "conv2dReluMaxPool2dForward",
-        args: [
-          arena.putGeometry(range),
-          pg,
-          xp + first * inSize(g) * F32,
-          wp,
-          bp,
-          col,
-          grouped,
-          convOut,
-          y + first * pooledPerImage * F32,
-          indices ? argmax + first * pooledPerImage * 4 : 0,
-          group,
-          first,
-        ],
-      }),
+      path,
+      ["conv2dReluMaxPool2dForward", "winogradConv2dReluMaxPool2dForward"],
+      (group) => [outSize(g) * group],
+      (range, first, scratch, [convOut], group) => [
+        arena.putGeometry(range),
+        pg,
+        xp + first * inSize(g) * F32,
+        path.weights,
+        bp,
+        ...scratch,
+        convOut,
+        y + first * pooledPerImage * F32,
+        indices ? argmax + first * pooledPerImage * 4 : 0,
+        group,
+        first,
+      ],
     );
     return { y, argmax, n };
   };
@@ -376,44 +395,21 @@ export function wasmKernels(
       const xp = arena.input(x as Float32Array);
       const wp = arena.input(w as Float32Array);
       const bp = b === null ? 0 : arena.input(b as Float32Array);
-      const winograd = winogradGeometry(g);
-      if (winograd !== 0) {
-        const u = winogradWeights(winograd, g, wp);
-        runOverImages(
-          g,
-          workspace(winograd),
-          (range, first, [ws], group) => ({
-            fn: "winogradConv2dForward",
-            args: [
-              arena.putGeometry(range),
-              xp + first * inSize(g) * F32,
-              u,
-              bp,
-              ws,
-              y + first * outSize(g) * F32,
-              group,
-            ],
-          }),
-          true,
-        );
-        return arena.readF32(y, n);
-      }
-      runOverImages(
+      const path = convPath(g, wp, (group) => [taps(g) * group * positions(g), outSize(g) * group]);
+      runConvolution(
         g,
-        (group) => [taps(g) * group * positions(g), outSize(g) * group],
-        (range, first, [col, grouped], group) => ({
-          fn: "conv2dForward",
-          args: [
-            arena.putGeometry(range),
-            xp + first * inSize(g) * F32,
-            wp,
-            bp,
-            col,
-            grouped,
-            y + first * outSize(g) * F32,
-            group,
-          ],
-        }),
+        path,
+        ["conv2dForward", "winogradConv2dForward"],
+        () => [],
+        (range, first, scratch, _, group) => [
+          arena.putGeometry(range),
+          xp + first * inSize(g) * F32,
+          path.weights,
+          bp,
+          ...scratch,
+          y + first * outSize(g) * F32,
+          group,
+        ],
       );
       return arena.readF32(y, n);
     },
@@ -424,43 +420,20 @@ export function wasmKernels(
       const dx = arena.result(n * F32);
       const dyp = arena.input(dy as Float32Array);
       const wp = arena.input(w as Float32Array);
-      const winograd = winogradGeometry(g);
-      if (winograd !== 0) {
-        const u = winogradWeights(winograd, g, wp);
-        runOverImages(
-          g,
-          workspace(winograd),
-          (range, first, [ws], group) => ({
-            fn: "winogradConv2dBackwardInput",
-            args: [
-              arena.putGeometry(range),
-              dyp + first * outSize(g) * F32,
-              u,
-              ws,
-              dx + first * inSize(g) * F32,
-              group,
-            ],
-          }),
-          true,
-        );
-        return arena.readF32(dx, n);
-      }
-      runOverImages(
+      const path = convPath(g, wp, (group) => [w.length, outSize(g) * group, taps(g) * group * positions(g)]);
+      runConvolution(
         g,
-        (group) => [w.length, outSize(g) * group, taps(g) * group * positions(g)],
-        (range, first, [wT, grouped, dcol], group) => ({
-          fn: "conv2dBackwardInput",
-          args: [
-            arena.putGeometry(range),
-            dyp + first * outSize(g) * F32,
-            wp,
-            wT,
-            grouped,
-            dcol,
-            dx + first * inSize(g) * F32,
-            group,
-          ],
-        }),
+        path,
+        ["conv2dBackwardInput", "winogradConv2dBackwardInput"],
+        () => [],
+        (range, first, scratch, _, group) => [
+          arena.putGeometry(range),
+          dyp + first * outSize(g) * F32,
+          path.weights,
+          ...scratch,
+          dx + first * inSize(g) * F32,
+          group,
+        ],
       );
       return arena.readF32(dx, n);
     },
@@ -471,46 +444,23 @@ export function wasmKernels(
       const xp = arena.input(x as Float32Array);
       const n = g.outChannels * taps(g);
       const partials: number[] = [];
-      const winograd = winogradGeometry(g);
-      if (winograd !== 0) {
-        runOverImages(
-          g,
-          (group) => [...workspace(winograd)(group), n],
-          (range, first, [ws, dw], group) => {
-            partials.push(dw);
-            return {
-              fn: "winogradConv2dBackwardWeight",
-              args: [
-                arena.putGeometry(range),
-                dyp + first * outSize(g) * F32,
-                xp + first * inSize(g) * F32,
-                ws,
-                dw,
-                group,
-              ],
-            };
-          },
-          true,
-        );
-        return sumPartials(partials, n);
-      }
-      runOverImages(
+      // The weight gradient needs no weights: none transformed.
+      const path = convPath(g, 0, (group) => [taps(g) * group * positions(g), outSize(g) * group], false);
+      runConvolution(
         g,
-        (group) => [taps(g) * group * positions(g), outSize(g) * group, n],
-        (range, first, [col, grouped, dw], group) => {
+        path,
+        ["conv2dBackwardWeight", "winogradConv2dBackwardWeight"],
+        () => [n],
+        (range, first, scratch, [dw], group) => {
           partials.push(dw);
-          return {
-            fn: "conv2dBackwardWeight",
-            args: [
-              arena.putGeometry(range),
-              dyp + first * outSize(g) * F32,
-              xp + first * inSize(g) * F32,
-              col,
-              grouped,
-              dw,
-              group,
-            ],
-          };
+          return [
+            arena.putGeometry(range),
+            dyp + first * outSize(g) * F32,
+            xp + first * inSize(g) * F32,
+            ...scratch,
+            dw,
+            group,
+          ];
         },
       );
       return sumPartials(partials, n);
@@ -607,73 +557,41 @@ export function wasmKernels(
       const pooledPerImage = pool.inChannels * pool.outHeight * pool.outWidth;
       const dwParts: number[] = [];
       const dbParts: number[] = [];
-      const winograd = winogradGeometry(g);
-      if (winograd !== 0) {
-        const u = needInput ? winogradWeights(winograd, g, wp) : 0;
-        runOverImages(
-          g,
-          (group) => [...workspace(winograd)(group), outSize(g) * group, w.length, biasFloats(g)],
-          (range, first, [ws, dconv, dw, db], group) => {
-            dwParts.push(dw);
-            dbParts.push(db);
-            return {
-              fn: "winogradConv2dReluMaxPool2dBackward",
-              args: [
-                arena.putGeometry(range),
-                pg,
-                dyp + first * pooledPerImage * F32,
-                ap + first * pooledPerImage * 4,
-                pp + first * pooledPerImage * F32,
-                xp + first * inSize(g) * F32,
-                u,
-                ws,
-                dconv,
-                needInput ? dx + first * inSize(g) * F32 : 0,
-                needWeight ? dw : 0,
-                needBias ? db : 0,
-                group,
-                first,
-              ],
-            };
-          },
-          true,
-        );
-      } else {
-        runOverImages(
-          g,
-          (group) => {
-            const columns = taps(g) * group * positions(g);
-            const rows = outSize(g) * group;
-            return [w.length, columns, rows, rows, columns, w.length, biasFloats(g)];
-          },
-          (range, first, [wT, col, dconv, grouped, dcol, dw, db], group) => {
-            dwParts.push(dw);
-            dbParts.push(db);
-            return {
-              fn: "conv2dReluMaxPool2dBackward",
-              args: [
-                arena.putGeometry(range),
-                pg,
-                dyp + first * pooledPerImage * F32,
-                ap + first * pooledPerImage * 4,
-                pp + first * pooledPerImage * F32,
-                xp + first * inSize(g) * F32,
-                wp,
-                wT,
-                col,
-                dconv,
-                grouped,
-                dcol,
-                needInput ? dx + first * inSize(g) * F32 : 0,
-                needWeight ? dw : 0,
-                needBias ? db : 0,
-                group,
-                first,
-              ],
-            };
-          },
-        );
-      }
+      const path = convPath(
+        g,
+        wp,
+        (group) => {
+          const columns = taps(g) * group * positions(g);
+          return [w.length, columns, outSize(g) * group, columns];
+        },
+        needInput,
+      );
+      runConvolution(
+        g,
+        path,
+        ["conv2dReluMaxPool2dBackward", "winogradConv2dReluMaxPool2dBackward"],
+        (group) => [outSize(g) * group, w.length, biasFloats(g)],
+        (range, first, scratch, [dconv, dw, db], group) => {
+          dwParts.push(dw);
+          dbParts.push(db);
+          return [
+            arena.putGeometry(range),
+            pg,
+            dyp + first * pooledPerImage * F32,
+            ap + first * pooledPerImage * 4,
+            pp + first * pooledPerImage * F32,
+            xp + first * inSize(g) * F32,
+            path.weights,
+            ...scratch,
+            dconv,
+            needInput ? dx + first * inSize(g) * F32 : 0,
+            needWeight ? dw : 0,
+            needBias ? db : 0,
+            group,
+            first,
+          ];
+        },
+      );
       return [
         needInput ? arena.readF32(dx, g.batch * inSize(g)) : null,
         needWeight ? sumPartials(dwParts, w.length) : null,

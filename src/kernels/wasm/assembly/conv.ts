@@ -334,7 +334,7 @@ export function conv2dBackwardBias(g: usize, dy: usize, db: usize): void {
  */
 export function conv2dReluMaxPool2dBackward(
   g: usize, pg: usize, dy: usize, argmax: usize, pooled: usize, x: usize, w: usize, wT: usize,
-  col: usize, dconv: usize, grouped: usize, dcol: usize, dx: usize, dw: usize, db: usize,
+  col: usize, grouped: usize, dcol: usize, dconv: usize, dx: usize, dw: usize, db: usize,
   group: i32, firstImage: i32,
 ): void {
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
