@@ -19,6 +19,7 @@ import {
 import { initWasmBackend } from "../src/kernels/wasm/index.js";
 import { useBackend } from "../src/node/backend.js";
 import { Generator } from "../src/tensor/random.js";
+import { convValuesAndGrads, randomFloat32 } from "./helpers/conv-grads.js";
 import { gradcheck, randomInput } from "./helpers/gradcheck.js";
 
 await initWasmBackend();
@@ -67,27 +68,8 @@ const CASES: Case[] = [
   },
 ];
 
-function random(shape: number[], g: Generator): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return new Tensor(
-    Float32Array.from({ length: n }, () => g.uniform(-1, 1)),
-    shape,
-    true,
-  );
-}
-
 /** Output and [dx, dw, db] of f under a fixed random weighting of its output. */
-function valuesAndGrads(f: (x: Tensor, w: Tensor, b: Tensor) => Tensor, c: Case) {
-  const g = new Generator(11);
-  const [x, w, b] = [random(c.input, g), random(c.weight, g), random([c.weight[0]], g)];
-  const y = f(x, w, b);
-  const weighting = new Tensor(
-    Float32Array.from({ length: y.numel() }, () => g.uniform(-1, 1)),
-    y.shape,
-  );
-  sum(mul(y, weighting)).backward();
-  return { y: y.data, dx: x.grad!.data, dw: w.grad!.data, db: b.grad!.data };
-}
+const valuesAndGrads = (f: (x: Tensor, w: Tensor, b: Tensor) => Tensor, c: Case) => convValuesAndGrads(f, c, 11);
 
 for (const backend of ["ref", "wasm"] as const) {
   for (const c of CASES) {
@@ -118,7 +100,7 @@ test("without a gradient to come (inference), the fused block gives the same val
       setBackend(backend);
       for (const c of [...CASES, nanCase]) {
         const g = new Generator(17);
-        const [x, w, b] = [random(c.input, g), random(c.weight, g), random([c.weight[0]], g)];
+        const [x, w, b] = [randomFloat32(c.input, g), randomFloat32(c.weight, g), randomFloat32([c.weight[0]], g)];
         if (c === nanCase) {
           x.data[5] = NaN;
           for (let i = 0; i < 4 * 9; i++) w.data[i] = -Math.abs(w.data[i]);
@@ -138,9 +120,9 @@ test("without a bias, and with an input that needs no gradient, only the weight'
   for (const backend of ["ref", "wasm"] as const) {
     setBackend(backend);
     const g = new Generator(16);
-    const x = random([3, 2, 10, 10], g);
+    const x = randomFloat32([3, 2, 10, 10], g);
     x.requiresGrad = false;
-    const w = random([4, 2, 3, 3], g);
+    const w = randomFloat32([4, 2, 3, 3], g);
     const run = (f: () => Tensor) => {
       w.grad = null;
       sum(f()).backward();
@@ -228,7 +210,7 @@ test("the fused kernel split over 2 threads gives the reference's results", asyn
     }
     // Unfused relu and max-pool split by image too, once a thread gets enough elements (here 4 images of 32K).
     const g = new Generator(15);
-    const x = random([4, 8, 64, 64], g);
+    const x = randomFloat32([4, 8, 64, 64], g);
     const pooledGrads = (backend: "ref" | "wasm") => {
       setBackend(backend);
       x.grad = null;

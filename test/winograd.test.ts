@@ -3,11 +3,11 @@
 // too (test/torch-fixtures.test.ts and test/trained-weights.test.ts run on wasm in `npm test`).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Tensor, conv2d, conv2dReluMaxPool2d, mul, setBackend, sum, type Conv2dOptions } from "../src/index.js";
+import { Tensor, conv2d, conv2dReluMaxPool2d, setBackend, type Conv2dOptions } from "../src/index.js";
 import { initWasmBackend } from "../src/kernels/wasm/index.js";
 import { setWinograd } from "../src/kernels/wasm/kernels.js";
 import { useBackend } from "../src/node/backend.js";
-import { Generator } from "../src/tensor/random.js";
+import { convValuesAndGrads } from "./helpers/conv-grads.js";
 import { assertClose } from "./helpers/close.js";
 
 await initWasmBackend();
@@ -37,27 +37,8 @@ const CASES: Case[] = [
   { name: "padding 2: 7×10 → 9×12", input: [1, 4, 7, 10], weight: [4, 4, 3, 3], conv: { padding: 2 } },
 ];
 
-function random(shape: number[], g: Generator): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return new Tensor(
-    Float32Array.from({ length: n }, () => g.uniform(-1, 1)),
-    shape,
-    true,
-  );
-}
-
 /** y = f(x, w, b) and the gradients of Σ y·r for a fixed random r. */
-function valuesAndGrads(f: (x: Tensor, w: Tensor, b: Tensor) => Tensor, c: Case) {
-  const g = new Generator(21);
-  const [x, w, b] = [random(c.input, g), random(c.weight, g), random([c.weight[0]], g)];
-  const y = f(x, w, b);
-  const r = new Tensor(
-    Float32Array.from({ length: y.numel() }, () => g.uniform(-1, 1)),
-    y.shape,
-  );
-  sum(mul(y, r)).backward();
-  return { y: y.data, dx: x.grad!.data, dw: w.grad!.data, db: b.grad!.data };
-}
+const valuesAndGrads = (f: (x: Tensor, w: Tensor, b: Tensor) => Tensor, c: Case) => convValuesAndGrads(f, c, 21);
 
 /**
  * Winograd adds and subtracts up to 9 terms in its transforms before and after the products, so each result is off

@@ -94,7 +94,7 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
             control,
             train: { peakMemoryMB: peakRssMB },
             checkFound: (info, wanted) => checkSameConfig(info.dir, "finished run", info.config, wanted),
-            afterRun: (plan, result) => finishRun(join(out, plan.name), result, data.test, lang, say, progress),
+            afterRun: (plan) => finishRun(join(out, plan.name), data.test, lang, say, progress),
             onEvent: (event) => {
               switch (event.type) {
                 case "runStart":

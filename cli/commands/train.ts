@@ -109,7 +109,6 @@ export function trainPrinter(
 /** After a run: the files saved, then the run report (pictures and report.html) written beside them. */
 export async function finishRun(
   out: string,
-  result: TrainRunResult,
   testSet: MnistDataset,
   lang: ReportLang,
   say: (line: string) => void,
@@ -248,7 +247,7 @@ async function trainInFolder(
   const signal = interruptSignal();
   if (signal !== undefined)
     throw new Interrupted(signal, [m.interrupt.stopped(signal), ...folderNotes(out, m, command)]);
-  await finishRun(out, result, test, lang, say, progress);
+  await finishRun(out, test, lang, say, progress);
   if (flags.json) console.log(JSON.stringify({ out, ...result.metrics }));
   return result.metrics;
 }

@@ -252,9 +252,10 @@ export function wasmKernels(
 
   /**
    * Runs a convolution over ranges of images: JOBS_PER_THREAD ranges per thread (at most one per image and
-   * KernelThreads.maxJobs in all), which the threads take as they come free, so a slower thread takes fewer. `scratch(group)` lists the floats of each scratch buffer for a group of
-   * that many images; `job` builds a job from its range, first image, buffers and group size. Each job gets its own
-   * scratch, since any thread may run it.
+   * KernelThreads.maxJobs in all), which the threads take as they come free, so a slower thread takes fewer.
+   * `scratch(group)` lists the floats of each scratch buffer for a group of that many images; `job` builds a job from
+   * its range, first image, buffers and group size. Each job gets its own scratch, since any thread may run it. A
+   * Winograd convolution groups images by tiles (WINOGRAD_TILES), the others by GEMM columns.
    */
   const runOverImages = (
     g: Conv2dGeometry,
