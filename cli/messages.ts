@@ -283,6 +283,8 @@ const en = {
     finishedBefore: "Finished before: skipped.",
     failedBefore: (error: string | undefined) => `Failed before: skipped (${error}).`,
     failed: (error: string) => `Failed: ${error}`,
+    continues: (head: string, epoch: number) =>
+      `${epoch === 1 ? "Its epoch 1 is" : `Its epochs 1–${epoch} are`} ${head}'s, trained just now: it goes on from there.`,
   },
 };
 
@@ -498,6 +500,8 @@ const vi: CliMessages = {
     finishedBefore: "Đã xong từ trước: bỏ qua.",
     failedBefore: (error) => `Đã thất bại từ trước: bỏ qua (${error}).`,
     failed: (error) => `Thất bại: ${error}`,
+    continues: (head, epoch) =>
+      `${epoch === 1 ? "Epoch 1" : `Các epoch 1–${epoch}`} của nó chính là ${head} vừa huấn luyện xong: tiếp tục từ đó.`,
   },
 };
 

@@ -157,7 +157,11 @@ export function homeworkPart(ctx: LabContext): HTMLElement {
   });
   trainer.on("event", ({ event }) => {
     if (!job.owns || current < 0) return;
-    if (event.type === "epochEnd") {
+    if (event.type === "start" && event.resumed !== undefined) {
+      // A run resumed, or continuing an earlier run of the homework that is its first epochs: those epochs' losses.
+      runs[current].losses = event.resumed.epochs.map((e) => e.loss);
+      render();
+    } else if (event.type === "epochEnd") {
       runs[current].losses.push(event.metrics.loss);
       render();
     } else if (event.type === "batch" && event.batch % 50 === 0) {

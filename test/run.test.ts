@@ -900,6 +900,63 @@ test("runSweep trains each run in its storage; an identical sweep trains nothing
   assert.ok(own.every((r) => !r.trained));
 });
 
+test("runSweep continues a run from an earlier one that is its first epochs, to the weights of one trained whole", async () => {
+  const runs = plans(gridProduct([{ key: "epochs", values: [1, 3] }]));
+  const { map, storageFor } = storages();
+  const events: SweepEvent[] = [];
+  await runSweep({ runs, storageFor, data: DATA, onEvent: (e) => events.push(e) });
+  const starts = events.filter((e) => e.type === "runStart");
+  assert.deepEqual(
+    starts.map((e) => e.type === "runStart" && e.continues),
+    [false, { name: "epochs=1", epoch: 1 }].map((c) => c || undefined),
+  );
+  const longer = events.filter((e) => e.type === "run" && e.index === 1);
+  assert.deepEqual(
+    longer.map((e) => e.type === "run" && line(e.event)),
+    ["start resumed@1", ...epochLines(2, 3), "test 3 final"],
+    "the longer run trained its first epoch again",
+  );
+
+  const alone = storages();
+  await runSweep({
+    runs: plans(gridProduct([{ key: "epochs", values: [3] }])),
+    storageFor: alone.storageFor,
+    data: DATA,
+  });
+  const whole = alone.map.get("run")!;
+  sameBytes(map.get("epochs=3")!.files.get(MODEL_FILE), whole.files.get(MODEL_FILE)!, "the continued run's model");
+  const metrics = (storage: MemoryStorage) => readJson<RunMetrics>(storage, METRICS_FILE);
+  const [continued, trainedWhole, head] = await Promise.all(
+    [map.get("epochs=3")!, whole, map.get("epochs=1")!].map(metrics),
+  );
+  const losses = (m: RunMetrics | undefined) => m?.epochs.map((e) => e.batchLosses);
+  assert.deepEqual(losses(continued), losses(trainedWhole));
+  assert.deepEqual(continued?.epochs[0], head?.epochs[0], "epoch 1 is the earlier run's, its time included");
+  assert.equal(continued?.config.epochs, 3);
+  assert.deepEqual([...map.get("epochs=3")!.files.keys()].sort(), [METRICS_FILE, MODEL_FILE]);
+
+  // Longer first, or another setting changed: each run trains from its first epoch.
+  for (const points of [
+    [{ epochs: 3 }, { epochs: 1 }],
+    [
+      { epochs: 1, lr: 0.01 },
+      { epochs: 3, lr: 0.05 },
+    ],
+  ]) {
+    const seen: SweepEvent[] = [];
+    await runSweep({
+      runs: plans(points),
+      storageFor: storages().storageFor,
+      data: DATA,
+      onEvent: (e) => seen.push(e),
+    });
+    assert.ok(
+      seen.every((e) => e.type !== "runStart" || e.continues === undefined),
+      `${JSON.stringify(points)}: a run continued another`,
+    );
+  }
+});
+
 test("runSweep records a diverging run as failed and goes on; a rerun skips it", async () => {
   const runs = plans(gridProduct([{ key: "lr", values: [1e12, 0.01] }]), { ...SETTINGS, epochs: 1 });
   const { map, storageFor } = storages();

@@ -108,6 +108,8 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
                         : m.sweep.failedBefore(event.found.error),
                     );
                   }
+                  if (event.continues !== undefined)
+                    say(m.sweep.continues(event.continues.name, event.continues.epoch));
                   printer = trainPrinter(join(out, event.name), lang, say, progress);
                   break;
                 case "run":

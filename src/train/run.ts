@@ -89,6 +89,12 @@ export interface TrainRunResult {
   model: SpecModel;
   /** The model's state dict as written to model.safetensors. */
   safetensors: Uint8Array;
+  /**
+   * The last epoch's checkpoint.safetensors (weights, optimizer buffers, generator, metrics so far), removed from
+   * storage once the run finished: where a run with the same settings but more epochs would be after this one's
+   * last epoch (a sweep's longer run continues from it). Absent when the run was stopped before its last epoch.
+   */
+  checkpoint?: Uint8Array;
 }
 
 /**
@@ -191,6 +197,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   let steps = (resumed?.epoch ?? 0) * trainLoader.length;
   let stoppedAt: RunMetrics["stoppedAt"];
   let firstStepSeconds: number | undefined;
+  let lastCheckpoint: Uint8Array | undefined;
   try {
     for (let epoch = (resumed?.epoch ?? 0) + 1; epoch <= config.epochs && stoppedAt === undefined; epoch++) {
       onEvent?.({ type: "epochStart", epoch, batches: trainLoader.length });
@@ -236,7 +243,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       if (stoppedAt !== undefined) break;
       const info = checkpointMetadata({ epoch, config, epochs, seconds: (performance.now() - start) / 1000 });
       const checkpoint = encodeCheckpoint(training, { ...modelMetadata(choice), ...info });
-      await storage.write(CHECKPOINT_FILE, encodeSafetensors(checkpoint.tensors, checkpoint.metadata));
+      lastCheckpoint = encodeSafetensors(checkpoint.tensors, checkpoint.metadata);
+      await storage.write(CHECKPOINT_FILE, lastCheckpoint);
       if (options.testEachEpoch === true && epoch < config.epochs) {
         onEvent?.({ type: "test", epoch, result: evaluate(model, testLoader), final: false, model });
       }
@@ -267,5 +275,6 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   // Only now, with both files in place: a crash before this line leaves a resumable checkpoint.
   await storage.remove(CHECKPOINT_FILE);
   await storage.remove(FAILED_FILE);
-  return { metrics, model, safetensors };
+  const finished = stoppedAt === undefined && epochs.at(-1)?.epoch === config.epochs;
+  return { metrics, model, safetensors, ...(finished && lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) };
 }

@@ -1,8 +1,12 @@
 import type { BatchDataset } from "../data/dataset.js";
+import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
 import type { ModelChoice } from "../models/choice.js";
 import type { RunControl } from "./control.js";
 import { NonFiniteLossError } from "./loop.js";
 import {
+  CHECKPOINT_FILE,
+  checkpointInfo,
+  checkpointMetadata,
   configDifference,
   inspectRun,
   runRow,
@@ -27,9 +31,20 @@ export interface SweepRun extends RunRow {
   trained: boolean;
 }
 
-/** What {@link runSweep} reports: a run begins (found done, or to train), a run's own events, a run ends. */
+/**
+ * What {@link runSweep} reports: a run begins (found done, or to train; or to continue from an earlier run of the
+ * sweep that is its first epochs), a run's own events, a run ends.
+ */
 export type SweepEvent =
-  | { type: "runStart"; index: number; count: number; name: string; found?: RunInfo }
+  | {
+      type: "runStart";
+      index: number;
+      count: number;
+      name: string;
+      found?: RunInfo;
+      /** The earlier run this one continues after its last epoch, `epoch`: see {@link runSweep}. */
+      continues?: { name: string; epoch: number };
+    }
   | { type: "run"; index: number; name: string; event: RunEvent }
   | { type: "runFailed"; index: number; name: string; message: string }
   | { type: "runEnd"; index: number; name: string; row: SweepRun; result?: TrainRunResult };
@@ -62,23 +77,73 @@ function defaultCheckFound(info: RunInfo, wanted: RunConfig): void {
   );
 }
 
+/** A run this sweep trained to its last epoch: its settings, and its last checkpoint (TrainRunResult.checkpoint). */
+interface TrainedRun {
+  name: string;
+  config: RunConfig;
+  checkpoint: Uint8Array;
+}
+
 /**
- * Trains each run of a sweep in its own storage, in order, and returns their rows. Resumable: a run already finished
- * (or failed) with the same settings is not trained again, an interrupted run continues from its checkpoint, so
- * running an identical sweep again trains nothing. A run whose loss diverges is recorded as failed and the sweep goes
- * on. A stop (through `control`) interrupts the run in progress (it keeps its last epoch's checkpoint, and resumes
- * from it when the sweep runs again) and ends the sweep: the rows are those of the runs done so far.
+ * The trained run whose training is the first epochs of a run of `config`: the same settings but fewer epochs (the
+ * most such), or none.
+ */
+function headOf(config: RunConfig, trained: readonly TrainedRun[]): TrainedRun | undefined {
+  const heads = trained.filter(
+    (run) =>
+      run.config.epochs < config.epochs &&
+      configDifference(run.config, { ...config, epochs: run.config.epochs }) === undefined,
+  );
+  return heads.sort((a, b) => b.config.epochs - a.config.epochs)[0];
+}
+
+/**
+ * `head`'s last checkpoint made the checkpoint a run of `config` writes after the same epoch: the same bytes for the
+ * weights, the optimizer and the generator, with `config` as the settings.
+ */
+function continuedCheckpoint(head: TrainedRun, config: RunConfig): { bytes: Uint8Array; epoch: number } {
+  const where = `${head.name}'s last checkpoint`;
+  const { tensors, metadata } = decodeSafetensors(head.checkpoint, where);
+  const info = checkpointInfo(metadata, where);
+  return {
+    bytes: encodeSafetensors(tensors, { ...metadata, ...checkpointMetadata({ ...info, config }) }),
+    epoch: info.epoch,
+  };
+}
+
+/**
+ * Trains each run of a sweep in its own storage, in order, and returns their rows. A run that differs from a run the
+ * sweep trained before it only by more epochs (the homework's 10 epochs after the tutorial's 5) continues from that
+ * run's last checkpoint instead of training the same epochs again: it ends as if trained from the start (bit for bit
+ * with the same backend and threads, as a resumed run does), and its metrics hold the earlier run's epochs and
+ * seconds. Resumable: a run already finished (or failed) with the same settings is not trained again, an interrupted
+ * run continues from its checkpoint, so running an identical sweep again trains nothing. A run whose loss diverges
+ * is recorded as failed and the sweep goes on. A stop (through `control`) interrupts the run in progress (it keeps its
+ * last epoch's checkpoint, and resumes from it when the sweep runs again) and ends the sweep: the rows are those of
+ * the runs done so far.
  */
 export async function runSweep(options: SweepOptions): Promise<SweepRun[]> {
   const { runs, onEvent } = options;
   const checkFound = options.checkFound ?? defaultCheckFound;
   const rows: SweepRun[] = [];
+  const trained: TrainedRun[] = [];
   for (const [index, plan] of runs.entries()) {
     if (options.control?.stopped === true) break;
     const storage = options.storageFor(plan.name);
     const before = await inspectRun(storage);
     const found = before !== undefined && before.status !== "interrupted" ? before : undefined;
-    onEvent?.({ type: "runStart", index, count: runs.length, name: plan.name, ...(found ? { found } : {}) });
+    const head = before === undefined ? headOf(plan.config, trained) : undefined;
+    const continued = head && continuedCheckpoint(head, plan.config);
+    onEvent?.({
+      type: "runStart",
+      index,
+      count: runs.length,
+      name: plan.name,
+      ...(found ? { found } : {}),
+      ...(head && continued ? { continues: { name: head.name, epoch: continued.epoch } } : {}),
+    });
+    // After runStart, which the CLI answers by locking the run's folder.
+    if (continued !== undefined) await storage.write(CHECKPOINT_FILE, continued.bytes);
     let result: TrainRunResult | undefined;
     let stopped = false;
     if (found !== undefined) {
@@ -96,6 +161,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepRun[]> {
           recordFailure: true,
           onEvent: (event) => onEvent?.({ type: "run", index, name: plan.name, event }),
         });
+        if (result.checkpoint !== undefined) {
+          trained.push({ name: plan.name, config: plan.config, checkpoint: result.checkpoint });
+        }
         await options.afterRun?.(plan, result, storage);
       } catch (error) {
         if (error instanceof RunStoppedError) {
