@@ -72,7 +72,11 @@ export interface KernelTable {
   maxPool2dForward(x: FloatStorage, g: Window2d): { y: FloatStorage; argmax: Int32Array };
   /** dx[argmax[o]] += dy[o] */
   maxPool2dBackward(dy: FloatStorage, argmax: Int32Array, g: Window2d): FloatStorage;
-  /** y = maxPool2d(relu(conv2d(x, w, b))) in one pass, with maxPool2dForward's argmax (into the conv output). */
+  /**
+   * y = maxPool2d(relu(conv2d(x, w, b))) in one pass, with the winners' indices into the convolution's output, which
+   * only this backend's conv2dReluMaxPool2dBackward reads (ref: maxPool2dForward's argmax; wasm: into the rows and
+   * columns the pool reads, see pooledRegion).
+   */
   conv2dReluMaxPool2dForward(
     x: FloatStorage,
     w: FloatStorage,

@@ -13,7 +13,11 @@ import type { IntPair } from "./window.js";
  * Same values and gradients as the three ops in turn (the same arithmetic, in the same order), with less memory
  * traffic: a fast backend pools each image's convolution while it is still in cache, and the backward pass needs
  * only the pooled output and the winners' indices, since relu′ at a window's winner is 0 exactly where pooled ≤ 0. The
- * convolution's full output, the largest activation of a step, is never stored.
+ * convolution's full output, the largest activation of a step, is never stored. Where the pool reads fewer rows and
+ * columns than the convolution gives (floor mode drops conv2's last row and column: 11×11 → 5×5 reads 10×10), the
+ * wasm backend does not compute the others, whose gradient is 0: its output and input gradient stay bit for bit those
+ * of the three ops, while the weight and bias gradients sum the same nonzero terms grouped otherwise (within 1e-6 of
+ * their largest magnitude).
  *
  * Shapes: input [N, C_in, H, W], weight [C_out, C_in, F_h, F_w], bias [C_out] → [N, C_out, H_pool, W_pool], where
  * H_conv = ⌊(H + 2P − F_h)/S⌋ + 1 and H_pool = ⌊(H_conv + 2P_pool − K)/S_pool⌋ + 1 (for the tutorial's conv1 and its

@@ -198,6 +198,22 @@ interface ConvPath {
 }
 
 /**
+ * The rows and columns of a convolution's output that `pool` reads, as the geometries the fused kernels run on. A
+ * pool without ceil mode drops the last rows and columns that no window reaches (conv2's 11×11 output: its 2×2 pool
+ * reads 10×10; conv3's 3×3: 2×2), so the fused kernels neither compute them nor, backward, take gradient from them
+ * (it is 0 there): the same values and gradients for less work. The winners' indices are then those of the cropped
+ * output, which only the fused backward reads, cropping the same way.
+ */
+export function pooledRegion(g: Conv2dGeometry, pool: Window2d): { conv: Conv2dGeometry; pool: Window2d } {
+  const read = (out: number, stride: number, pad: number, kernel: number, size: number) =>
+    Math.min(size, (out - 1) * stride - pad + kernel);
+  const rows = read(pool.outHeight, pool.strideHeight, pool.padHeight, pool.kernelHeight, g.outHeight);
+  const cols = read(pool.outWidth, pool.strideWidth, pool.padWidth, pool.kernelWidth, g.outWidth);
+  if (rows === g.outHeight && cols === g.outWidth) return { conv: g, pool };
+  return { conv: { ...g, outHeight: rows, outWidth: cols }, pool: { ...pool, inHeight: rows, inWidth: cols } };
+}
+
+/**
  * The `wasm` backend's kernels: float32 SIMD in WebAssembly. Each reads its inputs in place if they are views of the
  * arena (results of earlier kernels in a tidy() scope), else copies them in, and returns its result as such a view
  * in a scope, else as a heap copy (see {@link WasmArena}). Float64 inputs (gradient checks) go to the reference
@@ -351,10 +367,11 @@ export function wasmKernels(
     x: Float32Array,
     w: Float32Array,
     b: Float32Array | null,
-    g: Conv2dGeometry,
-    pool: Window2d,
+    whole: Conv2dGeometry,
+    wholePool: Window2d,
     indices: boolean,
   ): { y: number; argmax: number; n: number } => {
+    const { conv: g, pool } = pooledRegion(whole, wholePool);
     arena.beginCall();
     const pooledPerImage = pool.inChannels * pool.outHeight * pool.outWidth;
     const n = g.batch * pooledPerImage;
@@ -542,10 +559,11 @@ export function wasmKernels(
       const { y, n } = convReluPool(x as Float32Array, w as Float32Array, b as Float32Array | null, g, pool, false);
       return arena.readF32(y, n);
     },
-    conv2dReluMaxPool2dBackward(dy, argmax, pooled, x, w, g, pool, need) {
+    conv2dReluMaxPool2dBackward(dy, argmax, pooled, x, w, whole, wholePool, need) {
       if (!isF32(dy, pooled, x, w)) {
-        return refKernels.conv2dReluMaxPool2dBackward(dy, argmax, pooled, x, w, g, pool, need);
+        return refKernels.conv2dReluMaxPool2dBackward(dy, argmax, pooled, x, w, whole, wholePool, need);
       }
+      const { conv: g, pool } = pooledRegion(whole, wholePool);
       const [needInput, needWeight, needBias] = need;
       arena.beginCall();
       const dx = needInput ? arena.result(g.batch * inSize(g) * F32) : 0;

@@ -24,24 +24,30 @@ import {
   strideHeight, strideWidth, padHeight, padWidth, outHeight, outWidth, f32At,
 } from "./geometry";
 
+/** The bordered input's rows: H + 2P of them, W + 2P floats each. */
+@inline function borderedHeight(g: usize): i32 { return inHeight(g) + 2 * padHeight(g); }
+@inline function borderedWidth(g: usize): i32 { return inWidth(g) + 2 * padWidth(g); }
+
 /**
  * Whether the direct kernels serve geometry g: one input channel, a 3×3 kernel at stride 1, and at least one block of
- * output (4 channels, 2 rows, 4 columns). Any padding.
+ * output (4 channels, 2 rows, 4 columns). Any padding. The output may be cropped (the rows and columns a pool reads:
+ * see pooledRegion in kernels.ts) while the bordered images still fit im2col's buffer, 9·OH·OW floats an image.
  */
 export function directApplies(g: usize): bool {
   return inChannels(g) == 1 && kernelHeight(g) == 3 && kernelWidth(g) == 3 && strideHeight(g) == 1
-    && strideWidth(g) == 1 && outChannels(g) >= 4 && outHeight(g) >= 2 && outWidth(g) >= 4;
+    && strideWidth(g) == 1 && outChannels(g) >= 4 && outHeight(g) >= 2 && outWidth(g) >= 4
+    && 9 * outHeight(g) * outWidth(g) >= borderedHeight(g) * borderedWidth(g);
 }
 
 /**
- * The nb images of x with their zero border, (OH + 2) rows of OW + 2 floats each, one after the other: x itself
- * without padding, else a copy in `dst`. im2col's buffer always has room for it: 9·OH·OW ≥ (OH + 2)(OW + 2).
+ * The nb images of x with their zero border, borderedHeight rows of borderedWidth floats each, one after the other:
+ * x itself without padding, else a copy in `dst`.
  */
 function bordered(g: usize, x: usize, nb: i32, dst: usize): usize {
   const PH = padHeight(g), PW = padWidth(g);
   if (PH == 0 && PW == 0) return x;
   const H = inHeight(g), W = inWidth(g);
-  const XW = W + 2 * PW;
+  const XW = borderedWidth(g);
   let d = dst;
   for (let n = 0; n < nb; n++) {
     zeroRow(d, PH * XW);
@@ -64,10 +70,10 @@ function bordered(g: usize, x: usize, nb: i32, dst: usize): usize {
  */
 export function directForward(g: usize, x: usize, nb: i32, w: usize, b: usize, col: usize, out: usize): void {
   const CO = outChannels(g), OH = outHeight(g), OW = outWidth(g);
-  const XW = OW + 2;
+  const XW = borderedWidth(g);
   const xs = bordered(g, x, nb, col);
   for (let n = 0; n < nb; n++) {
-    forwardImage(f32At(xs, n * (OH + 2) * XW), XW, w, b, CO, OH, OW, f32At(out, n * CO * OH * OW));
+    forwardImage(f32At(xs, n * borderedHeight(g) * XW), XW, w, b, CO, OH, OW, f32At(out, n * CO * OH * OW));
   }
 }
 
@@ -159,21 +165,23 @@ export function directWeightGrad(
   for (let c0 = 0; c0 < CO; c0 += 2) {
     const c1 = min(c0 + 1, CO - 1);
     for (let m = 0; m < 3; m++) {
-      weightGradRow(xs, m, nb, f32At(dyRows, c0 * NP), f32At(dyRows, c1 * NP), OH, OW, f32At(dw, c0 * 9 + m * 3),
-        c1 != c0 ? f32At(dw, c1 * 9 + m * 3) : 0, accumulate);
+      weightGradRow(xs, borderedHeight(g), borderedWidth(g), m, nb, f32At(dyRows, c0 * NP), f32At(dyRows, c1 * NP),
+        OH, OW, f32At(dw, c0 * 9 + m * 3), c1 != c0 ? f32At(dw, c1 * 9 + m * 3) : 0, accumulate);
     }
   }
 }
 
 /**
- * The 3 taps (m, 0..3) of two channels over nb bordered images: dw0[n] (+)= Σ dy0[i, j] · x[i + m, j + n], and the
- * same for dy1 into dw1 unless dw1 = 0. Each step loads 2 vectors of dy and 3 of x for 6 multiply-adds, 11 live
- * v128s, whatever order V8 schedules them in (9 taps of one channel would be 19 and spill).
+ * The 3 taps (m, 0..3) of two channels over nb bordered images (XH rows of XW floats each):
+ * dw0[n] (+)= Σ dy0[i, j] · x[i + m, j + n], and the same for dy1 into dw1 unless dw1 = 0. Each step loads 2 vectors
+ * of dy and 3 of x for 6 multiply-adds, 11 live v128s, whatever order V8 schedules them in (9 taps of one channel
+ * would be 19 and spill).
  */
 function weightGradRow(
-  x: usize, m: i32, nb: i32, dy0: usize, dy1: usize, OH: i32, OW: i32, dw0: usize, dw1: usize, accumulate: bool,
+  x: usize, XH: i32, XW: i32, m: i32, nb: i32, dy0: usize, dy1: usize, OH: i32, OW: i32, dw0: usize, dw1: usize,
+  accumulate: bool,
 ): void {
-  const xRow = <usize>(OW + 2) << 2;
+  const xRow = <usize>XW << 2;
   const yRow = <usize>OW << 2;
   const full = <usize>(OW & ~3) << 2;
   // A row's last 4 columns, OW − 4…OW − 1, overlap the full vectors by 4 − OW mod 4 lanes: those are zeroed in both
@@ -185,7 +193,7 @@ function weightGradRow(
   let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0);
   let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0);
   for (let n = 0; n < nb; n++) {
-    let r = f32At(x, (n * (OH + 2) + m) * (OW + 2));
+    let r = f32At(x, (n * XH + m) * XW);
     let d = <usize>(n * OH * OW) << 2;
     for (let i = 0; i < OH; i++) {
       const rowEnd = d + full;
