@@ -246,7 +246,12 @@ commonOptions(
           (text: string, previous: GridAxis[]) => gridAxis(text, previous, language),
           [],
         )
-        .option("--out <dir>", "sweep folder, one run folder per run inside (default: runs/homework or runs/sweep)"),
+        .option("--out <dir>", "sweep folder, one run folder per run inside (default: runs/homework or runs/sweep)")
+        .option(
+          "--jobs <n>",
+          "runs trained at once, each in its own process (default: one per core, or cores / --threads)",
+          positiveInt,
+        ),
       "language of the printed lines and the reports: en or vi (default: from the locale)",
     )
       .option("--no-progress", "no progress bar")

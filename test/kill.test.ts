@@ -221,3 +221,47 @@ test(
     t.diagnostic(`killed at ${kills.join("; ")}`);
   },
 );
+
+test(
+  "Ctrl-C while a sweep trains two runs side by side stops both after their step, keeps their checkpoints, names " +
+    "them, and the same command finishes them with the weights of a sweep never stopped",
+  { timeout: 120_000 },
+  async () => {
+    const runs = ["lr=0.01", "lr=0.02"];
+    const sweepArgs = (out: string) => [
+      "sweep",
+      ...["--grid", "lr=0.01,0.02", "--data-dir", DATA, "--out", out, "--batch-size", "32"],
+      ...["--epochs", String(EPOCHS), "--threads", "1", "--jobs", "2", "--no-progress", "--lang", "en"],
+    ];
+    const whole = fresh("sweep-whole");
+    succeeded(await convlab(...sweepArgs(whole)));
+
+    const out = fresh("sweep-stopped");
+    const checkpoints = runs.map((run) => join(out, run, "checkpoint.safetensors"));
+    const sweep = start(sweepArgs(out));
+    await until(sweep, () => checkpoints.every((c) => existsSync(c)), "both runs' first checkpoints");
+    sweep.child.kill("SIGINT");
+    const stopped = await sweep.done;
+    assert.equal(stopped.code, 130, show(stopped));
+    for (const [i, run] of runs.entries()) {
+      assert.ok(!existsSync(join(out, run, "model.safetensors")), `${run} finished before the signal; slow it down`);
+      assert.ok(existsSync(checkpoints[i]), `${run} lost its checkpoint`);
+      const said = new RegExp(
+        `^The sweep was at run ${run}\\.\\n${checkpoints[i]} keeps the run as it was after epoch \\d of ${EPOCHS}\\.$`,
+        "m",
+      );
+      assert.match(stopped.stderr, said);
+      assert.deepEqual(leftovers(join(out, run)), []);
+    }
+    assert.match(stopped.stderr, /^convlab: stopped by Ctrl-C \(SIGINT\)\.\n/);
+    assert.equal(stopped.stderr.match(/^Run the same command again to continue the sweep:$/gm)?.length, 1);
+    assert.deepEqual(leftovers(out), []);
+
+    const again = succeeded(await convlab(...sweepArgs(out)));
+    assert.equal(again.stdout.match(/^\[\d\/2\] Resuming /gm)?.length, 2, show(again));
+    for (const run of runs) {
+      const model = (dir: string) => readFileSync(join(dir, run, "model.safetensors"));
+      assert.ok(model(out).equals(model(whole)), `${run}: not the weights of the sweep never stopped`);
+    }
+  },
+);

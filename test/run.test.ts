@@ -31,7 +31,7 @@ import {
 import { trainRun, type RunEvent, type TrainRunOptions, type TrainRunResult } from "../src/train/run.js";
 import { MemoryStorage, readJson, writeJson, type RunStorage } from "../src/train/storage.js";
 import { gridProduct, HOMEWORK, planSweep, type GridPoint } from "../src/train/sweep-plan.js";
-import { finishedRuns, runSweep, type SweepEvent, type SweepRunPlan } from "../src/train/sweep.js";
+import { finishedRuns, runSweep, type SweepEvent, type SweepRunPlan, type SweepTrainer } from "../src/train/sweep.js";
 import { tinyMnistSplit } from "./helpers/idx.js";
 
 /**
@@ -955,6 +955,111 @@ test("runSweep continues a run from an earlier one that is its first epochs, to 
       `${JSON.stringify(points)}: a run continued another`,
     );
   }
+});
+
+test("runSweep with jobs and a trainer: runs side by side, a continued run after its head, rows in the plan's order", async () => {
+  const runs = plans([
+    { epochs: 1, lr: 0.01 },
+    { epochs: 3, lr: 0.01 },
+    { epochs: 1, lr: 0.05 },
+    { epochs: 2, lr: 0.05 },
+  ]);
+  const names = runs.map((r) => r.name);
+  assert.deepEqual(names, ["epochs=1,lr=0.01", "epochs=3,lr=0.01", "epochs=1,lr=0.05", "epochs=2,lr=0.05"]);
+  const log: string[] = [];
+  let training = 0;
+  let most = 0;
+  // Each call holds its place until its turn has trained: the runs in this thread take turns (they share the
+  // generator), while the sweep sees them all in flight, as with processes.
+  let turns = Promise.resolve();
+  const trainer: SweepTrainer = async ({ plan, storage, control, onEvent }) => {
+    log.push(`start ${plan.name}`);
+    most = Math.max(most, ++training);
+    const turn = turns
+      .then(() => sleep(5))
+      .then(() =>
+        trainRun({
+          choice: plan.choice,
+          config: plan.config,
+          data: DATA,
+          storage,
+          control,
+          onStop: "interrupt",
+          recordFailure: true,
+          onEvent,
+        }),
+      );
+    turns = turn.then(
+      () => {},
+      () => {},
+    );
+    try {
+      return await turn;
+    } finally {
+      training--;
+      log.push(`end ${plan.name}`);
+    }
+  };
+  const { map, storageFor } = storages();
+  const events: SweepEvent[] = [];
+  const reports: string[] = [];
+  const rows = await runSweep({
+    runs,
+    storageFor,
+    trainer,
+    jobs: 2,
+    onEvent: (e) => events.push(e),
+    afterRun: async (plan) => {
+      reports.push(plan.name);
+    },
+  });
+  assert.equal(most, 2, "two runs trained at once");
+  // The 3-epoch run waits for the 1-epoch one it continues, so the third run starts beside the first.
+  assert.deepEqual(log.slice(0, 3), [`start ${names[0]}`, `start ${names[2]}`, `end ${names[0]}`]);
+  assert.ok(log.indexOf(`start ${names[1]}`) > log.indexOf(`end ${names[0]}`));
+  assert.ok(log.indexOf(`start ${names[3]}`) > log.indexOf(`end ${names[2]}`));
+  assert.deepEqual(
+    events.filter((e) => e.type === "runStart").map((e) => e.type === "runStart" && e.continues?.name),
+    [undefined, undefined, names[0], names[2]],
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.name, r.status, r.epochsDone]),
+    [
+      [names[0], "finished", 1],
+      [names[1], "finished", 3],
+      [names[2], "finished", 1],
+      [names[3], "finished", 2],
+    ],
+  );
+  assert.deepEqual([...reports].sort(), [...names].sort());
+
+  // The same weights as the runs trained one at a time in this thread.
+  const alone = storages();
+  await runSweep({ runs, storageFor: alone.storageFor, data: DATA });
+  for (const name of names) {
+    sameBytes(map.get(name)!.files.get(MODEL_FILE), alone.map.get(name)!.files.get(MODEL_FILE)!, name);
+  }
+  // Without a trainer, jobs is 1: the runs take turns.
+  const inThread: string[] = [];
+  await runSweep({
+    runs,
+    storageFor: storages().storageFor,
+    data: DATA,
+    jobs: 2,
+    onEvent: (e) => {
+      if (e.type === "runStart" || e.type === "runEnd") inThread.push(`${e.type} ${e.index}`);
+    },
+  });
+  assert.deepEqual(inThread, [
+    "runStart 0",
+    "runEnd 0",
+    "runStart 1",
+    "runEnd 1",
+    "runStart 2",
+    "runEnd 2",
+    "runStart 3",
+    "runEnd 3",
+  ]);
 });
 
 test("runSweep records a diverging run as failed and goes on; a rerun skips it", async () => {

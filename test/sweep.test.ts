@@ -8,6 +8,7 @@ import { gridProduct, HOMEWORK, planSweep } from "../src/train/sweep-plan.js";
 import type { TrainFlags } from "../cli/commands/train.js";
 import { assertNamesPictures, convlab, show, succeeded } from "./helpers/cli.js";
 import { writeTinyMnist } from "./helpers/idx.js";
+import { sweepJobs } from "../src/node/sweep-trainer.js";
 
 /**
  * `convlab sweep` and `convlab runs` on a tiny MNIST: one grid sweep of four runs (two of which diverge), its
@@ -63,6 +64,16 @@ test("homework plans the tutorial's five runs, named by what varies", () => {
   assert.equal(runs[2].settings.arch, "conv3");
   assert.equal(runs[4].settings.lr, 0.1);
   assert.equal(runs[4].settings.momentum, 0.9, "shared flags apply to every run");
+});
+
+test("sweepJobs: a run per core on one thread each, unless --jobs or --threads says otherwise", () => {
+  assert.deepEqual(sweepJobs(5, {}, 2), { jobs: 2, threads: 1 });
+  assert.deepEqual(sweepJobs(5, { threads: 2 }, 2), { jobs: 1, threads: 2 }, "--threads 2: one run at a time");
+  assert.deepEqual(sweepJobs(5, { jobs: 1 }, 2), { jobs: 1, threads: 2 }, "--jobs 1: every core for each run");
+  assert.deepEqual(sweepJobs(1, {}, 2), { jobs: 1, threads: 2 }, "one run: all of the cores");
+  assert.deepEqual(sweepJobs(5, {}, 8), { jobs: 5, threads: 1 });
+  assert.deepEqual(sweepJobs(3, { jobs: 2 }, 8), { jobs: 2, threads: 4 });
+  assert.deepEqual(sweepJobs(5, { threads: 3 }, 2), { jobs: 1, threads: 3 });
 });
 
 test("--grid is parsed with train's checks; a misspelt key gets a suggestion", () => {

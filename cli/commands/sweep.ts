@@ -19,6 +19,9 @@ import type { RunLock } from "../../src/node/run-lock.js";
 import { RunControl } from "../../src/train/control.js";
 import { CHECKPOINT_FILE, rerunAction } from "../../src/train/run-files.js";
 import { Interrupted, interruptSignal, onInterruptSay, stoppable } from "../interrupt.js";
+import { getBackend } from "../../src/kernels/registry.js";
+import { THREADS_ENV } from "../../src/node/backend.js";
+import { processTrainer, sweepJobs } from "../../src/node/sweep-trainer.js";
 
 export type { SweepRun } from "../../src/train/sweep.js";
 
@@ -26,6 +29,8 @@ export type { SweepRun } from "../../src/train/sweep.js";
 export interface SweepFlags extends TrainFlags {
   /** `--grid key=v1,v2,…`, parsed; the runs are their cartesian product. */
   grid: GridAxis[];
+  /** `--jobs N`: runs trained at once, each in its own process (default: see sweepJobs). */
+  jobs?: number;
 }
 
 /** `summary.json` of a sweep folder. */
@@ -53,10 +58,15 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
   const { grid, out: outFlag, ...shared } = flags;
   const out = outFlag ?? join("runs", preset ?? "sweep");
   const points = preset !== undefined ? HOMEWORK : gridProduct(grid);
+  // Several runs at once, each in a process of its own on `threads` kernel threads (which its config records), or
+  // one at a time here on the threads --threads chose.
+  const chosenThreads = shared.threads ?? (Number(process.env[THREADS_ENV]) || undefined);
+  const { jobs, threads } = sweepJobs(points.length, { jobs: flags.jobs, threads: chosenThreads });
+  const runThreads = jobs > 1 && getBackend() === "wasm" ? { threads } : {};
   // Every spec file is read and checked before the first run trains, so a typo does not fail the sweep midway.
   const planned = planSweep(points, { ...shared, lang, json: false }).map(({ name, settings }) => {
     const choice = chooseModel(settings.arch);
-    return { name, choice, config: runConfig(settings, choice) };
+    return { name, choice, config: { ...runConfig(settings, choice), ...runThreads } };
   });
   const command = commandLine(outFlag === undefined ? ["--out", out] : []);
   // The sweep folder, then each run's as it starts, are locked: two sweeps (or a train) on one folder are refused.
@@ -66,12 +76,18 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
     runLocks.get(name)?.release();
     runLocks.delete(name);
   };
-  let current: string | undefined;
-  // After a stop or a failed write: the run the sweep was at, what its folder keeps, and how to continue.
-  const notes = () =>
-    current !== undefined
-      ? [m.interrupt.inRun(current), ...folderNotes(join(out, current), m, command, "sweep")]
-      : [m.interrupt.again("sweep"), `  ${command}`];
+  // The runs in progress (or whose report is being drawn).
+  const current = new Set<string>();
+  // After a stop or a failed write: the runs the sweep was at, what their folders keep, and how to continue (the
+  // last two lines of folderNotes with "sweep", said once).
+  const notes = () => [
+    ...[...current].flatMap((name) => [
+      m.interrupt.inRun(name),
+      ...folderNotes(join(out, name), m, command, "sweep").slice(0, -2),
+    ]),
+    m.interrupt.again("sweep"),
+    `  ${command}`,
+  ];
   const saidBefore = onInterruptSay((signal) => [m.interrupt.stopped(signal), ...notes()]);
   try {
     const data = {
@@ -79,9 +95,13 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
       test: await loadSplit(flags, false, flags.json),
     };
     const storageFor = (name: string) => new FolderStorage(join(out, name));
-    const progress = flags.progress && !flags.json;
+    // Runs side by side print their lines as they come, each after its run's tag, and draw no bars.
+    const progress = flags.progress && !flags.json && jobs === 1;
+    const tag = (index: number) => `[${index + 1}/${planned.length}]`;
+    const sayOf = (index: number) => (jobs > 1 ? (line: string) => say(`${tag(index)} ${line}`) : say);
     const control = new RunControl();
-    let printer: ReturnType<typeof trainPrinter> | undefined;
+    const printers = new Map<number, ReturnType<typeof trainPrinter>>();
+    const trainer = jobs > 1 ? processTrainer({ dataDir: flags.dataDir, backend: getBackend(), threads }) : undefined;
     let runs: SweepRun[];
     try {
       runs = await stoppable(
@@ -93,14 +113,16 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
             data: { train: firstExamples(data.train, flags.trainLimit), test: data.test },
             control,
             train: { peakMemoryMB: peakRssMB },
+            ...(trainer !== undefined ? { jobs, trainer } : {}),
             checkFound: (info, wanted) => checkSameConfig(info.dir, "finished run", info.config, wanted),
-            afterRun: (plan) => finishRun(join(out, plan.name), data.test, lang, say, progress),
+            afterRun: (plan) =>
+              finishRun(join(out, plan.name), data.test, lang, sayOf(planned.indexOf(plan)), progress),
             onEvent: (event) => {
               switch (event.type) {
                 case "runStart":
-                  current = event.name;
+                  current.add(event.name);
                   runLocks.set(event.name, openRunFolder(join(out, event.name), lang, command));
-                  say(`\n[${event.index + 1}/${event.count}] ${event.name}`);
+                  say(`\n${tag(event.index)} ${event.name}`);
                   if (event.found !== undefined) {
                     say(
                       event.found.status === "finished"
@@ -108,18 +130,23 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
                         : m.sweep.failedBefore(event.found.error),
                     );
                   }
-                  if (event.continues !== undefined)
+                  if (event.continues !== undefined) {
                     say(m.sweep.continues(event.continues.name, event.continues.epoch));
-                  printer = trainPrinter(join(out, event.name), lang, say, progress);
+                  }
+                  printers.set(event.index, trainPrinter(join(out, event.name), lang, sayOf(event.index), progress));
                   break;
                 case "run":
-                  printer?.onEvent(event.event);
+                  printers.get(event.index)?.onEvent(event.event);
                   break;
                 case "runFailed":
-                  printer?.stop();
-                  say(m.sweep.failed(event.message));
+                  printers.get(event.index)?.stop();
+                  sayOf(event.index)(m.sweep.failed(event.message));
                   break;
                 case "runEnd":
+                  printers.get(event.index)?.stop();
+                  printers.delete(event.index);
+                  // A stopped run stays for the notes: what its folder keeps.
+                  if (event.row.status !== "interrupted") current.delete(event.name);
                   release(event.name);
                   break;
               }
@@ -127,24 +154,23 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
           }),
       );
     } finally {
-      printer?.stop();
+      for (const printer of printers.values()) printer.stop();
     }
     const signal = interruptSignal();
     if (signal !== undefined) throw new Interrupted(signal, [m.interrupt.stopped(signal), ...notes()]);
-    current = undefined;
 
     // A run found finished whose report was stopped midway (the sweep was killed while drawing it): finish it.
     for (const run of runs) {
       if (run.trained || run.status !== "finished") continue;
       const found = await rerunAction(storageFor(run.name));
       if (found.action !== "report") continue;
-      current = run.name;
+      current.add(run.name);
       const dir = join(out, run.name);
       say(m.train.finishingReport(dir));
       if (found.staleCheckpoint) await storageFor(run.name).remove(CHECKPOINT_FILE);
       await drawReport(dir, data.test, lang, say, progress);
+      current.delete(run.name);
     }
-    current = undefined;
 
     const summary: SweepSummary = {
       sweep: preset ?? "grid",

@@ -2,7 +2,8 @@
 // memory drawing takes leaves with the process instead of staying in the training one.
 import { MnistDataset } from "../data/mnist.js";
 import { useBackend } from "./backend.js";
-import { reportError, writeRunReportOfFolder, type RunReportJob, type RunReportMessage } from "./run-report.js";
+import { processError } from "./process-error.js";
+import { writeRunReportOfFolder, type RunReportJob, type RunReportMessage } from "./run-report.js";
 
 const post = (message: RunReportMessage) => process.send!(message);
 process.once("message", (job: RunReportJob) => void draw(job));
@@ -27,6 +28,6 @@ async function draw(job: RunReportJob): Promise<void> {
     });
     post({ type: "done", files });
   } catch (error) {
-    post(reportError(error));
+    post(processError(error));
   }
 }

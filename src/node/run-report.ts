@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import { ConvlabError } from "../errors.js";
 import { getBackend, type BackendName } from "../kernels/registry.js";
 import { wasmThreads } from "../kernels/wasm/index.js";
 import { MODEL_FILE, inspectRun } from "../train/run-files.js";
@@ -14,7 +13,8 @@ import {
   type RunReportInput,
   type RunReportMetrics,
 } from "../report/run-report.js";
-import { FileWriteError, writeFileAtomic } from "./atomic.js";
+import { writeFileAtomic } from "./atomic.js";
+import { errorOfMessage, type ProcessErrorMessage } from "./process-error.js";
 import { MNIST } from "./mnist.js";
 import { loadTrainedModel } from "./model-file.js";
 import { writeChart } from "./render.js";
@@ -96,31 +96,7 @@ export interface RunReportJob {
 export type RunReportMessage =
   | { type: "picture"; done: number; total: number; name: string }
   | { type: "done"; files: ReportFiles }
-  | ReportErrorMessage;
-
-/** An error, as it crosses from the report's process: its message and code, and a FileWriteError's fields. */
-interface ReportErrorMessage {
-  type: "error";
-  message: string;
-  code?: string;
-  fileWrite?: { path: string; reason: string; detail: string };
-}
-
-/** The message for an error thrown while drawing (see {@link errorOfReport}, its inverse). */
-export function reportError(error: unknown): ReportErrorMessage {
-  const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof FileWriteError) {
-    const { path, reason, detail } = error;
-    return { type: "error", message, code: error.code, fileWrite: { path, reason, detail } };
-  }
-  return { type: "error", message, ...(error instanceof ConvlabError ? { code: error.code } : {}) };
-}
-
-/** The error again, of its class where the CLI tells them apart (a full disk, say, names the file and what is kept). */
-function errorOfReport({ message, code, fileWrite }: ReportErrorMessage): Error {
-  if (fileWrite !== undefined) return new FileWriteError(fileWrite.path, fileWrite.reason, fileWrite.detail);
-  return code === undefined ? new Error(message) : new ConvlabError(code, message);
-}
+  | ProcessErrorMessage;
 
 /** The report of the finished run in `dir`, from its metrics.json and model.safetensors, on `testSet`. */
 export async function writeRunReportOfFolder(
@@ -174,7 +150,7 @@ export function drawRunReport(
         resolve(message.files);
       } else {
         settle();
-        reject(errorOfReport(message));
+        reject(errorOfMessage(message));
       }
     });
     child.once("error", (error) => {

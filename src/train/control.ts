@@ -27,6 +27,7 @@ export class RunControl {
   #stopped = false;
   #wake: (() => void) | undefined;
   #lastYield = performance.now();
+  #onStop: (() => void)[] = [];
   /** Called with true on pause and false on resume, once the run has actually paused or resumed. */
   onPauseChange: ((paused: boolean) => void) | undefined;
 
@@ -51,6 +52,22 @@ export class RunControl {
   stop(): void {
     this.#stopped = true;
     this.resume();
+    for (const listener of this.#onStop.splice(0)) listener();
+  }
+
+  /**
+   * Calls `listener` once, when stop() is called (at once if it was): for a run that trains elsewhere, another
+   * process, to pass the stop on. Returns a function that removes it.
+   */
+  onStop(listener: () => void): () => void {
+    if (this.#stopped) {
+      listener();
+      return () => {};
+    }
+    this.#onStop.push(listener);
+    return () => {
+      this.#onStop = this.#onStop.filter((l) => l !== listener);
+    };
   }
 
   /**

@@ -14,7 +14,7 @@ export class NonFiniteLossError extends Error {
     readonly epoch: number,
     readonly batch: number,
     readonly loss: number,
-    lr: number,
+    readonly lr: number,
   ) {
     super(
       `the loss became ${loss} at epoch ${epoch}, batch ${batch}: training diverged. ` +

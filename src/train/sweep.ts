@@ -1,7 +1,7 @@
 import type { BatchDataset } from "../data/dataset.js";
 import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
 import type { ModelChoice } from "../models/choice.js";
-import type { RunControl } from "./control.js";
+import { RunControl } from "./control.js";
 import { NonFiniteLossError } from "./loop.js";
 import {
   CHECKPOINT_FILE,
@@ -49,12 +49,27 @@ export type SweepEvent =
   | { type: "runFailed"; index: number; name: string; message: string }
   | { type: "runEnd"; index: number; name: string; row: SweepRun; result?: TrainRunResult };
 
+/** One run for a {@link SweepTrainer} to train, with what trainRun needs of the sweep. */
+export interface SweepTrainJob {
+  plan: SweepRunPlan;
+  storage: RunStorage;
+  control: RunControl;
+  onEvent: (event: RunEvent) => void;
+}
+
+/**
+ * Trains one run of a sweep as trainRun does with `onStop: "interrupt"` and `recordFailure` (a stop throws
+ * RunStoppedError, a diverging loss NonFiniteLossError after writing failed.json), wherever it likes: the CLI gives
+ * each run a process of its own, so that several train side by side (see SweepOptions.jobs).
+ */
+export type SweepTrainer = (job: SweepTrainJob) => Promise<TrainRunResult>;
+
 export interface SweepOptions {
   runs: readonly SweepRunPlan[];
   /** Each run's storage, by name (a folder per run, an IndexedDB prefix per run). */
   storageFor: (name: string) => RunStorage;
-  /** Read once, shared by every run. */
-  data: { train: BatchDataset; test: BatchDataset };
+  /** Read once, shared by every run that trains here (without `trainer`, which reads its own). */
+  data?: { train: BatchDataset; test: BatchDataset };
   control?: RunControl;
   onEvent?: (event: SweepEvent) => void;
   /**
@@ -62,10 +77,18 @@ export interface SweepOptions {
    * setting. The CLI throws its own, translated error.
    */
   checkFound?: (info: RunInfo, wanted: RunConfig) => void;
-  /** Called after each run this sweep trains, before the next starts (the CLI writes the run's report). */
+  /** Called after each run this sweep trains, before its place goes to another run (the CLI writes its report). */
   afterRun?: (plan: SweepRunPlan, result: TrainRunResult, storage: RunStorage) => Promise<void>;
-  /** Passed on to each {@link trainRun}. */
+  /** Passed on to each {@link trainRun} that trains here. */
   train?: Pick<TrainRunOptions, "testEachEpoch" | "peakMemoryMB" | "resume">;
+  /** Trains each run elsewhere; default: trainRun in this thread, on `data`. */
+  trainer?: SweepTrainer;
+  /**
+   * With a `trainer`, how many runs train at once (default 1), each taking the next run in the plan's order that can
+   * start: a run that may continue an earlier one (see runSweep) waits for it to end. Without one it is 1: runs in
+   * this thread would share its random generator.
+   */
+  jobs?: number;
 }
 
 function defaultCheckFound(info: RunInfo, wanted: RunConfig): void {
@@ -84,16 +107,19 @@ interface TrainedRun {
   checkpoint: Uint8Array;
 }
 
+/** Whether a run of `config` may continue a run of `earlier`: the same settings, but fewer epochs. */
+function mayContinue(earlier: RunConfig, config: RunConfig): boolean {
+  return (
+    earlier.epochs < config.epochs && configDifference(earlier, { ...config, epochs: earlier.epochs }) === undefined
+  );
+}
+
 /**
  * The trained run whose training is the first epochs of a run of `config`: the same settings but fewer epochs (the
  * most such), or none.
  */
 function headOf(config: RunConfig, trained: readonly TrainedRun[]): TrainedRun | undefined {
-  const heads = trained.filter(
-    (run) =>
-      run.config.epochs < config.epochs &&
-      configDifference(run.config, { ...config, epochs: run.config.epochs }) === undefined,
-  );
+  const heads = trained.filter((run) => mayContinue(run.config, config));
   return heads.sort((a, b) => b.config.epochs - a.config.epochs)[0];
 }
 
@@ -112,23 +138,49 @@ function continuedCheckpoint(head: TrainedRun, config: RunConfig): { bytes: Uint
 }
 
 /**
- * Trains each run of a sweep in its own storage, in order, and returns their rows. A run that differs from a run the
- * sweep trained before it only by more epochs (the homework's 10 epochs after the tutorial's 5) continues from that
- * run's last checkpoint instead of training the same epochs again: it ends as if trained from the start (bit for bit
- * with the same backend and threads, as a resumed run does), and its metrics hold the earlier run's epochs and
- * seconds. Resumable: a run already finished (or failed) with the same settings is not trained again, an interrupted
- * run continues from its checkpoint, so running an identical sweep again trains nothing. A run whose loss diverges
- * is recorded as failed and the sweep goes on. A stop (through `control`) interrupts the run in progress (it keeps its
- * last epoch's checkpoint, and resumes from it when the sweep runs again) and ends the sweep: the rows are those of
- * the runs done so far.
+ * Trains each run of a sweep in its own storage and returns their rows, in the plan's order: one run at a time, or
+ * `jobs` at once, each starting as a place comes free. A run that differs from a run the sweep trained before it only
+ * by more epochs (the homework's 10 epochs after the tutorial's 5) waits for that run, then continues from its last
+ * checkpoint instead of training the same epochs again: it ends as if trained from the start (bit for bit with the
+ * same backend and threads, as a resumed run does), and its metrics hold the earlier run's epochs and seconds.
+ * Resumable: a run already finished (or failed) with the same settings is not trained again, an interrupted run
+ * continues from its checkpoint, so running an identical sweep again trains nothing. A run whose loss diverges is
+ * recorded as failed and the sweep goes on. A stop (through `control`) interrupts the runs in progress (each keeps
+ * its last epoch's checkpoint, and resumes from it when the sweep runs again) and ends the sweep: the rows are those
+ * of the runs done so far. Any other error stops the runs in progress too, and is thrown once they have stopped.
  */
 export async function runSweep(options: SweepOptions): Promise<SweepRun[]> {
   const { runs, onEvent } = options;
   const checkFound = options.checkFound ?? defaultCheckFound;
-  const rows: SweepRun[] = [];
+  const control = options.control ?? new RunControl();
+  const jobs = options.trainer === undefined ? 1 : Math.max(1, Math.floor(options.jobs ?? 1));
+  const rows: (SweepRun | undefined)[] = runs.map(() => undefined);
   const trained: TrainedRun[] = [];
-  for (const [index, plan] of runs.entries()) {
-    if (options.control?.stopped === true) break;
+  const started = runs.map(() => false);
+  // Set once a run's training is over (or was not needed): the runs that may continue it can start.
+  const settled = runs.map(() => false);
+  let stopped = false;
+  let failed: { error: unknown } | undefined;
+
+  const trainer: SweepTrainer =
+    options.trainer ??
+    (({ plan, storage, control, onEvent: onRunEvent }) => {
+      if (options.data === undefined) throw new Error("runSweep: no data to train on (pass `data` or a `trainer`)");
+      return trainRun({
+        ...options.train,
+        choice: plan.choice,
+        config: plan.config,
+        data: options.data,
+        storage,
+        control,
+        onStop: "interrupt",
+        recordFailure: true,
+        onEvent: onRunEvent,
+      });
+    });
+
+  const runOne = async (index: number, settle: () => void): Promise<void> => {
+    const plan = runs[index];
     const storage = options.storageFor(plan.name);
     const before = await inspectRun(storage);
     const found = before !== undefined && before.status !== "interrupted" ? before : undefined;
@@ -145,29 +197,23 @@ export async function runSweep(options: SweepOptions): Promise<SweepRun[]> {
     // After runStart, which the CLI answers by locking the run's folder.
     if (continued !== undefined) await storage.write(CHECKPOINT_FILE, continued.bytes);
     let result: TrainRunResult | undefined;
-    let stopped = false;
+    let stoppedHere = false;
     if (found !== undefined) {
+      settle();
       checkFound(found, plan.config);
     } else {
       try {
-        result = await trainRun({
-          ...options.train,
-          choice: plan.choice,
-          config: plan.config,
-          data: options.data,
-          storage,
-          control: options.control,
-          onStop: "interrupt",
-          recordFailure: true,
-          onEvent: (event) => onEvent?.({ type: "run", index, name: plan.name, event }),
-        });
+        const onRunEvent = (event: RunEvent) => onEvent?.({ type: "run", index, name: plan.name, event });
+        result = await trainer({ plan, storage, control, onEvent: onRunEvent });
         if (result.checkpoint !== undefined) {
           trained.push({ name: plan.name, config: plan.config, checkpoint: result.checkpoint });
         }
+        settle();
         await options.afterRun?.(plan, result, storage);
       } catch (error) {
+        settle();
         if (error instanceof RunStoppedError) {
-          stopped = true;
+          stoppedHere = true;
         } else if (error instanceof NonFiniteLossError) {
           onEvent?.({ type: "runFailed", index, name: plan.name, message: error.message });
         } else {
@@ -177,15 +223,63 @@ export async function runSweep(options: SweepOptions): Promise<SweepRun[]> {
     }
     // recordFailure writes failed.json even when the loss diverged before the first checkpoint, so info is set.
     const info = found ?? (await inspectRun(storage));
+    if (stoppedHere) stopped = true;
     // A run stopped in its first epoch has nothing saved yet.
-    if (info === undefined && stopped) break;
+    if (info === undefined && stoppedHere) return;
     if (info === undefined) throw new Error(`${storage.where}: the run left no files; this is a bug in convlab`);
     const row: SweepRun = { ...runRow(plan.name, info), trained: found === undefined };
-    rows.push(row);
+    rows[index] = row;
     onEvent?.({ type: "runEnd", index, name: plan.name, row, ...(result ? { result } : {}) });
-    if (stopped) break;
+  };
+
+  // The next run to start: the first not started whose possible heads have all settled. The first run not started
+  // always qualifies once nothing runs, so the sweep cannot stall.
+  const nextRun = () =>
+    runs.findIndex(
+      (plan, i) =>
+        !started[i] && runs.slice(0, i).every((other, j) => settled[j] || !mayContinue(other.config, plan.config)),
+    );
+  // A run holds its place while it trains, and with one place until its afterRun is done too (the next run's
+  // lines come after its report's); with more, its report is drawn beside the next run's training.
+  let training = 0;
+  const inFlight = new Set<Promise<void>>();
+  let wake = () => {};
+  const start = (index: number) => {
+    started[index] = true;
+    training++;
+    let placeHeld = true;
+    const free = () => {
+      if (placeHeld) training--;
+      placeHeld = false;
+    };
+    const settle = () => {
+      settled[index] = true;
+      if (jobs > 1) free();
+      wake();
+    };
+    const run: Promise<void> = runOne(index, settle)
+      .catch((error: unknown) => {
+        failed ??= { error };
+        control.stop();
+      })
+      .finally(() => {
+        free();
+        inFlight.delete(run);
+        wake();
+      });
+    inFlight.add(run);
+  };
+  for (;;) {
+    while (!stopped && failed === undefined && !control.stopped && training < jobs) {
+      const index = nextRun();
+      if (index === -1) break;
+      start(index);
+    }
+    if (inFlight.size === 0) break;
+    await new Promise<void>((resolve) => (wake = resolve));
   }
-  return rows;
+  if (failed !== undefined) throw failed.error;
+  return rows.filter((row): row is SweepRun => row !== undefined);
 }
 
 /** A sweep's finished runs with their metrics, in order: what the comparison report shows. */
