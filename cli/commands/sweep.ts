@@ -96,7 +96,8 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
     };
     const storageFor = (name: string) => new FolderStorage(join(out, name));
     // Runs side by side print their lines as they come, each after its run's tag, and draw no bars.
-    const progress = flags.progress && !flags.json && jobs === 1;
+    const bars = flags.progress && !flags.json;
+    const progress = bars && jobs === 1;
     const tag = (index: number) => `[${index + 1}/${planned.length}]`;
     const sayOf = (index: number) => (jobs > 1 ? (line: string) => say(`${tag(index)} ${line}`) : say);
     const control = new RunControl();
@@ -168,7 +169,7 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
       const dir = join(out, run.name);
       say(m.train.finishingReport(dir));
       if (found.staleCheckpoint) await storageFor(run.name).remove(CHECKPOINT_FILE);
-      await drawReport(dir, data.test, lang, say, progress);
+      await drawReport(dir, data.test, lang, say, bars);
       current.delete(run.name);
     }
 
@@ -180,11 +181,12 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
     const summaryFile = join(out, "summary.json");
     writeFileAtomic(summaryFile, JSON.stringify(summary, null, 2) + "\n");
     say(m.train.drawing);
-    const { writeComparisonReport } = await import("../../src/node/run-report.js");
-    const bar = pictureProgress(progress, lang);
+    // Drawn in a child process, as each run's report (see drawComparisonReport): the memory it takes leaves with it.
+    const { drawComparisonReport } = await import("../../src/node/run-report.js");
+    const bar = pictureProgress(bars, lang);
     let written: ReportFiles;
     try {
-      written = await writeComparisonReport(out, await finishedRuns(runs, storageFor), lang, (done, total, name) =>
+      written = await drawComparisonReport(out, await finishedRuns(runs, storageFor), lang, (done, total, name) =>
         bar.picture(done, total, name),
       );
     } finally {

@@ -62,7 +62,7 @@ export function writeRunReport(
  */
 export async function writeComparisonReport(
   sweepDir: string,
-  runs: { name: string; dir: string; metrics: RunReportMetrics }[],
+  runs: ComparisonRun[],
   lang: RunReportInput["lang"],
   onPicture?: PictureProgress,
 ): Promise<ReportFiles> {
@@ -80,16 +80,20 @@ export async function writeComparisonReport(
 }
 
 /**
- * What the report's process (report-process.ts) is given: the finished run's folder, its test set's IDX arrays
- * (copied over: 7.8 MB for MNIST's 10,000 images), the language, and the backend with its threads.
+ * What the report's process (report-process.ts) is given: a finished run's folder with its test set's IDX arrays
+ * (copied over: 7.8 MB for MNIST's 10,000 images), or a sweep's folder with its finished runs (whose test sets it
+ * reads); the language, and the backend with its threads.
  */
-export interface RunReportJob {
+export type ReportJob = (
+  | { kind: "run"; dir: string; images: IdxArray; labels: IdxArray }
+  | { kind: "comparison"; dir: string; runs: ComparisonRun[] }
+) & { lang: RunReportInput["lang"]; backend: BackendName; threads: number };
+
+/** A sweep's finished run, as the comparison report takes it. */
+export interface ComparisonRun {
+  name: string;
   dir: string;
-  images: IdxArray;
-  labels: IdxArray;
-  lang: RunReportInput["lang"];
-  backend: BackendName;
-  threads: number;
+  metrics: RunReportMetrics;
 }
 
 /** What the report's process tells: each picture written, then the files, or the error that stopped it. */
@@ -126,16 +130,29 @@ export function drawRunReport(
   onPicture?: PictureProgress,
 ): Promise<ReportFiles> {
   if (testSet.transform !== null) return writeRunReportOfFolder(dir, testSet, lang, onPicture);
-  const job: RunReportJob = {
-    dir,
-    images: testSet.images,
-    labels: testSet.labels,
-    lang,
-    backend: getBackend(),
-    threads: getBackend() === "wasm" ? wasmThreads() : 1,
-  };
+  return drawInProcess({ kind: "run", dir, images: testSet.images, labels: testSet.labels, lang }, onPicture);
+}
+
+/**
+ * {@link writeComparisonReport} in a child process that ends with it, as {@link drawRunReport}: its pictures run
+ * every model over its test set and draw them all, which left a sweep's process at about 500 MB.
+ */
+export function drawComparisonReport(
+  sweepDir: string,
+  runs: ComparisonRun[],
+  lang: RunReportInput["lang"],
+  onPicture?: PictureProgress,
+): Promise<ReportFiles> {
+  return drawInProcess({ kind: "comparison", dir: sweepDir, runs, lang }, onPicture);
+}
+
+/** Draws `job` in report-process.ts, on this process's backend and threads. */
+function drawInProcess(
+  job: DistributiveOmit<ReportJob, "backend" | "threads">,
+  onPicture?: PictureProgress,
+): Promise<ReportFiles> {
   const child = startProcess("report-process");
-  child.send(job);
+  child.send({ ...job, backend: getBackend(), threads: getBackend() === "wasm" ? wasmThreads() : 1 });
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = () => {
@@ -158,7 +175,12 @@ export function drawRunReport(
       reject(error);
     });
     child.once("exit", (code) => {
-      if (!settled) reject(new Error(`${dir}: the report's process ended (code ${code}) before the report was done`));
+      if (!settled) {
+        reject(new Error(`${job.dir}: the report's process ended (code ${code}) before the report was done`));
+      }
     });
   });
 }
+
+/** Omit over each member of a union. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
