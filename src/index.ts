@@ -195,7 +195,15 @@ export {
   type RunRow,
 } from "./train/run-files.js";
 export { HOMEWORK, gridProduct, planSweep, type GridAxis, type GridPoint } from "./train/sweep-plan.js";
-export { runSweep, finishedRuns, type SweepRun, type SweepEvent } from "./train/sweep.js";
+export {
+  runSweep,
+  finishedRuns,
+  type SweepRun,
+  type SweepEvent,
+  type SweepOptions,
+  type SweepTrainer,
+  type SweepTrainJob,
+} from "./train/sweep.js";
 export { presetChoice, modelFromWeights, checkMnist, modelMetadata, type ModelChoice } from "./models/choice.js";
 
 export * as explainLab from "./explain/index.js";

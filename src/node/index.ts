@@ -11,6 +11,7 @@ export {
   type RunLock,
 } from "./run-lock.js";
 export { MNIST, type MnistOptions } from "./mnist.js";
+export { processTrainer, sweepJobs } from "./sweep-trainer.js";
 export { loadMnistSplit, MNIST_MIRRORS, MNIST_MD5, MIRRORS_ENV, type MnistFilesOptions } from "./mnist-files.js";
 export { loadSafetensorsFile, saveSafetensorsFile } from "./safetensors-file.js";
 export { loadOnnxFile, saveOnnxFile, isOnnxFile } from "./onnx-file.js";

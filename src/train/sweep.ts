@@ -77,7 +77,10 @@ export interface SweepOptions {
    * setting. The CLI throws its own, translated error.
    */
   checkFound?: (info: RunInfo, wanted: RunConfig) => void;
-  /** Called after each run this sweep trains, before its place goes to another run (the CLI writes its report). */
+  /**
+   * Called after each run this sweep trains (the CLI writes its report): with one job before the next run starts,
+   * with more beside the next runs' training.
+   */
   afterRun?: (plan: SweepRunPlan, result: TrainRunResult, storage: RunStorage) => Promise<void>;
   /** Passed on to each {@link trainRun} that trains here. */
   train?: Pick<TrainRunOptions, "testEachEpoch" | "peakMemoryMB" | "resume">;
