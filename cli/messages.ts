@@ -140,6 +140,9 @@ const en = {
         : `if that process no longer runs, delete ${lock}; or choose another --out folder`),
     writeFailed: (path: string, detail: string, reason: string) =>
       `cannot write ${path}: ${detail} (${reason})${writeFix.en(reason)}`,
+    runProcessEnded: (dir: string, how: string) =>
+      `the process training ${dir} ended (${how}) before the run did (killed, or out of memory); the sweep ` +
+      `stopped its other runs`,
   },
 
   /** The run folder's lock (see src/node/run-lock.ts). */
@@ -367,6 +370,9 @@ const vi: CliMessages = {
         ? `hãy đợi nó chạy xong, dừng nó (kill ${owner.pid}), hoặc chọn thư mục --out khác`
         : `nếu tiến trình đó không còn chạy, hãy xóa ${lock}; hoặc chọn thư mục --out khác`),
     writeFailed: (path, detail, reason) => `không ghi được ${path}: ${detail} (${reason})${writeFix.vi(reason)}`,
+    runProcessEnded: (dir, how) =>
+      `tiến trình huấn luyện ${dir} đã kết thúc (${how}) trước khi lần chạy xong (bị dừng, hoặc hết bộ nhớ); sweep ` +
+      `đã dừng các lần chạy khác`,
   },
 
   lock: {

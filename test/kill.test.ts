@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { execFileSync, spawn, type ChildProcessByStdio } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -222,19 +222,43 @@ test(
   },
 );
 
+/** The runs of {@link sweepArgs}, trained side by side on one thread each. */
+const SWEEP_RUNS = ["lr=0.01", "lr=0.02"];
+const sweepArgs = (out: string) => [
+  "sweep",
+  ...["--grid", "lr=0.01,0.02", "--data-dir", DATA, "--out", out, "--batch-size", "32"],
+  ...["--epochs", String(EPOCHS), "--threads", "1", "--jobs", "2", "--no-progress", "--lang", "en"],
+];
+
+/** A sweep with {@link sweepArgs} never stopped: the reference for the stopped ones. */
+let wholeSweep: Promise<string> | undefined;
+function uninterruptedSweep(): Promise<string> {
+  wholeSweep ??= (async () => {
+    const whole = fresh("sweep-whole");
+    succeeded(await convlab(...sweepArgs(whole)));
+    return whole;
+  })();
+  return wholeSweep;
+}
+
+/** Runs the sweep in `out` again, and checks that each run ends with the weights of the sweep never stopped. */
+async function finishesAsWhole(out: string): Promise<void> {
+  const whole = await uninterruptedSweep();
+  const again = succeeded(await convlab(...sweepArgs(out)));
+  assert.equal(again.stdout.match(/^\[\d\/2\] Resuming /gm)?.length, 2, show(again));
+  for (const run of SWEEP_RUNS) {
+    const model = (dir: string) => readFileSync(join(dir, run, "model.safetensors"));
+    assert.ok(model(out).equals(model(whole)), `${run}: not the weights of the sweep never stopped`);
+  }
+}
+
 test(
   "Ctrl-C while a sweep trains two runs side by side stops both after their step, keeps their checkpoints, names " +
     "them, and the same command finishes them with the weights of a sweep never stopped",
   { timeout: 120_000 },
   async () => {
-    const runs = ["lr=0.01", "lr=0.02"];
-    const sweepArgs = (out: string) => [
-      "sweep",
-      ...["--grid", "lr=0.01,0.02", "--data-dir", DATA, "--out", out, "--batch-size", "32"],
-      ...["--epochs", String(EPOCHS), "--threads", "1", "--jobs", "2", "--no-progress", "--lang", "en"],
-    ];
-    const whole = fresh("sweep-whole");
-    succeeded(await convlab(...sweepArgs(whole)));
+    const runs = SWEEP_RUNS;
+    await uninterruptedSweep();
 
     const out = fresh("sweep-stopped");
     const checkpoints = runs.map((run) => join(out, run, "checkpoint.safetensors"));
@@ -257,11 +281,35 @@ test(
     assert.equal(stopped.stderr.match(/^Run the same command again to continue the sweep:$/gm)?.length, 1);
     assert.deepEqual(leftovers(out), []);
 
-    const again = succeeded(await convlab(...sweepArgs(out)));
-    assert.equal(again.stdout.match(/^\[\d\/2\] Resuming /gm)?.length, 2, show(again));
-    for (const run of runs) {
-      const model = (dir: string) => readFileSync(join(dir, run, "model.safetensors"));
-      assert.ok(model(out).equals(model(whole)), `${run}: not the weights of the sweep never stopped`);
+    await finishesAsWhole(out);
+  },
+);
+
+test(
+  "a run's process killed in a sweep: the sweep stops its other run, says what each keeps, and the same command " +
+    "finishes both with the weights of a sweep never stopped",
+  { timeout: 120_000 },
+  async () => {
+    await uninterruptedSweep();
+    const out = fresh("sweep-killed");
+    const checkpoints = SWEEP_RUNS.map((run) => join(out, run, "checkpoint.safetensors"));
+    const sweep = start(sweepArgs(out));
+    await until(sweep, () => checkpoints.every((c) => existsSync(c)), "both runs' first checkpoints");
+    const [victim] = execFileSync("pgrep", ["-P", String(sweep.child.pid), "-f", "train-process"], { encoding: "utf8" })
+      .trim()
+      .split("\n");
+    process.kill(Number(victim), "SIGKILL");
+    const failed = await sweep.done;
+    assert.equal(failed.code, 1, show(failed));
+    assert.match(
+      failed.stderr,
+      /^convlab: error: the process training \S+lr=0\.0[12] ended \(SIGKILL\) before the run did \(killed, or out of memory\); the sweep stopped its other runs\n/,
+    );
+    for (const [i, run] of SWEEP_RUNS.entries()) {
+      assert.ok(existsSync(checkpoints[i]), `${run} lost its checkpoint`);
+      assert.match(failed.stderr, new RegExp(`^The sweep was at run ${run}\\.\\n${checkpoints[i]} keeps the run`, "m"));
     }
+    assert.match(failed.stderr, /^Run the same command again to continue the sweep:$/m);
+    await finishesAsWhole(out);
   },
 );

@@ -21,7 +21,7 @@ import { CHECKPOINT_FILE, rerunAction } from "../../src/train/run-files.js";
 import { Interrupted, interruptSignal, onInterruptSay, stoppable } from "../interrupt.js";
 import { getBackend } from "../../src/kernels/registry.js";
 import { THREADS_ENV } from "../../src/node/backend.js";
-import { processTrainer, sweepJobs } from "../../src/node/sweep-trainer.js";
+import { processTrainer, RunProcessEndedError, sweepJobs } from "../../src/node/sweep-trainer.js";
 
 export type { SweepRun } from "../../src/train/sweep.js";
 
@@ -205,6 +205,9 @@ export async function sweepCommand(preset: string | undefined, flags: SweepFlags
     return summary;
   } catch (error) {
     if (error instanceof FileWriteError) throw cliErrorOf(error, notes());
+    if (error instanceof RunProcessEndedError) {
+      throw new CliError("runProcessEnded", [error.dir, error.how], { cause: error, code: error.code, notes: notes() });
+    }
     throw error;
   } finally {
     onInterruptSay(saidBefore);

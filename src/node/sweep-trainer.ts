@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import { ConvlabError } from "../errors.js";
 import { decodeSafetensors } from "../io/safetensors.js";
 import type { BackendName } from "../kernels/registry.js";
 import type { ModelChoice } from "../models/choice.js";
@@ -29,6 +30,20 @@ export type TrainProcessMessage =
   | { type: "test"; event: Omit<Extract<RunEvent, { type: "test" }>, "model">; weights: Uint8Array }
   | { type: "done"; metrics: RunMetrics; safetensors: Uint8Array; checkpoint?: Uint8Array }
   | ProcessErrorMessage;
+
+/**
+ * A run's process ended before its run did (code `E_RUN_PROCESS_ENDED`): killed, or out of memory. Its folder keeps
+ * its last epoch's checkpoint, as a run killed in the sweep's own process would.
+ */
+export class RunProcessEndedError extends ConvlabError {
+  constructor(
+    readonly dir: string,
+    /** The signal, or `code N`. */
+    readonly how: string,
+  ) {
+    super("E_RUN_PROCESS_ENDED", `${dir}: the run's process ended (${how}) before the run did`);
+  }
+}
 
 /**
  * How a sweep shares the machine's cores: `jobs` runs at once, each on `threads` kernel threads. Unless the user
@@ -106,9 +121,7 @@ export function processTrainer(setup: { dataDir: string; backend: BackendName; t
       child.once("exit", (code, signal) => {
         if (!settled) {
           settle();
-          reject(
-            new Error(`${storage.where}: the run's process ended (${signal ?? `code ${code}`}) before the run did`),
-          );
+          reject(new RunProcessEndedError(storage.where, signal ?? `code ${code}`));
         }
       });
     });
