@@ -13,13 +13,12 @@ import {
   relu,
   setBackend,
   sum,
-  type Conv2dOptions,
   type MaxPool2dOptions,
 } from "../src/index.js";
 import { initWasmBackend } from "../src/kernels/wasm/index.js";
 import { useBackend } from "../src/node/backend.js";
 import { Generator } from "../src/tensor/random.js";
-import { convValuesAndGrads, randomFloat32 } from "./helpers/conv-grads.js";
+import { convValuesAndGrads, randomFloat32, type ConvCase } from "./helpers/conv-grads.js";
 import { gradcheck, randomInput } from "./helpers/gradcheck.js";
 import { assertClose } from "./helpers/close.js";
 import { pooledRegion } from "../src/kernels/wasm/kernels.js";
@@ -27,11 +26,7 @@ import type { Conv2dGeometry, Window2d } from "../src/kernels/types.js";
 
 await initWasmBackend();
 
-interface Case {
-  name: string;
-  input: number[];
-  weight: number[];
-  conv: Conv2dOptions;
+interface Case extends ConvCase {
   kernelSize: number;
   pool: MaxPool2dOptions;
   /** The pool reads fewer rows and columns than the convolution gives (pooledRegion), wasm's fused kernels skip them. */

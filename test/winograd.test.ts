@@ -3,23 +3,16 @@
 // too (test/torch-fixtures.test.ts and test/trained-weights.test.ts run on wasm in `npm test`).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Tensor, conv2d, conv2dReluMaxPool2d, setBackend, type Conv2dOptions } from "../src/index.js";
+import { Tensor, conv2d, conv2dReluMaxPool2d, setBackend } from "../src/index.js";
 import { initWasmBackend } from "../src/kernels/wasm/index.js";
 import { setWinograd } from "../src/kernels/wasm/kernels.js";
 import { useBackend } from "../src/node/backend.js";
-import { convValuesAndGrads } from "./helpers/conv-grads.js";
+import { convValuesAndGrads, type ConvCase } from "./helpers/conv-grads.js";
 import { assertClose } from "./helpers/close.js";
 
 await initWasmBackend();
 
-interface Case {
-  name: string;
-  input: number[];
-  weight: number[];
-  conv: Conv2dOptions;
-}
-
-const CASES: Case[] = [
+const CASES: ConvCase[] = [
   {
     name: "the tutorial's conv2: 16 → 32, 13×13 → 11×11 (6×6 tiles)",
     input: [6, 16, 13, 13],
@@ -38,7 +31,7 @@ const CASES: Case[] = [
 ];
 
 /** y = f(x, w, b) and the gradients of Σ y·r for a fixed random r. */
-const valuesAndGrads = (f: (x: Tensor, w: Tensor, b: Tensor) => Tensor, c: Case) => convValuesAndGrads(f, c, 21);
+const valuesAndGrads = (f: (x: Tensor, w: Tensor, b: Tensor) => Tensor, c: ConvCase) => convValuesAndGrads(f, c, 21);
 
 /**
  * Winograd adds and subtracts up to 9 terms in its transforms before and after the products, so each result is off
@@ -52,8 +45,8 @@ function assertWinogradClose(actual: ArrayLike<number>, expected: ArrayLike<numb
 }
 
 const blocks = {
-  conv2d: (c: Case) => (x: Tensor, w: Tensor, b: Tensor) => conv2d(x, w, b, c.conv),
-  "conv2d → relu → maxPool2d(2), fused": (c: Case) => (x: Tensor, w: Tensor, b: Tensor) =>
+  conv2d: (c: ConvCase) => (x: Tensor, w: Tensor, b: Tensor) => conv2d(x, w, b, c.conv),
+  "conv2d → relu → maxPool2d(2), fused": (c: ConvCase) => (x: Tensor, w: Tensor, b: Tensor) =>
     conv2dReluMaxPool2d(x, w, b, c.conv, 2),
 };
 
@@ -86,7 +79,7 @@ test("Winograd convolutions match the reference's values and gradients, split ov
 
 test("3×3 stride-1 convolutions take the Winograd path, and the others do not", () => {
   setBackend("wasm");
-  const run = (c: Case, winograd: boolean) => {
+  const run = (c: ConvCase, winograd: boolean) => {
     setWinograd(winograd);
     try {
       return valuesAndGrads(blocks.conv2d(c), c);
@@ -101,7 +94,7 @@ test("3×3 stride-1 convolutions take the Winograd path, and the others do not",
     assert.notDeepEqual(winograd[key], im2col[key], `${conv2.name}: ${key} went through Winograd`);
     assertWinogradClose(winograd[key], im2col[key], `${conv2.name}: ${key}, Winograd against im2col`);
   }
-  const others: Case[] = [
+  const others: ConvCase[] = [
     { name: "stride 2", input: [2, 8, 13, 13], weight: [8, 8, 3, 3], conv: { stride: 2 } },
     { name: "a 5×5 kernel", input: [2, 8, 13, 13], weight: [8, 8, 5, 5], conv: {} },
     { name: "fewer than 4 tiles a row (conv3: 5×5 → 3×3)", input: [2, 32, 5, 5], weight: [8, 32, 3, 3], conv: {} },

@@ -9,6 +9,7 @@ import { dispatchCost } from "../../bench/dispatch.js";
 import { onnxInferenceComparison } from "../../bench/onnx.js";
 import { startupComparison } from "../../bench/startup.js";
 import { loadSplit, type DataFlags } from "../data.js";
+import { peakRssMB } from "../../src/node/peak-memory.js";
 
 export interface BenchFlags extends DataFlags {
   steps: number;
@@ -34,10 +35,6 @@ function emit(record: Record<string, unknown>): void {
   const backend = getBackend();
   const wasm = backend === "wasm" ? { threads: wasmThreads(), module: wasmKernelModule() } : { threads: 1 };
   console.log(JSON.stringify({ backend, ...wasm, ...record }));
-}
-
-function peakRssMB(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
 /**

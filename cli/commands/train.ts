@@ -3,6 +3,7 @@ import type { MnistDataset } from "../../src/data/mnist.js";
 import { FileWriteError } from "../../src/node/atomic.js";
 import { firstExamples } from "../../src/data/subset.js";
 import { FolderStorage } from "../../src/node/run-storage.js";
+import { peakRssMB } from "../../src/node/peak-memory.js";
 import { checkMnist, chooseModel, shortName, type ModelChoice } from "../../src/node/model-file.js";
 import type { ReportFiles } from "../../src/node/run-report.js";
 import type { ReportLang } from "../../src/report/types.js";
@@ -61,9 +62,6 @@ export function runConfig(flags: TrainFlags, choice: ModelChoice): RunConfig {
   const { json: _json, progress: _progress, out: _out, lang: _lang, ...settings } = flags;
   return runConfigOf(settings, choice);
 }
-
-/** The process's peak resident memory so far, in MB, as metrics.json records it. */
-export const peakRssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 /**
  * Prints a run's events as the tutorial does: `Epoch 1, Loss: 0.2792` a line, the test accuracy, and on a terminal

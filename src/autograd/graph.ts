@@ -32,11 +32,19 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 /**
+ * Whether an op on `inputs` records its gradient rule: grad mode is on and an input requires grad. An op whose
+ * forward can be cheaper without a backward to come (the fused block's inference kernel) asks first.
+ */
+export function willRecord(inputs: readonly Tensor[]): boolean {
+  return gradEnabled && inputs.some((t) => t.requiresGrad);
+}
+
+/**
  * Attaches a gradient rule to an op's result when grad mode is on and any input requires grad.
  * Every differentiable op calls this once; it is the only way the graph grows.
  */
 export function record(output: Tensor, name: string, inputs: readonly Tensor[], backward: GradFn["backward"]): Tensor {
-  if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+  if (willRecord(inputs)) {
     output.requiresGrad = true;
     output.gradFn = { name, inputs, backward };
   }

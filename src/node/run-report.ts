@@ -19,7 +19,7 @@ import { MNIST } from "./mnist.js";
 import { loadTrainedModel } from "./model-file.js";
 import { writeChart } from "./render.js";
 import { FolderStorage } from "./run-storage.js";
-import { startProcess } from "./spawn.js";
+import { processTask } from "./spawn.js";
 
 // What a report shows is decided in src/report/run-report.ts (browser-safe: the lab page builds the same reports);
 // this module writes them into run and sweep folders.
@@ -151,35 +151,17 @@ function drawInProcess(
   job: DistributiveOmit<ReportJob, "backend" | "threads">,
   onPicture?: PictureProgress,
 ): Promise<ReportFiles> {
-  const child = startProcess("report-process");
-  child.send({ ...job, backend: getBackend(), threads: getBackend() === "wasm" ? wasmThreads() : 1 });
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = () => {
-      settled = true;
-      child.disconnect();
-    };
-    child.on("message", (message: RunReportMessage) => {
-      if (message.type === "picture") {
-        onPicture?.(message.done, message.total, message.name);
-      } else if (message.type === "done") {
-        settle();
-        resolve(message.files);
-      } else {
-        settle();
-        reject(errorOfMessage(message));
-      }
-    });
-    child.once("error", (error) => {
-      settle();
-      reject(error);
-    });
-    child.once("exit", (code) => {
-      if (!settled) {
-        reject(new Error(`${job.dir}: the report's process ended (code ${code}) before the report was done`));
-      }
-    });
-  });
+  const threads = getBackend() === "wasm" ? wasmThreads() : 1;
+  return processTask<ReportFiles, RunReportMessage>(
+    "report-process",
+    { ...job, backend: getBackend(), threads },
+    (message, end) => {
+      if (message.type === "picture") onPicture?.(message.done, message.total, message.name);
+      else if (message.type === "done") end({ value: message.files });
+      else end({ error: errorOfMessage(message) });
+    },
+    (how) => new Error(`${job.dir}: the report's process ended (${how}) before the report was done`),
+  );
 }
 
 /** Omit over each member of a union. */

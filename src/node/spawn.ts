@@ -32,3 +32,39 @@ export function startProcess(name: string): ChildProcess {
     serialization: "advanced",
   });
 }
+
+/** How a {@link processTask} ends: with its result, or with an error. */
+export type TaskEnd<T> = { value: T } | { error: unknown };
+
+/**
+ * Runs a task in the process `<name>` (see {@link startProcess}): sends it `request` and hands each message it sends
+ * back to `onMessage`, which ends the task by calling `end`. Then the process is disconnected, which tells it to
+ * exit. The process failing to start rejects with its error, and ending before the task did with `ended(how)`
+ * (a signal's name, or `code N`). `attach` may use the process while the task runs (to send it more); what it
+ * returns is called when the task ends.
+ */
+export function processTask<T, M>(
+  name: string,
+  request: unknown,
+  onMessage: (message: M, end: (how: TaskEnd<T>) => void) => void,
+  ended: (how: string) => Error,
+  attach?: (child: ChildProcess) => () => void,
+): Promise<T> {
+  const child = startProcess(name);
+  child.send(request as object);
+  const detach = attach?.(child);
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const end = (how: TaskEnd<T>) => {
+      if (done) return;
+      done = true;
+      detach?.();
+      if (child.connected) child.disconnect();
+      if ("error" in how) reject(how.error);
+      else resolve(how.value);
+    };
+    child.on("message", (message: M) => onMessage(message, end));
+    child.once("error", (error) => end({ error }));
+    child.once("exit", (code, signal) => end({ error: ended(signal ?? `code ${code}`) }));
+  });
+}

@@ -8,7 +8,7 @@ import type { RunConfig, RunMetrics } from "../train/run-files.js";
 import type { RunEvent, TrainRunResult } from "../train/run.js";
 import type { SweepTrainer } from "../train/sweep.js";
 import { errorOfMessage, type ProcessErrorMessage } from "./process-error.js";
-import { startProcess } from "./spawn.js";
+import { processTask } from "./spawn.js";
 
 /** What a run's process (train-process.ts) is given: the run, its folder, where MNIST is, and what computes. */
 export interface TrainProcessJob {
@@ -68,27 +68,18 @@ export function sweepJobs(
  * run's storage must be a folder (its `where`). The process ends with the run, or at once with this one.
  */
 export function processTrainer(setup: { dataDir: string; backend: BackendName; threads: number }): SweepTrainer {
-  return ({ plan, storage, control, onEvent }) =>
-    new Promise<TrainRunResult>((resolve, reject) => {
-      const child = startProcess("train-process");
-      const job: TrainProcessJob = { choice: plan.choice, config: plan.config, dir: storage.where, ...setup };
-      child.send({ type: "train", job } satisfies TrainProcessRequest);
-      const forgetStop = control.onStop(() => {
-        if (child.connected) child.send({ type: "stop" } satisfies TrainProcessRequest);
-      });
-      let settled = false;
-      const settle = () => {
-        settled = true;
-        forgetStop();
-        if (child.connected) child.disconnect();
-      };
-      const modelOf = (weights: Uint8Array) => {
-        const model = new SpecModel(plan.choice.spec);
-        model.loadStateDict(decodeSafetensors(weights, `${storage.where} (the run's process)`).tensors);
-        return model;
-      };
-      let model: SpecModel | undefined;
-      child.on("message", (message: TrainProcessMessage) => {
+  return ({ plan, storage, control, onEvent }) => {
+    const job: TrainProcessJob = { choice: plan.choice, config: plan.config, dir: storage.where, ...setup };
+    const modelOf = (weights: Uint8Array) => {
+      const model = new SpecModel(plan.choice.spec);
+      model.loadStateDict(decodeSafetensors(weights, `${storage.where} (the run's process)`).tensors);
+      return model;
+    };
+    let model: SpecModel | undefined;
+    return processTask<TrainRunResult, TrainProcessMessage>(
+      "train-process",
+      { type: "train", job } satisfies TrainProcessRequest,
+      (message, end) => {
         switch (message.type) {
           case "event":
             onEvent(message.event);
@@ -98,31 +89,22 @@ export function processTrainer(setup: { dataDir: string; backend: BackendName; t
             onEvent({ ...message.event, model });
             break;
           case "done": {
-            settle();
             const { metrics, safetensors, checkpoint } = message;
-            resolve({
-              metrics,
-              safetensors,
-              model: model ?? modelOf(safetensors),
-              ...(checkpoint ? { checkpoint } : {}),
-            });
+            const value = { metrics, safetensors, model: model ?? modelOf(safetensors) };
+            end({ value: checkpoint !== undefined ? { ...value, checkpoint } : value });
             break;
           }
           case "error":
-            settle();
-            reject(errorOfMessage(message));
+            end({ error: errorOfMessage(message) });
             break;
         }
-      });
-      child.once("error", (error) => {
-        settle();
-        reject(error);
-      });
-      child.once("exit", (code, signal) => {
-        if (!settled) {
-          settle();
-          reject(new RunProcessEndedError(storage.where, signal ?? `code ${code}`));
-        }
-      });
-    });
+      },
+      (how) => new RunProcessEndedError(storage.where, how),
+      // A stop asked of the sweep is passed on: the run stops after its step.
+      (child) =>
+        control.onStop(() => {
+          if (child.connected) child.send({ type: "stop" } satisfies TrainProcessRequest);
+        }),
+    );
+  };
 }

@@ -6,6 +6,7 @@ import { RunControl } from "../train/control.js";
 import { trainRun } from "../train/run.js";
 import { useBackend } from "./backend.js";
 import { MNIST } from "./mnist.js";
+import { peakRssMB } from "./peak-memory.js";
 import { processError } from "./process-error.js";
 import { FolderStorage } from "./run-storage.js";
 import type { TrainProcessJob, TrainProcessMessage, TrainProcessRequest } from "./sweep-trainer.js";
@@ -38,7 +39,7 @@ async function train(job: TrainProcessJob): Promise<void> {
       control,
       onStop: "interrupt",
       recordFailure: true,
-      peakMemoryMB: () => Math.round(process.resourceUsage().maxRSS / 1024),
+      peakMemoryMB: peakRssMB,
       onEvent: (event) => {
         if (event.type !== "test") return post({ type: "event", event });
         // A model does not cross to another process: its weights do.

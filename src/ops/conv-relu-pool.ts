@@ -1,4 +1,4 @@
-import { isGradEnabled, record } from "../autograd/graph.js";
+import { record, willRecord } from "../autograd/graph.js";
 import { kernel } from "../kernels/registry.js";
 import { Tensor, floatData, sameFloatDType } from "../tensor/tensor.js";
 import { conv2dGeometry, type Conv2dOptions } from "./conv2d.js";
@@ -41,7 +41,7 @@ export function conv2dReluMaxPool2d(
   const shape = [batch, outChannels, poolGeometry.outHeight, poolGeometry.outWidth];
   const inputs = bias === null ? [input, weight] : [input, weight, bias];
   // Without a backward to come (inference, noGrad), the winners' indices are not needed.
-  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) {
+  if (!willRecord(inputs)) {
     return new Tensor(kernel("conv2dReluMaxPool2dValues")(x, w, b, convGeometry, poolGeometry), shape);
   }
   const { y, argmax } = kernel("conv2dReluMaxPool2dForward")(x, w, b, convGeometry, poolGeometry);

@@ -1,4 +1,4 @@
-import { Tensor, mul, sum } from "../../src/index.js";
+import { Tensor, mul, sum, type Conv2dOptions } from "../../src/index.js";
 import { Generator } from "../../src/tensor/random.js";
 
 /** A float32 tensor of uniform values in [−1, 1) that requires grad, from a seeded generator. */
@@ -11,13 +11,21 @@ export function randomFloat32(shape: number[], g: Generator): Tensor {
   );
 }
 
+/** A convolution case of the conv tests: its input's and weight's shapes and its options. */
+export interface ConvCase {
+  name: string;
+  input: number[];
+  weight: number[];
+  conv: Conv2dOptions;
+}
+
 /**
  * y = f(x, w, b) on random x [input], w [weight] and b [C_out], and the gradients [dx, dw, db] of Σ y·r for a fixed
  * random weighting r of the output (so every output element matters differently), all drawn from `seed`.
  */
 export function convValuesAndGrads(
   f: (x: Tensor, w: Tensor, b: Tensor) => Tensor,
-  shapes: { input: number[]; weight: number[] },
+  shapes: Pick<ConvCase, "input" | "weight">,
   seed: number,
 ) {
   const g = new Generator(seed);

@@ -89,6 +89,7 @@ export interface WasmExports {
     firstImage: number,
   ): void;
   winogradApplies(g: number): number;
+  winogradTiles(g: number): number;
   winogradWorkspaceFloats(g: number, group: number): number;
   winogradWeights(g: number, w: number, u: number): void;
   winogradConv2dForward(g: number, x: number, u: number, b: number, ws: number, y: number, group: number): void;
@@ -188,11 +189,12 @@ export function setWinograd(enabled: boolean): void {
 }
 
 /**
- * The path a convolution takes in one call (see convPath in wasmKernels): Winograd or im2col + GEMM, the weights its
- * kernels read (Winograd's transformed ones, or 0 where none are needed), and its scratch buffers' floats per job.
+ * The path a convolution takes in one call (see convPath in wasmKernels): Winograd, with its tiles per image, or
+ * im2col + GEMM (tiles 0); the weights its kernels read (Winograd's transformed ones, or 0 where none are needed),
+ * and its scratch buffers' floats per job.
  */
 interface ConvPath {
-  winograd: boolean;
+  tiles: number;
   weights: number;
   scratch: (group: number) => number[];
 }
@@ -271,21 +273,20 @@ export function wasmKernels(
    * KernelThreads.maxJobs in all), which the threads take as they come free, so a slower thread takes fewer.
    * `scratch(group)` lists the floats of each scratch buffer for a group of that many images; `job` builds a job from
    * its range, first image, buffers and group size. Each job gets its own scratch, since any thread may run it. A
-   * Winograd convolution groups images by tiles (WINOGRAD_TILES), the others by GEMM columns.
+   * Winograd convolution (`tiles` an image) groups images by tiles (WINOGRAD_TILES), the others by GEMM columns.
    */
   const runOverImages = (
     g: Conv2dGeometry,
     scratch: (group: number) => number[],
     job: (range: Conv2dGeometry, first: number, buffers: number[], group: number) => Job,
-    winograd = false,
+    tiles = 0,
   ): void => {
     const P = positions(g);
     const parts = threads === null ? 1 : Math.min(g.batch, JOBS_PER_THREAD * threads.size, KernelThreads.maxJobs);
     const rangeSize = Math.ceil(g.batch / parts);
-    const columns = winograd ? WINOGRAD_TILES : GEMM_COLUMNS;
-    const perImage = winograd ? Math.ceil(g.outHeight / 2) * Math.ceil(g.outWidth / 2) : P;
+    const [columns, perImage] = tiles > 0 ? [WINOGRAD_TILES, tiles] : [GEMM_COLUMNS, P];
     const group =
-      !winograd && P >= ALONE_POSITIONS ? 1 : Math.max(1, Math.min(rangeSize, Math.round(columns / perImage)));
+      tiles === 0 && P >= ALONE_POSITIONS ? 1 : Math.max(1, Math.min(rangeSize, Math.round(columns / perImage)));
     runSplit(g.batch, parts, (n0, n1) => {
       const buffers = scratch(group).map((floats) => arena.alloc(floats * F32));
       return job({ ...g, batch: n1 - n0 }, n0, buffers, group);
@@ -305,7 +306,7 @@ export function wasmKernels(
   ): ConvPath => {
     const geometry = winogradEnabled ? arena.putGeometry(g) : 0;
     if (geometry === 0 || wasm.winogradApplies(geometry) === 0) {
-      return { winograd: false, weights: wp, scratch: im2colScratch };
+      return { tiles: 0, weights: wp, scratch: im2colScratch };
     }
     let weights = 0;
     if (transform) {
@@ -313,7 +314,11 @@ export function wasmKernels(
       weights = arena.alloc(32 * g.outChannels * g.inChannels * F32);
       wasm.winogradWeights(geometry, wp, weights);
     }
-    return { winograd: true, weights, scratch: (group) => [wasm.winogradWorkspaceFloats(geometry, group)] };
+    return {
+      tiles: wasm.winogradTiles(geometry),
+      weights,
+      scratch: (group) => [wasm.winogradWorkspaceFloats(geometry, group)],
+    };
   };
 
   /**
@@ -335,11 +340,11 @@ export function wasmKernels(
       (range, first, buffers, group) => {
         const own = buffers.length - shared(group).length;
         return {
-          fn: fns[path.winograd ? 1 : 0],
+          fn: fns[path.tiles > 0 ? 1 : 0],
           args: args(range, first, buffers.slice(0, own), buffers.slice(own), group),
         };
       },
-      path.winograd,
+      path.tiles,
     );
   };
 

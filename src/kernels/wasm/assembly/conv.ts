@@ -13,7 +13,7 @@
 // output gradient as rows [C_out, N·P]: an image's own [C_out, P] slice, or regrouped for a group of images.
 import { fitsPack, packA, sgemm, sgemmNT, sgemmPacked, transpose } from "./gemm";
 import { relu } from "./elementwise";
-import { maxPool2dForward, maxUnpool2x2Live } from "./pool";
+import { isPool2x2, maxPool2dForward, maxUnpool2x2Live } from "./pool";
 import { addRow, addRowMasked, copyRow, copyRowOver, zeroRow } from "./rows";
 import { directApplies, directForward, directWeightGrad } from "./conv-direct";
 import {
@@ -372,8 +372,7 @@ export function scatterPooledGradient(
   const CO = outChannels(g);
   const P = outHeight(g) * outWidth(g);
   const pooledPerImage = CO * outHeight(pg) * outWidth(pg);
-  const twoByTwo = kernelHeight(pg) == 2 && kernelWidth(pg) == 2 && strideHeight(pg) == 2 && strideWidth(pg) == 2 &&
-    padHeight(pg) == 0 && padWidth(pg) == 0;
+  const twoByTwo = isPool2x2(pg);
   if (!twoByTwo) memory.fill(dconv, 0, (<usize>nb * <usize>CO * <usize>P) << 2);
   for (let n = 0; n < nb; n++) {
     const image = f32At(dconv, n * CO * P);

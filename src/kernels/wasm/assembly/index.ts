@@ -10,6 +10,7 @@ export {
 } from "./conv";
 export {
   winogradApplies,
+  winogradTiles,
   winogradWorkspaceFloats,
   winogradWeights,
   winogradConv2dForward,

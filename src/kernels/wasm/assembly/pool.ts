@@ -17,6 +17,13 @@ import {
 } from "./geometry";
 import { zeroRow } from "./rows";
 
+/** Whether pooling g is the tutorial's: 2×2 windows at stride 2, without padding (maxPool2x2, maxUnpool2x2Live). */
+@inline
+export function isPool2x2(g: usize): bool {
+  return kernelHeight(g) == 2 && kernelWidth(g) == 2 && strideHeight(g) == 2 && strideWidth(g) == 2 &&
+    padHeight(g) == 0 && padWidth(g) == 0;
+}
+
 /**
  * Pools this call's images. `firstIndex` is the flat index of x[0] in the whole input (non-zero when the batch is split
  * across threads), so argmax holds indices into the whole input, as the reference kernel's do. With argmax 0 only
@@ -24,7 +31,7 @@ import { zeroRow } from "./rows";
  */
 export function maxPool2dForward(g: usize, x: usize, y: usize, argmax: usize, firstIndex: i32): void {
   if (padHeight(g) == 0 && padWidth(g) == 0) {
-    if (kernelHeight(g) == 2 && kernelWidth(g) == 2 && strideHeight(g) == 2 && strideWidth(g) == 2) {
+    if (isPool2x2(g)) {
       if (argmax == 0) maxPool2x2Values(g, x, y);
       else maxPool2x2(g, x, y, argmax, firstIndex);
     } else {

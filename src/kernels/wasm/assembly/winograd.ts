@@ -41,8 +41,9 @@ import {
 
 @inline function tilesY(g: usize): i32 { return (outHeight(g) + 1) >> 1; }
 @inline function tilesX(g: usize): i32 { return (outWidth(g) + 1) >> 1; }
-/** Tiles per image. */
+/** Tiles per image (exported as winogradTiles: the host sizes its groups of images by them). */
 @inline function tilesOf(g: usize): i32 { return tilesY(g) * tilesX(g); }
+export function winogradTiles(g: usize): i32 { return tilesOf(g); }
 /** The zero-padded input plane that the tiles read: 2·tilesY + 2 rows of planeWidth floats. */
 @inline function planeHeight(g: usize): i32 { return 2 * tilesY(g) + 2; }
 @inline function planeWidth(g: usize): i32 { return (2 * tilesX(g) + 2 + 3) & ~3; }
