@@ -61,6 +61,31 @@ const CASES: Case[] = [
     cropped: true,
   },
   {
+    name: "one input channel, 5 channels (the last pair overlaps), 30 → 28 → 14",
+    input: [2, 1, 30, 30],
+    weight: [5, 1, 3, 3],
+    conv: {},
+    kernelSize: 2,
+    pool: {},
+  },
+  {
+    name: "the tutorial's conv2 block, through Winograd: 13 → 11 → 5",
+    input: [3, 16, 13, 13],
+    weight: [6, 16, 3, 3],
+    conv: {},
+    kernelSize: 2,
+    pool: {},
+    cropped: true,
+  },
+  {
+    name: "Winograd, an even output (the last 4 tiles of a row overlap): 14 → 12 → 6",
+    input: [2, 4, 14, 14],
+    weight: [3, 4, 3, 3],
+    conv: {},
+    kernelSize: 2,
+    pool: {},
+  },
+  {
     name: "strided, padded conv; 3×3 pool, stride 2, padding 1",
     input: [5, 2, 9, 9],
     weight: [3, 2, 3, 3],
@@ -186,6 +211,8 @@ test("without a gradient to come (inference), the fused block gives the same val
         assert.ok(recorded.requiresGrad, "the forward that records the winners ran");
         const values = noGrad(block);
         assert.deepEqual(values.data, recorded.data, `${c.name} on ${backend}, ${threads} thread(s)`);
+        const separate = noGrad(() => maxPool2d(relu(conv2d(x, w, b, c.conv)), c.kernelSize, c.pool));
+        assert.deepEqual(values.data, separate.data, `${c.name} on ${backend}, ${threads} thread(s): unfused`);
       }
     }
   }

@@ -17,7 +17,11 @@
 // before them instead of running a scalar tail: the forward recomputes the same values there, bit for bit, and the
 // weight gradient masks out the lanes already counted. So nothing is written outside the output, and directApplies
 // asks for the sizes that one block needs. The multiply-add is acc (./madd): FMA in the relaxed-SIMD build.
+// Followed by relu and the tutorial's 2×2 pool (directForwardPooled), a block pools its own 2 rows: its 8 values a
+// channel are 2 windows, so the convolution's output is never stored, only a quarter of it.
 import { acc } from "./madd";
+import { relu4 } from "./elementwise";
+import { poolWindows4 } from "./pool";
 import { copyRow, zeroRow } from "./rows";
 import {
   inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth,
@@ -73,27 +77,63 @@ export function directForward(g: usize, x: usize, nb: i32, w: usize, b: usize, c
   const XW = borderedWidth(g);
   const xs = bordered(g, x, nb, col);
   for (let n = 0; n < nb; n++) {
-    forwardImage(f32At(xs, n * borderedHeight(g) * XW), XW, w, b, CO, OH, OW, f32At(out, n * CO * OH * OW));
+    const image = f32At(xs, n * borderedHeight(g) * XW);
+    forwardImage(image, XW, w, b, CO, OH, OW, f32At(out, n * CO * OH * OW), false, 0, 0);
   }
 }
 
-/** One bordered image (rows of XW floats) into y [C_out, OH, OW], block by block. */
-function forwardImage(x: usize, XW: i32, w: usize, b: usize, CO: i32, OH: i32, OW: i32, y: usize): void {
+/**
+ * maxPool2d(relu(y)) of the direct convolution y of the nb images of x, for the tutorial's 2×2 pool reading all of y
+ * (poolsWhole2x2 in ./pool): the pooled outputs at `pooled` [nb, C_out, OH/2, OW/2] and, unless argmax is 0, the
+ * winners' flat indices at `argmax`, counted from `first` for the first image's y[0]. y itself is never stored; each
+ * of its values is the sum directForward computes, so the results are bit for bit those of directForward, relu and
+ * the pool.
+ */
+export function directForwardPooled(
+  g: usize, x: usize, nb: i32, w: usize, b: usize, col: usize, pooled: usize, argmax: usize, first: i32,
+): void {
+  const CO = outChannels(g), OH = outHeight(g), OW = outWidth(g);
+  const XW = borderedWidth(g);
+  const xs = bordered(g, x, nb, col);
+  const perImage = CO * (OH >> 1) * (OW >> 1);
+  for (let n = 0; n < nb; n++) {
+    const image = f32At(xs, n * borderedHeight(g) * XW);
+    const o = n * perImage;
+    forwardImage(
+      image, XW, w, b, CO, OH, OW, f32At(pooled, o), true, argmax != 0 ? f32At(argmax, o) : 0, first + n * CO * OH * OW,
+    );
+  }
+}
+
+/**
+ * One bordered image (rows of XW floats) into y [C_out, OH, OW], block by block; or, when `pooled`, into the 2×2 pool
+ * of its relu, [C_out, OH/2, OW/2] (OH and OW even), with the winners' indices at argmax (see directForwardPooled).
+ */
+function forwardImage(
+  x: usize, XW: i32, w: usize, b: usize, CO: i32, OH: i32, OW: i32, y: usize, pooled: bool, argmax: usize, first: i32,
+): void {
   const xRow = <usize>XW << 2;
-  const yRow = <usize>OW << 2;
-  const plane = <usize>(OH * OW) << 2;
+  // What a block writes: its rows and channels this many floats apart, whole or pooled.
+  const rowFloats = pooled ? OW >> 1 : OW;
+  const planeFloats = (pooled ? OH >> 1 : OH) * rowFloats;
   for (let c0 = 0; c0 < CO; c0 += 4) {
     const co = min(c0, CO - 4);
     const wc = f32At(w, co * 9);
     const bc = b != 0 ? f32At(b, co) : 0;
-    const yc = f32At(y, co * OH * OW);
     for (let i0 = 0; i0 < OH; i0 += 2) {
       const i = min(i0, OH - 2);
       const xi = x + <usize>i * xRow;
-      const yi = yc + <usize>i * yRow;
       for (let j0 = 0; j0 < OW; j0 += 4) {
-        const j = <usize>min(j0, OW - 4) << 2;
-        block4x2(xi + j, xRow, wc, bc, yi + j, yRow, plane);
+        const j = min(j0, OW - 4);
+        const xj = xi + (<usize>j << 2);
+        if (pooled) {
+          const o = co * planeFloats + (i >> 1) * rowFloats + (j >> 1);
+          block4x2(xj, xRow, wc, bc, f32At(y, o), 0, <usize>planeFloats << 2, true,
+            argmax != 0 ? f32At(argmax, o) : 0, first + (co * OH + i) * OW + j, OH * OW, OW);
+        } else {
+          block4x2(xj, xRow, wc, bc, f32At(y, co * planeFloats + i * OW + j), <usize>OW << 2,
+            <usize>planeFloats << 2, false, 0, 0, 0, 0);
+        }
       }
     }
   }
@@ -102,10 +142,15 @@ function forwardImage(x: usize, XW: i32, w: usize, b: usize, CO: i32, OH: i32, O
 /**
  * y[c, r, 0..4) for 4 channels c and 2 rows r from the input rows at x (xRow bytes apart) and the channels' weights
  * at w (9 floats each), starting from their biases at b (b = 0: from zero). Output rows are yRow, channels plane
- * bytes apart.
+ * bytes apart. When `pooled`: relu and the 2×2 pool of the block's 2 windows a channel instead, channels in pairs
+ * (poolPair): 2 outputs a channel at y, and the winners' indices at argmax unless it is 0; `corner` is the flat
+ * index of the block's first value, whose channels are `positions` values apart and rows OW.
  */
 @inline
-function block4x2(x: usize, xRow: usize, w: usize, b: usize, y: usize, yRow: usize, plane: usize): void {
+function block4x2(
+  x: usize, xRow: usize, w: usize, b: usize, y: usize, yRow: usize, plane: usize, pooled: bool, argmax: usize,
+  corner: i32, positions: i32, OW: i32,
+): void {
   // a<c><r>: channel c, output row r.
   let a00 = f32x4.splat(0), a10 = f32x4.splat(0), a20 = f32x4.splat(0), a30 = f32x4.splat(0);
   if (b != 0) {
@@ -141,6 +186,14 @@ function block4x2(x: usize, xRow: usize, w: usize, b: usize, y: usize, yRow: usi
     }
     r0 += xRow;
   }
+  if (pooled) {
+    // Lanes [channel c: windows 0, 1 | channel c + 1: windows 0, 1].
+    const lanes = i32x4(0, 2, positions, positions + 2);
+    poolPair(a00, a01, a10, a11, i32x4.add(i32x4.splat(corner), lanes), OW, y, plane, argmax);
+    poolPair(a20, a21, a30, a31, i32x4.add(i32x4.splat(corner + 2 * positions), lanes), OW, y + 2 * plane, plane,
+      argmax != 0 ? argmax + 2 * plane : 0);
+    return;
+  }
   v128.store(y, a00);
   v128.store(y + yRow, a01);
   v128.store(y + plane, a10);
@@ -149,6 +202,22 @@ function block4x2(x: usize, xRow: usize, w: usize, b: usize, y: usize, yRow: usi
   v128.store(y + 2 * plane + yRow, a21);
   v128.store(y + 3 * plane, a30);
   v128.store(y + 3 * plane + yRow, a31);
+}
+
+/**
+ * relu and the 2×2 pool of two channels' 2×4 blocks (rows r0 and r1 of a channel, next0 and next1 of the next one):
+ * each block's columns 0 and 2 are its 2 windows' top-left, columns 1 and 3 their top-right. The 4 results go to
+ * poolWindows4's lanes and then 2 to y (argmax) and 2 to y + plane (argmax + plane), the next channel's.
+ */
+@inline
+function poolPair(
+  r0: v128, r1: v128, next0: v128, next1: v128, corner: v128, OW: i32, y: usize, plane: usize, argmax: usize,
+): void {
+  poolWindows4(
+    relu4(v128.shuffle<f32>(r0, next0, 0, 2, 4, 6)), relu4(v128.shuffle<f32>(r0, next0, 1, 3, 5, 7)),
+    relu4(v128.shuffle<f32>(r1, next1, 0, 2, 4, 6)), relu4(v128.shuffle<f32>(r1, next1, 1, 3, 5, 7)),
+    corner, OW, y, argmax, plane,
+  );
 }
 
 /**

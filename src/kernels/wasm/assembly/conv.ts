@@ -13,9 +13,9 @@
 // output gradient as rows [C_out, N·P]: an image's own [C_out, P] slice, or regrouped for a group of images.
 import { fitsPack, packA, sgemm, sgemmNT, sgemmPacked, transpose } from "./gemm";
 import { relu } from "./elementwise";
-import { isPool2x2, maxPool2dForward, maxUnpool2x2Live } from "./pool";
+import { isPool2x2, maxPool2dForward, maxUnpool2x2Live, poolsWhole2x2 } from "./pool";
 import { addRow, addRowMasked, copyRow, copyRowOver, zeroRow } from "./rows";
-import { directApplies, directForward, directWeightGrad } from "./conv-direct";
+import { directApplies, directForward, directForwardPooled, directWeightGrad } from "./conv-direct";
 import {
   batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth,
   strideHeight, strideWidth, padHeight, padWidth, outHeight, outWidth, f32At,
@@ -188,6 +188,16 @@ export function conv2dReluMaxPool2dForward(
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
   const HW = inHeight(g) * inWidth(g);
   const K = C * kernelHeight(g) * kernelWidth(g);
+  if (directApplies(g) && poolsWhole2x2(g, pg)) {
+    // One input channel (conv1's block): pooled as it is computed (./conv-direct), the convolution never stored.
+    const P = outHeight(g) * outWidth(g), pooled = CO * outHeight(pg) * outWidth(pg);
+    for (let n0 = 0; n0 < N; n0 += group) {
+      const o = n0 * pooled;
+      directForwardPooled(g, f32At(x, n0 * C * HW), min(group, N - n0), w, b, col, f32At(y, o),
+        argmax != 0 ? f32At(argmax, o) : 0, (firstImage + n0) * CO * P);
+    }
+    return;
+  }
   const packed = packWeights(CO, K, w);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);

@@ -1,10 +1,18 @@
 import { f32At } from "./geometry";
 
-/** y = max(x, 0); f32x4.max propagates NaN, as the reference kernel does. */
+/**
+ * relu(v) lane by lane: v where it is not ≤ 0 (so a NaN passes, bits and all, as in the reference kernel), else +0
+ * (−0 included). A compare and a mask: V8 spends 8 instructions on an f32x4.max, for its NaN and ±0 rules.
+ */
+@inline
+export function relu4(v: v128): v128 {
+  return v128.andnot(v, f32x4.le(v, f32x4.splat(0)));
+}
+
+/** y = relu(x) = max(x, 0), with NaN propagated as in the reference kernel. */
 export function relu(x: usize, y: usize, n: i32): void {
-  const zero = f32x4.splat(0);
   let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(f32At(y, i), f32x4.max(v128.load(f32At(x, i)), zero));
+  for (; i + 4 <= n; i += 4) v128.store(f32At(y, i), relu4(v128.load(f32At(x, i))));
   for (; i < n; i++) {
     const v = load<f32>(f32At(x, i));
     store<f32>(f32At(y, i), v > 0 || v != v ? v : 0);

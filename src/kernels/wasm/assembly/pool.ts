@@ -27,13 +27,12 @@ export function isPool2x2(g: usize): bool {
 /**
  * Pools this call's images. `firstIndex` is the flat index of x[0] in the whole input (non-zero when the batch is split
  * across threads), so argmax holds indices into the whole input, as the reference kernel's do. With argmax 0 only
- * the values are computed (inference).
+ * the values are computed, and x must be relu's output (inference through conv2dReluMaxPool2d: see poolWindows4).
  */
 export function maxPool2dForward(g: usize, x: usize, y: usize, argmax: usize, firstIndex: i32): void {
   if (padHeight(g) == 0 && padWidth(g) == 0) {
     if (isPool2x2(g)) {
-      if (argmax == 0) maxPool2x2Values(g, x, y);
-      else maxPool2x2(g, x, y, argmax, firstIndex);
+      maxPool2x2(g, x, y, argmax, firstIndex);
     } else {
       maxPoolNoPadding(g, x, y, argmax, firstIndex);
     }
@@ -126,8 +125,63 @@ function maxPoolNoPadding(g: usize, x: usize, y: usize, argmax: usize, firstInde
 }
 
 /**
- * The tutorial's 2×2, stride 2 pooling, four outputs at a time without branches: a candidate replaces the best so
- * far when it is larger or NaN, and only while the best is not NaN, which is exactly the sequential rule above.
+ * Whether pooling pg is the tutorial's 2×2 pool and reads all of the convolution g's output: an even number of rows
+ * and columns, as the fused kernels crop it to (pooledRegion in kernels.ts). Then they pool each 2×2 block of the
+ * convolution as it is computed (poolWindows4), instead of storing the output and pooling it after.
+ */
+export function poolsWhole2x2(g: usize, pg: usize): bool {
+  return isPool2x2(pg) && outHeight(g) == 2 * outHeight(pg) && outWidth(g) == 2 * outWidth(pg);
+}
+
+/**
+ * Four windows of the tutorial's 2×2 pool side by side: lane k holds window k's positions in window order (top-left
+ * tl, top-right tr, bottom-left bl, bottom-right br), and `corner` the flat index of its top-left in the whole input
+ * (the top-right's is corner + 1, the bottom row's corner + W and corner + W + 1). Stores the 4 maxima at y and the
+ * winners' indices at argmax, by the sequential rule without branches: a candidate replaces the best so far when it
+ * is larger or NaN, and only while the best is not NaN. With `split`, lanes 2 and 3 go `split` bytes past y and
+ * argmax (two channels' windows, 2 each: see ./conv-direct).
+ * With argmax 0, only the maxima, for relu's output only (inference through conv2dReluMaxPool2d): there every value
+ * is +0, positive or NaN, and such floats order as unsigned integers as they do as floats, with any NaN (either sign
+ * bit) above the rest. So i32x4.max_u gives the rule's values, one instruction where V8 spends 8 on an f32x4.max; of
+ * two NaNs in a window it may keep the other one's bits.
+ */
+@inline
+export function poolWindows4(
+  tl: v128, tr: v128, bl: v128, br: v128, corner: v128, W: i32, y: usize, argmax: usize, split: usize = 0,
+): void {
+  if (argmax == 0) {
+    store4(y, i32x4.max_u(i32x4.max_u(tl, tr), i32x4.max_u(bl, br)), split);
+    return;
+  }
+  let best = tl;
+  let bestIndex = corner;
+  let take = v128.and(f32x4.eq(best, best), v128.or(f32x4.gt(tr, best), f32x4.ne(tr, tr)));
+  best = v128.bitselect(tr, best, take);
+  bestIndex = v128.bitselect(i32x4.add(corner, i32x4.splat(1)), bestIndex, take);
+  take = v128.and(f32x4.eq(best, best), v128.or(f32x4.gt(bl, best), f32x4.ne(bl, bl)));
+  best = v128.bitselect(bl, best, take);
+  bestIndex = v128.bitselect(i32x4.add(corner, i32x4.splat(W)), bestIndex, take);
+  take = v128.and(f32x4.eq(best, best), v128.or(f32x4.gt(br, best), f32x4.ne(br, br)));
+  best = v128.bitselect(br, best, take);
+  bestIndex = v128.bitselect(i32x4.add(corner, i32x4.splat(W + 1)), bestIndex, take);
+  store4(y, best, split);
+  store4(argmax, bestIndex, split);
+}
+
+/** The 4 lanes of v at p; or, with `split` bytes, lanes 0 and 1 at p and lanes 2 and 3 at p + split. */
+@inline
+function store4(p: usize, v: v128, split: usize): void {
+  if (split == 0) {
+    v128.store(p, v);
+  } else {
+    v128.store64_lane(p, v, 0);
+    v128.store64_lane(p + split, v, 1);
+  }
+}
+
+/**
+ * The tutorial's 2×2, stride 2 pooling, four outputs at a time (poolWindows4), with the sequential rule's scalar loop
+ * for a row's last OW mod 4. argmax 0: the values only.
  */
 function maxPool2x2(g: usize, x: usize, y: usize, argmax: usize, firstIndex: i32): void {
   const planes = batch(g) * inChannels(g), H = inHeight(g), W = inWidth(g);
@@ -145,24 +199,12 @@ function maxPool2x2(g: usize, x: usize, y: usize, argmax: usize, firstIndex: i32
         const p1 = f32At(x, r0 + W + 2 * j);
         const a0 = v128.load(p0), b0 = v128.load(p0, 16);
         const a1 = v128.load(p1), b1 = v128.load(p1, 16);
-        const iE0 = i32x4.add(i32x4.splat(r0 + 2 * j), lanes);
-        let best = v128.shuffle<f32>(a0, b0, 0, 2, 4, 6);
-        let bestIndex = iE0;
-        // Window order: top-left, top-right, bottom-left, bottom-right.
-        let v = v128.shuffle<f32>(a0, b0, 1, 3, 5, 7);
-        let take = v128.and(f32x4.eq(best, best), v128.or(f32x4.gt(v, best), f32x4.ne(v, v)));
-        best = v128.bitselect(v, best, take);
-        bestIndex = v128.bitselect(i32x4.add(iE0, i32x4.splat(1)), bestIndex, take);
-        v = v128.shuffle<f32>(a1, b1, 0, 2, 4, 6);
-        take = v128.and(f32x4.eq(best, best), v128.or(f32x4.gt(v, best), f32x4.ne(v, v)));
-        best = v128.bitselect(v, best, take);
-        bestIndex = v128.bitselect(i32x4.add(iE0, i32x4.splat(W)), bestIndex, take);
-        v = v128.shuffle<f32>(a1, b1, 1, 3, 5, 7);
-        take = v128.and(f32x4.eq(best, best), v128.or(f32x4.gt(v, best), f32x4.ne(v, v)));
-        best = v128.bitselect(v, best, take);
-        bestIndex = v128.bitselect(i32x4.add(iE0, i32x4.splat(W + 1)), bestIndex, take);
-        v128.store(f32At(y, o), best);
-        v128.store(f32At(argmax, o), i32x4.add(bestIndex, i32x4.splat(firstIndex)));
+        const corner = i32x4.add(i32x4.splat(firstIndex + r0 + 2 * j), lanes);
+        poolWindows4(
+          v128.shuffle<f32>(a0, b0, 0, 2, 4, 6), v128.shuffle<f32>(a0, b0, 1, 3, 5, 7),
+          v128.shuffle<f32>(a1, b1, 0, 2, 4, 6), v128.shuffle<f32>(a1, b1, 1, 3, 5, 7),
+          corner, W, f32At(y, o), argmax != 0 ? f32At(argmax, o) : 0,
+        );
         o += 4;
       }
       for (; j < OW; j++) {
@@ -178,47 +220,7 @@ function maxPool2x2(g: usize, x: usize, y: usize, argmax: usize, firstIndex: i32
           }
         }
         store<f32>(f32At(y, o), best);
-        store<i32>(f32At(argmax, o), bestIndex + firstIndex);
-        o++;
-      }
-    }
-  }
-}
-
-/**
- * maxPool2x2's values without the winners' indices: f32x4.max of the 4 window positions. The same values as the
- * sequential rule, NaN included (f32x4.max propagates it), except that it takes +0 over −0 where they tie, which
- * relu's output never holds (relu gives +0): the values-only kernel serves relu's output only (inference through
- * conv2dReluMaxPool2d).
- */
-function maxPool2x2Values(g: usize, x: usize, y: usize): void {
-  const planes = batch(g) * inChannels(g), H = inHeight(g), W = inWidth(g);
-  const OH = outHeight(g), OW = outWidth(g);
-  const OW4 = OW & ~3;
-  let o = 0;
-  for (let plane = 0; plane < planes; plane++) {
-    const base = plane * H * W;
-    for (let i = 0; i < OH; i++) {
-      const r0 = base + 2 * i * W;
-      let j = 0;
-      for (; j < OW4; j += 4) {
-        const p0 = f32At(x, r0 + 2 * j);
-        const p1 = f32At(x, r0 + W + 2 * j);
-        const a0 = v128.load(p0), b0 = v128.load(p0, 16);
-        const a1 = v128.load(p1), b1 = v128.load(p1, 16);
-        const top = f32x4.max(v128.shuffle<f32>(a0, b0, 0, 2, 4, 6), v128.shuffle<f32>(a0, b0, 1, 3, 5, 7));
-        const bottom = f32x4.max(v128.shuffle<f32>(a1, b1, 0, 2, 4, 6), v128.shuffle<f32>(a1, b1, 1, 3, 5, 7));
-        v128.store(f32At(y, o), f32x4.max(top, bottom));
-        o += 4;
-      }
-      for (; j < OW; j++) {
-        const corner = r0 + 2 * j;
-        let best = load<f32>(f32At(x, corner));
-        for (let k = 1; k < 4 && best == best; k++) {
-          const v = load<f32>(f32At(x, corner + (k >> 1) * W + (k & 1)));
-          if (v > best || v != v) best = v;
-        }
-        store<f32>(f32At(y, o), best);
+        if (argmax != 0) store<i32>(f32At(argmax, o), bestIndex + firstIndex);
         o++;
       }
     }

@@ -34,6 +34,8 @@
 import { fitsPack, packA, sgemm, sgemmNT, sgemmPacked } from "./gemm";
 import { biasFinish, biasScratch, reluMaxPoolGroup, scatterPooledGradient } from "./conv";
 import { copyRow, zeroRow } from "./rows";
+import { relu4 } from "./elementwise";
+import { poolWindows4, poolsWhole2x2 } from "./pool";
 import {
   batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth,
   strideHeight, strideWidth, outHeight, outWidth, padHeight, padWidth, f32At,
@@ -204,16 +206,22 @@ function inputTiles(g: usize, x: usize, ws: usize, T: i32, col0: i32): void {
   // A cropped output (the rows and columns a pool reads: see pooledRegion in kernels.ts) reads only the input rows
   // and columns that fit the plane; a whole one reads them all.
   const rowsRead = min(H, planeHeight(g) - PH), colsRead = min(W, PWD - PW);
+  // Without padding, a plane that lies inside the input (the cropped conv2's 12×12 of 13×13) is read in place.
+  const inPlace = PH == 0 && PW == 0 && rowsRead == planeHeight(g) && colsRead == PWD;
+  const inRow = inPlace ? <usize>W << 2 : rowBytes;
   for (let ci = 0; ci < C; ci++) {
-    zeroRow(plane, planeHeight(g) * PWD);
     const xc = f32At(x, ci * H * W);
-    for (let iy = 0; iy < rowsRead; iy++) copyRow(f32At(plane, (iy + PH) * PWD + PW), f32At(xc, iy * W), colsRead);
+    if (!inPlace) {
+      zeroRow(plane, planeHeight(g) * PWD);
+      for (let iy = 0; iy < rowsRead; iy++) copyRow(f32At(plane, (iy + PH) * PWD + PW), f32At(xc, iy * W), colsRead);
+    }
+    const input = inPlace ? xc : plane;
     for (let ty = 0; ty < TY; ty++) {
-      const r0 = f32At(plane, 2 * ty * PWD);
+      const r0 = input + <usize>(2 * ty) * inRow;
       for (let j = 0; j < PWD; j += 4) {
         const o = <usize>j << 2;
-        const d0 = v128.load(r0 + o), d1 = v128.load(r0 + rowBytes + o);
-        const d2 = v128.load(r0 + 2 * rowBytes + o), d3 = v128.load(r0 + 3 * rowBytes + o);
+        const d0 = v128.load(r0 + o), d1 = v128.load(r0 + inRow + o);
+        const d2 = v128.load(r0 + 2 * inRow + o), d3 = v128.load(r0 + 3 * inRow + o);
         v128.store(rows + o, f32x4.sub(d0, d2));
         v128.store(rows + rowBytes + o, f32x4.add(d1, d2));
         v128.store(rows + 2 * rowBytes + o, f32x4.sub(d2, d1));
@@ -239,15 +247,23 @@ function inputTiles(g: usize, x: usize, ws: usize, T: i32, col0: i32): void {
 }
 
 /**
- * y[co] = Aᵀ M A + b[co] for every tile of one image: its [C_out, OH, OW] output at `out`, from M's columns
- * col0… (the image's tiles), through the 2·tilesY × 2·tilesX plane OUT, cropped.
+ * y[co] = Aᵀ M A + b[co] for every tile of one image, from M's columns col0… (the image's tiles). Unpooled: its
+ * [C_out, OH, OW] output at `out`, through the 2·tilesY × 2·tilesX plane OUT, cropped. Pooled (poolsWhole2x2: the
+ * tiles are the 2×2 pool's windows): maxPool2d(relu(y)) at `out` [C_out, tilesY, tilesX], and the winners' flat
+ * indices at argmax unless it is 0, counted from `first` for y[0]; y itself is never stored. Each value of y is the
+ * same sum either way, so the pooled results are bit for bit those of relu and the pool after the unpooled output.
  */
-function outputTiles(g: usize, ws: usize, T: i32, col0: i32, b: usize, out: usize): void {
+function outputTiles(
+  g: usize, ws: usize, T: i32, col0: i32, b: usize, out: usize, pooled: bool, argmax: usize, first: i32,
+): void {
   const CO = outChannels(g), OH = outHeight(g), OW = outWidth(g);
   const TY = tilesY(g), TX = tilesX(g), WO = tileRowWidth(g);
   const M = f32At(ws, offsetM(g, T));
   const plane = f32At(ws, offsetOut(g, T));
+  const lanes = i32x4(0, 2, 4, 6);
   for (let co = 0; co < CO; co++) {
+    const bias = b != 0 ? load<f32>(f32At(b, co)) : 0;
+    const bias4 = f32x4.splat(bias);
     for (let ty = 0; ty < TY; ty++) {
       for (let tx = 0; ; tx += 4) {
         const start = min(tx, TX - 4);
@@ -268,17 +284,27 @@ function outputTiles(g: usize, ws: usize, T: i32, col0: i32, b: usize, out: usiz
         // Then A's two columns: y_ab for tiles start…start+3, interleaved into the plane's rows 2ty and 2ty + 1.
         const y00 = f32x4.add(f32x4.add(s00, s01), s02), y01 = f32x4.sub(f32x4.sub(s01, s02), s03);
         const y10 = f32x4.add(f32x4.add(s10, s11), s12), y11 = f32x4.sub(f32x4.sub(s11, s12), s13);
-        const row = f32At(plane, 2 * ty * WO + 2 * start);
-        v128.store(row, interleaveLow(y00, y01));
-        v128.store(row, interleaveHigh(y00, y01), 16);
-        const next = row + (<usize>WO << 2);
-        v128.store(next, interleaveLow(y10, y11));
-        v128.store(next, interleaveHigh(y10, y11), 16);
+        if (pooled) {
+          // Tile k of the 4 is window k: y00 its top-left, y01 top-right, y10 bottom-left, y11 bottom-right.
+          const o = (co * TY + ty) * TX + start;
+          poolWindows4(
+            relu4(f32x4.add(y00, bias4)), relu4(f32x4.add(y01, bias4)),
+            relu4(f32x4.add(y10, bias4)), relu4(f32x4.add(y11, bias4)),
+            i32x4.add(i32x4.splat(first + co * OH * OW + 2 * ty * OW + 2 * start), lanes), OW,
+            f32At(out, o), argmax != 0 ? f32At(argmax, o) : 0,
+          );
+        } else {
+          const row = f32At(plane, 2 * ty * WO + 2 * start);
+          v128.store(row, interleaveLow(y00, y01));
+          v128.store(row, interleaveHigh(y00, y01), 16);
+          const next = row + (<usize>WO << 2);
+          v128.store(next, interleaveLow(y10, y11));
+          v128.store(next, interleaveHigh(y10, y11), 16);
+        }
         if (start + 4 >= TX) break;
       }
     }
-    const bias = b != 0 ? load<f32>(f32At(b, co)) : 0;
-    const bias4 = f32x4.splat(bias);
+    if (pooled) continue;
     const dst = f32At(out, co * OH * OW);
     for (let i = 0; i < OH; i++) {
       const src = f32At(plane, i * WO);
@@ -438,15 +464,26 @@ function products(m: i32, k: i32, T: i32, packed: usize, a: usize, b: usize, c: 
 // ---------------------------------------------------------------------------------------------------------------
 // The group steps, shared by the plain and the fused kernels so both compute the same sums in the same order.
 
-/** The convolution of nb images of x (pointing at the first) into out as [nb, C_out, OH, OW], with bias b. */
-function forwardGroup(g: usize, x: usize, nb: i32, u: usize, packedU: usize, b: usize, ws: usize, out: usize): void {
+/**
+ * The convolution of nb images of x (pointing at the first) with bias b: into out as [nb, C_out, OH, OW], or, when
+ * `pooled`, maxPool2d(relu(·)) of it into out as [nb, C_out, tilesY, tilesX] with the winners' indices at argmax
+ * (see outputTiles; `first`: the flat index of the first image's output).
+ */
+function forwardGroup(
+  g: usize, x: usize, nb: i32, u: usize, packedU: usize, b: usize, ws: usize, out: usize,
+  pooled: bool = false, argmax: usize = 0, first: i32 = 0,
+): void {
   const C = inChannels(g), CO = outChannels(g);
   const TI = tilesOf(g), T = tileColumns(nb * TI);
   const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
+  const outPerImage = pooled ? CO * TI : outSize;
   for (let n = 0; n < nb; n++) inputTiles(g, f32At(x, n * inSize), ws, T, n * TI);
   zeroPadColumns(f32At(ws, offsetV(g)), 16 * C, T, nb * TI);
   products(CO, C, T, packedU, u, f32At(ws, offsetV(g)), f32At(ws, offsetM(g, T)));
-  for (let n = 0; n < nb; n++) outputTiles(g, ws, T, n * TI, b, f32At(out, n * outSize));
+  for (let n = 0; n < nb; n++) {
+    const o = n * outPerImage;
+    outputTiles(g, ws, T, n * TI, b, f32At(out, o), pooled, argmax != 0 ? f32At(argmax, o) : 0, first + n * outSize);
+  }
 }
 
 /**
@@ -498,12 +535,21 @@ export function winogradConv2dReluMaxPool2dForward(
   y: usize, argmax: usize, group: i32, firstImage: i32,
 ): void {
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
-  const inSize = C * inHeight(g) * inWidth(g);
+  const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
   const packedU = packWeights16(CO, C, u);
+  // The tutorial's pool over an even output (conv2's, cropped to 10×10): each tile pooled as it is computed.
+  const pooled = poolsWhole2x2(g, pg);
+  const pooledSize = CO * tilesOf(g);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
-    forwardGroup(g, f32At(x, n0 * inSize), nb, u, packedU, b, ws, convOut);
-    reluMaxPoolGroup(g, pg, convOut, nb, n0, y, argmax, firstImage);
+    if (pooled) {
+      const o = n0 * pooledSize;
+      forwardGroup(g, f32At(x, n0 * inSize), nb, u, packedU, b, ws, f32At(y, o), true,
+        argmax != 0 ? f32At(argmax, o) : 0, (firstImage + n0) * outSize);
+    } else {
+      forwardGroup(g, f32At(x, n0 * inSize), nb, u, packedU, b, ws, convOut);
+      reluMaxPoolGroup(g, pg, convOut, nb, n0, y, argmax, firstImage);
+    }
   }
 }
 
