@@ -147,7 +147,7 @@ export function checkpointInfo(metadata: Record<string, string>, path: string): 
 /**
  * The settings that decide the trained weights, with the CLI flag that sets each: a run is resumed or reused only
  * when all of them are equal. Backend, threads and data folder are left out: they change the speed or the path, not
- * what is trained (wasm with several threads may differ in the last bits; use 1 thread or ref to be exact).
+ * what is trained (wasm gives the same weights on any number of threads; wasm and ref differ in the last bits).
  */
 const TRAINING_FIELDS = [
   ["epochs", "--epochs"],

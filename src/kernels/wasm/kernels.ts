@@ -2,7 +2,7 @@ import type { FloatStorage } from "../../tensor/tensor.js";
 import { refKernels } from "../ref/index.js";
 import type { Conv2dGeometry, GemmShape, KernelName, KernelTable, Window2d } from "../types.js";
 import type { WasmArena } from "./memory.js";
-import { KernelThreads, splitRange, type Job, type ThreadFunction } from "./threads.js";
+import { KernelThreads, guidedRanges, splitRange, type Job, type ThreadFunction } from "./threads.js";
 
 /** The functions exported by the compiled assembly/ module; pointers are byte addresses in its memory. */
 export interface WasmExports {
@@ -91,6 +91,8 @@ export interface WasmExports {
   winogradApplies(g: number): number;
   winogradTiles(g: number): number;
   winogradWorkspaceFloats(g: number, group: number): number;
+  winogradWeightsFloats(g: number): number;
+  sumParts(pointers: number, count: number, n: number, out: number): void;
   winogradWeights(g: number, w: number, u: number): void;
   winogradConv2dForward(g: number, x: number, u: number, b: number, ws: number, y: number, group: number): void;
   winogradConv2dBackwardInput(g: number, dy: number, u: number, ws: number, dx: number, group: number): void;
@@ -163,10 +165,10 @@ function isF32(...arrays: (FloatStorage | null)[]): boolean {
 /** Columns per GEMM (images × positions) for images with few positions: enough to fill the SIMD blocks. */
 const GEMM_COLUMNS = 1024;
 /**
- * Jobs a convolution is cut into per thread (ranges of images, at most KernelThreads.maxJobs in all): small enough
- * that a slower thread, which takes fewer of them, does not hold up the call.
+ * Ranges a batch of small images (conv3's, grouped by GEMM columns) is cut into at least, when it has that many
+ * images: groups of images are made no larger, so that the threads have ranges to share.
  */
-const JOBS_PER_THREAD = 4;
+const MIN_RANGES = 8;
 /** Elements each job must get before a memory-bound kernel is split into one job per thread. */
 const MIN_SPLIT = 32_768;
 /** Positions from which an image's GEMM goes alone, reading and writing NCHW in place (see assembly/conv.ts). */
@@ -224,12 +226,13 @@ export function pooledRegion(g: Conv2dGeometry, pool: Window2d): { conv: Conv2dG
  * With worker threads, a kernel call is cut into jobs, contiguous ranges of the batch's images, and posted to
  * {@link KernelThreads}, where every thread, the calling one included, takes the next job from a shared counter
  * until none is left: no range belongs to a thread in advance, so a thread that runs slower simply takes fewer. The
- * convolutions are cut into JOBS_PER_THREAD ranges per thread; the memory-bound kernels (max-pool, relu, whose ranges
- * are of elements) into one range per thread, and only when each range gets MIN_SPLIT elements. Each job gets its
- * own geometry (batch = its range's size), pointers offset to its first image, and its own scratch, sized for the
- * group of images that one GEMM takes, since any thread may run it. The weight and bias gradients sum over the
- * batch, so each job fills a partial buffer of its own, and the partials are added at the end in range order: the
- * result does not depend on which thread ran which job (only on the number of ranges, which the thread count sets).
+ * convolutions are cut into guided ranges (guidedRanges: large first, then smaller), the same for any number of
+ * threads; the memory-bound kernels (max-pool, relu, whose ranges are of elements) into one range per thread, and
+ * only when each range gets MIN_SPLIT elements. Each job gets its own geometry (batch = its range's size), pointers
+ * offset to its first image, and its own scratch, sized for the group of images that one GEMM takes, since any
+ * thread may run it. The weight and bias gradients sum over the batch, so each job fills a partial buffer of its
+ * own, and the partials are added at the end in range order: the result depends neither on which thread ran which
+ * job nor on how many threads there are.
  *
  * Kernels in {@link WASM_USES_REF} are not here: they are `ref`'s, on purpose. The return type lists every other
  * kernel, so leaving one out is a compile error, not a silent fallback.
@@ -269,11 +272,11 @@ export function wasmKernels(
     Math.min(threads?.size ?? 1, Math.floor(count / minPerThread));
 
   /**
-   * Runs a convolution over ranges of images: JOBS_PER_THREAD ranges per thread (at most one per image and
-   * KernelThreads.maxJobs in all), which the threads take as they come free, so a slower thread takes fewer.
-   * `scratch(group)` lists the floats of each scratch buffer for a group of that many images; `job` builds a job from
-   * its range, first image, buffers and group size. Each job gets its own scratch, since any thread may run it. A
-   * Winograd convolution (`tiles` an image) groups images by tiles (WINOGRAD_TILES), the others by GEMM columns.
+   * Runs a convolution over guided ranges of whole groups of images (guidedRanges, at most KernelThreads.maxJobs),
+   * which the threads take as they come free, so a slower thread takes fewer. A Winograd convolution (`tiles` an
+   * image) groups images by tiles (WINOGRAD_TILES), the others by GEMM columns. `scratch(group)` lists the floats of
+   * each scratch buffer for a group of that many images; `job` builds a job from its range, first image, buffers and
+   * group size. Each job gets its own scratch, since any thread may run it.
    */
   const runOverImages = (
     g: Conv2dGeometry,
@@ -282,15 +285,18 @@ export function wasmKernels(
     tiles = 0,
   ): void => {
     const P = positions(g);
-    const parts = threads === null ? 1 : Math.min(g.batch, JOBS_PER_THREAD * threads.size, KernelThreads.maxJobs);
-    const rangeSize = Math.ceil(g.batch / parts);
     const [columns, perImage] = tiles > 0 ? [WINOGRAD_TILES, tiles] : [GEMM_COLUMNS, P];
     const group =
-      tiles === 0 && P >= ALONE_POSITIONS ? 1 : Math.max(1, Math.min(rangeSize, Math.round(columns / perImage)));
-    runSplit(g.batch, parts, (n0, n1) => {
-      const buffers = scratch(group).map((floats) => arena.alloc(floats * F32));
-      return job({ ...g, batch: n1 - n0 }, n0, buffers, group);
-    });
+      tiles === 0 && P >= ALONE_POSITIONS
+        ? 1
+        : Math.max(1, Math.min(Math.ceil(g.batch / MIN_RANGES), Math.round(columns / perImage)));
+    const ranges = guidedRanges(g.batch, group, KernelThreads.maxJobs);
+    run(
+      ranges.map(([n0, n1]) => {
+        const buffers = scratch(group).map((floats) => arena.alloc(floats * F32));
+        return job({ ...g, batch: n1 - n0 }, n0, buffers, group);
+      }),
+    );
   };
 
   /**
@@ -310,8 +316,8 @@ export function wasmKernels(
     }
     let weights = 0;
     if (transform) {
-      // U, then its transpose per position.
-      weights = arena.alloc(32 * g.outChannels * g.inChannels * F32);
+      // U, its transpose per position, and both packed for the GEMM, once for all jobs.
+      weights = arena.alloc(wasm.winogradWeightsFloats(geometry) * F32);
       wasm.winogradWeights(geometry, wp, weights);
     }
     return {
@@ -356,12 +362,9 @@ export function wasmKernels(
    * filled each one.
    */
   const sumPartials = (partials: number[], n: number): Float32Array => {
-    const total = arena.readF32(partials[0], n);
-    for (const partial of partials.slice(1)) {
-      const more = arena.readF32(partial, n);
-      for (let i = 0; i < n; i++) total[i] += more[i];
-    }
-    return total;
+    const total = arena.alloc(n * F32);
+    wasm.sumParts(arena.put(Int32Array.from(partials)), partials.length, n, total);
+    return arena.readF32(total, n);
   };
 
   /**

@@ -184,3 +184,27 @@ export function splitRange(n: number, parts: number): [number, number][] {
   const count = Math.max(1, Math.min(parts, n));
   return Array.from({ length: count }, (_, i) => [Math.floor((i * n) / count), Math.floor(((i + 1) * n) / count)]);
 }
+
+/**
+ * Units of work a guided range takes of those left: 1/8, as guided self-scheduling does for 4 threads (2 × 4), so
+ * that the first ranges are large and the last ones small enough for up to 4 threads to end close together.
+ */
+const GUIDED_SHARE = 8;
+
+/**
+ * Cuts [0, n) into contiguous ranges of whole `unit`s (the last may be short), at most `maxRanges` of them: large
+ * ranges first, then smaller ones (guided scheduling), so that threads taking the next range as they come free end
+ * close together. The ranges depend on n, unit and maxRanges only, not on the number of threads: whatever is summed
+ * range by range (a convolution's weight and bias gradients) comes out the same on 1 thread or 8.
+ */
+export function guidedRanges(n: number, unit: number, maxRanges: number): [number, number][] {
+  const units = Math.ceil(n / unit);
+  const ranges: [number, number][] = [];
+  for (let done = 0; done < units;) {
+    const left = units - done;
+    const size = Math.max(Math.ceil(left / GUIDED_SHARE), Math.ceil(left / (maxRanges - ranges.length)));
+    ranges.push([done * unit, Math.min(n, (done + size) * unit)]);
+    done += size;
+  }
+  return ranges;
+}

@@ -29,3 +29,22 @@ export function reluBackward(dy: usize, x: usize, dx: usize, n: i32): void {
   }
   for (; i < n; i++) store<f32>(f32At(dx, i), load<f32>(f32At(x, i)) <= 0 ? 0 : load<f32>(f32At(dy, i)));
 }
+
+/**
+ * out[i] = Σ_k parts[k][i] over the `count` buffers whose addresses are at `pointers` (i32 each), added in k order:
+ * the jobs' partial weight and bias gradients, summed in the order of their ranges.
+ */
+export function sumParts(pointers: usize, count: i32, n: i32, out: usize): void {
+  const first = <usize>load<i32>(pointers);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    let s = v128.load(f32At(first, i));
+    for (let k = 1; k < count; k++) s = f32x4.add(s, v128.load(f32At(<usize>load<i32>(pointers + (<usize>k << 2)), i)));
+    v128.store(f32At(out, i), s);
+  }
+  for (; i < n; i++) {
+    let s = load<f32>(f32At(first, i));
+    for (let k = 1; k < count; k++) s += load<f32>(f32At(<usize>load<i32>(pointers + (<usize>k << 2)), i));
+    store<f32>(f32At(out, i), s);
+  }
+}

@@ -38,12 +38,17 @@ export function fitsPack(m: i32, k: i32): bool {
  * that start + i·k·16 bytes. Returns the start. Several matrices may be packed side by side (Winograd's 16).
  */
 export function packA(m: i32, k: i32, a: usize, lda: i32, offset: i32 = 0): usize {
-  const m4 = m & ~3;
   const start = PACKED_A + (<usize>offset << 2);
-  for (let i = 0; i < m4; i += 4) {
-    packA4(a + ((<usize>i * <usize>lda) << 2), lda, k, start + ((<usize>i * <usize>k) << 2));
-  }
+  packPanels(m, k, a, lda, start);
   return start;
+}
+
+/** Packs rows [0, m − m mod 4) of A[m, k] as packA does, at dst: (m − m mod 4)·k floats, for sgemmPacked. */
+export function packPanels(m: i32, k: i32, a: usize, lda: i32, dst: usize): void {
+  const m4 = m & ~3;
+  for (let i = 0; i < m4; i += 4) {
+    packA4(a + ((<usize>i * <usize>lda) << 2), lda, k, dst + ((<usize>i * <usize>k) << 2));
+  }
 }
 
 function packA4(a: usize, lda: i32, k: i32, dst0: usize): void {

@@ -12,6 +12,7 @@ export {
   winogradApplies,
   winogradTiles,
   winogradWorkspaceFloats,
+  winogradWeightsFloats,
   winogradWeights,
   winogradConv2dForward,
   winogradConv2dBackwardInput,
@@ -20,7 +21,7 @@ export {
   winogradConv2dReluMaxPool2dBackward,
 } from "./winograd";
 export { maxPool2dForward, maxPool2dBackward } from "./pool";
-export { relu, reluBackward } from "./elementwise";
+export { relu, reluBackward, sumParts } from "./elementwise";
 
 /** The first address past the module's static data (the packing panels): where the host may place its buffers. */
 export function heapBase(): usize {

@@ -31,7 +31,7 @@
 // The transforms are vectorised across 4 neighbouring tiles of a tile row. A tile row rarely holds a multiple of 4
 // tiles (conv2's: 6), so its last 4 start at tilesX − 4 and redo some tiles: harmless where the result is stored per tile,
 // and masked where it is added into the input gradient. Hence the condition tilesX ≥ 4 (output width ≥ 7).
-import { fitsPack, packA, sgemm, sgemmNT, sgemmPacked } from "./gemm";
+import { packPanels, sgemmNT, sgemmPacked } from "./gemm";
 import { biasFinish, biasScratch, reluMaxPoolGroup, scatterPooledGradient } from "./conv";
 import { copyRow, zeroRow } from "./rows";
 import { relu4 } from "./elementwise";
@@ -60,9 +60,12 @@ export function winogradApplies(g: usize): bool {
   );
 }
 
-// The transformed weights, computed once per call (winogradWeights) and shared by its jobs, in 32·C_out·C_in floats:
+// The transformed weights, computed once per call (winogradWeights) and shared by its jobs, in
+// winogradWeightsFloats floats:
 //   U    16·C_out·C_in   U[ξ][co][ci]
 //   UT   16·C_in·C_out   its transpose per ξ, for the input gradient
+//   PU   16·C_out₄·C_in  U's 16 matrices packed for sgemmPacked (C_out₄ = C_out − C_out mod 4: the 4-row panels)
+//   PUT  16·C_in₄·C_out  UT's, the same
 // The workspace, one per job (in floats; every part a multiple of 4, so 16-byte aligned):
 //   DU   16·C_out·C_in   the weight gradient's sum dU[ξ][co][ci] over this job's tiles
 //   V    16·C_in·T       the input tiles V[ξ][ci][t] (forward, weight gradient), or dV (input gradient)
@@ -73,6 +76,12 @@ export function winogradApplies(g: usize): bool {
 @inline function round4(n: i32): i32 { return (n + 3) & ~3; }
 @inline function weightsFloats(g: usize): i32 { return 16 * outChannels(g) * inChannels(g); }
 @inline function offsetUT(g: usize): i32 { return weightsFloats(g); }
+@inline function offsetPackedU(g: usize): i32 { return 2 * weightsFloats(g); }
+@inline function offsetPackedUT(g: usize): i32 { return offsetPackedU(g) + 16 * (outChannels(g) & ~3) * inChannels(g); }
+/** Floats of the transformed weights (exported: the host allocates them). */
+export function winogradWeightsFloats(g: usize): i32 {
+  return offsetPackedUT(g) + 16 * (inChannels(g) & ~3) * outChannels(g);
+}
 @inline function offsetV(g: usize): i32 { return weightsFloats(g); }
 @inline function offsetM(g: usize, T: i32): i32 { return offsetV(g) + 16 * inChannels(g) * T; }
 @inline function offsetPlane(g: usize, T: i32): i32 { return offsetM(g, T) + 16 * outChannels(g) * T; }
@@ -100,7 +109,7 @@ export function winogradWorkspaceFloats(g: usize, group: i32): i32 {
 // ---------------------------------------------------------------------------------------------------------------
 // The weights: U = G w Gᵀ, and dw = Gᵀ dU G.
 
-/** U[ξ][co][ci] and UT[ξ][ci][co] (2·16·C_out·C_in floats at u) from w[co][ci][3][3], once per call. */
+/** U, UT and their packed panels (winogradWeightsFloats floats at u) from w[co][ci][3][3], once per call. */
 export function winogradWeights(g: usize, w: usize, u: usize): void {
   const C = inChannels(g), CO = outChannels(g);
   const U = u, UT = f32At(u, offsetUT(g));
@@ -136,6 +145,10 @@ export function winogradWeights(g: usize, w: usize, u: usize): void {
         store<f32>(f32At(UT, (xi + 3) * plane + ci * CO + co), u3);
       }
     }
+  }
+  for (let xi = 0; xi < 16; xi++) {
+    packPanels(CO, C, f32At(U, xi * plane), C, f32At(u, offsetPackedU(g) + xi * (CO & ~3) * C));
+    packPanels(C, CO, f32At(UT, xi * plane), CO, f32At(u, offsetPackedUT(g) + xi * (C & ~3) * CO));
   }
 }
 
@@ -444,20 +457,11 @@ function addTileRow(p: usize, u0: v128, u1: v128, u2: v128, u3: v128): void {
 // ---------------------------------------------------------------------------------------------------------------
 // The 16 products per group.
 
-/** Packs U's 16 matrices (forward) or UT's (input gradient) once per call, where they fit the pack buffer. */
-function packWeights16(m: i32, k: i32, a: usize): usize {
-  if (!fitsPack(m * 16, k)) return 0;
-  const first = packA(m, k, a, k, 0);
-  for (let xi = 1; xi < 16; xi++) packA(m, k, f32At(a, xi * m * k), k, xi * (m & ~3) * k);
-  return first;
-}
-
-/** C[ξ] = A[ξ] · B[ξ] for ξ = 0…15: A [m, k] (packed or not), B [k, T], C [m, T]. */
+/** C[ξ] = A[ξ] · B[ξ] for ξ = 0…15: A [m, k] and its panels (packed, packPanels), B [k, T], C [m, T]. */
 function products(m: i32, k: i32, T: i32, packed: usize, a: usize, b: usize, c: usize): void {
   for (let xi = 0; xi < 16; xi++) {
     const ax = f32At(a, xi * m * k), bx = f32At(b, xi * k * T), cx = f32At(c, xi * m * T);
-    if (packed != 0) sgemmPacked(m, T, k, packed + ((<usize>(xi * (m & ~3) * k)) << 2), ax, k, bx, T, cx, T, false);
-    else sgemm(m, T, k, ax, k, bx, T, cx, T, false);
+    sgemmPacked(m, T, k, packed + ((<usize>(xi * (m & ~3) * k)) << 2), ax, k, bx, T, cx, T, false);
   }
 }
 
@@ -522,7 +526,7 @@ function backwardGroup(
 export function winogradConv2dForward(g: usize, x: usize, u: usize, b: usize, ws: usize, y: usize, group: i32): void {
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
   const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
-  const packedU = packWeights16(CO, C, u);
+  const packedU = f32At(u, offsetPackedU(g));
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
     forwardGroup(g, f32At(x, n0 * inSize), nb, u, packedU, b, ws, f32At(y, n0 * outSize));
@@ -536,7 +540,7 @@ export function winogradConv2dReluMaxPool2dForward(
 ): void {
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
   const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
-  const packedU = packWeights16(CO, C, u);
+  const packedU = f32At(u, offsetPackedU(g));
   // The tutorial's pool over an even output (conv2's, cropped to 10×10): each tile pooled as it is computed.
   const pooled = poolsWhole2x2(g, pg);
   const pooledSize = CO * tilesOf(g);
@@ -557,7 +561,7 @@ export function winogradConv2dReluMaxPool2dForward(
 export function winogradConv2dBackwardInput(g: usize, dy: usize, u: usize, ws: usize, dx: usize, group: i32): void {
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
   const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
-  const packedUT = packWeights16(C, CO, f32At(u, offsetUT(g)));
+  const packedUT = f32At(u, offsetPackedUT(g));
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
     backwardGroup(g, 0, nb, f32At(dy, n0 * outSize), u, packedUT, ws, f32At(dx, n0 * inSize), false, false);
@@ -582,7 +586,7 @@ export function winogradConv2dReluMaxPool2dBackward(
 ): void {
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
   const inSize = C * inHeight(g) * inWidth(g);
-  const packedUT = dx != 0 ? packWeights16(C, CO, f32At(u, offsetUT(g))) : 0;
+  const packedUT = dx != 0 ? f32At(u, offsetPackedUT(g)) : 0;
   const scratch = db != 0 ? biasScratch(db, CO) : 0;
   if (db != 0) memory.fill(scratch, 0, <usize>CO * 20);
   for (let n0 = 0; n0 < N; n0 += group) {
