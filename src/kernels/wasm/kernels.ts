@@ -275,13 +275,14 @@ export function wasmKernels(
    * Runs a convolution over guided ranges of whole groups of images (guidedRanges, at most KernelThreads.maxJobs),
    * which the threads take as they come free, so a slower thread takes fewer. A Winograd convolution (`tiles` an
    * image) groups images by tiles (WINOGRAD_TILES), the others by GEMM columns. `scratch(group)` lists the floats of
-   * each scratch buffer for a group of that many images; `job` builds a job from its range, first image, buffers and
-   * group size. Each job gets its own scratch, since any thread may run it.
+   * each scratch buffer for a group of that many images; `job` builds a job from its range's geometry (g with the
+   * range as its batch, in wasm memory), first image, buffers and group size. Each job gets its own scratch, since
+   * any thread may run it.
    */
   const runOverImages = (
     g: Conv2dGeometry,
     scratch: (group: number) => number[],
-    job: (range: Conv2dGeometry, first: number, buffers: number[], group: number) => Job,
+    job: (geometry: number, first: number, buffers: number[], group: number) => Job,
     tiles = 0,
   ): void => {
     const P = positions(g);
@@ -290,11 +291,18 @@ export function wasmKernels(
       tiles === 0 && P >= ALONE_POSITIONS
         ? 1
         : Math.max(1, Math.min(Math.ceil(g.batch / MIN_RANGES), Math.round(columns / perImage)));
-    const ranges = guidedRanges(g.batch, group, KernelThreads.maxJobs);
+    const sizes = scratch(group);
+    // A range's geometry is g with the range's images as its batch; ranges of the same size share one.
+    const geometries = new Map<number, number>();
+    const geometryOf = (images: number) => {
+      let geometry = geometries.get(images);
+      if (geometry === undefined) geometries.set(images, (geometry = arena.putGeometry({ ...g, batch: images })));
+      return geometry;
+    };
     run(
-      ranges.map(([n0, n1]) => {
-        const buffers = scratch(group).map((floats) => arena.alloc(floats * F32));
-        return job({ ...g, batch: n1 - n0 }, n0, buffers, group);
+      guidedRanges(g.batch, group, KernelThreads.maxJobs).map(([n0, n1]) => {
+        const buffers = sizes.map((floats) => arena.alloc(floats * F32));
+        return job(geometryOf(n1 - n0), n0, buffers, group);
       }),
     );
   };
@@ -330,24 +338,25 @@ export function wasmKernels(
   /**
    * Runs a convolution kernel over ranges of images (see runOverImages) on its path: `fns` names its im2col and its
    * Winograd export, `shared(group)` the buffers both need after the path's own scratch (per-job outputs), and
-   * `args` builds a job's arguments from its range, first image, the path's scratch, the shared buffers and the
-   * group size. The two exports of a kernel take the same arguments, but for the weights and the path's scratch.
+   * `args` builds a job's arguments from its range's geometry, first image, the path's scratch, the shared buffers
+   * and the group size. The two exports of a kernel take the same arguments, but for the weights and the path's
+   * scratch.
    */
   const runConvolution = (
     g: Conv2dGeometry,
     path: ConvPath,
     fns: [im2col: ThreadFunction, winograd: ThreadFunction],
     shared: (group: number) => number[],
-    args: (range: Conv2dGeometry, first: number, scratch: number[], shared: number[], group: number) => number[],
+    args: (geometry: number, first: number, scratch: number[], shared: number[], group: number) => number[],
   ): void => {
     runOverImages(
       g,
       (group) => [...path.scratch(group), ...shared(group)],
-      (range, first, buffers, group) => {
-        const own = buffers.length - shared(group).length;
+      (geometry, first, buffers, group) => {
+        const own = path.scratch(group).length;
         return {
           fn: fns[path.tiles > 0 ? 1 : 0],
-          args: args(range, first, buffers.slice(0, own), buffers.slice(own), group),
+          args: args(geometry, first, buffers.slice(0, own), buffers.slice(own), group),
         };
       },
       path.tiles,
@@ -395,8 +404,8 @@ export function wasmKernels(
       path,
       ["conv2dReluMaxPool2dForward", "winogradConv2dReluMaxPool2dForward"],
       (group) => [outSize(g) * group],
-      (range, first, scratch, [convOut], group) => [
-        arena.putGeometry(range),
+      (geometry, first, scratch, [convOut], group) => [
+        geometry,
         pg,
         xp + first * inSize(g) * F32,
         path.weights,
@@ -427,8 +436,8 @@ export function wasmKernels(
         path,
         ["conv2dForward", "winogradConv2dForward"],
         () => [],
-        (range, first, scratch, _, group) => [
-          arena.putGeometry(range),
+        (geometry, first, scratch, _, group) => [
+          geometry,
           xp + first * inSize(g) * F32,
           path.weights,
           bp,
@@ -452,8 +461,8 @@ export function wasmKernels(
         path,
         ["conv2dBackwardInput", "winogradConv2dBackwardInput"],
         () => [],
-        (range, first, scratch, _, group) => [
-          arena.putGeometry(range),
+        (geometry, first, scratch, _, group) => [
+          geometry,
           dyp + first * outSize(g) * F32,
           path.weights,
           ...scratch,
@@ -477,16 +486,9 @@ export function wasmKernels(
         path,
         ["conv2dBackwardWeight", "winogradConv2dBackwardWeight"],
         () => [n],
-        (range, first, scratch, [dw], group) => {
+        (geometry, first, scratch, [dw], group) => {
           partials.push(dw);
-          return [
-            arena.putGeometry(range),
-            dyp + first * outSize(g) * F32,
-            xp + first * inSize(g) * F32,
-            ...scratch,
-            dw,
-            group,
-          ];
+          return [geometry, dyp + first * outSize(g) * F32, xp + first * inSize(g) * F32, ...scratch, dw, group];
         },
       );
       return sumPartials(partials, n);
@@ -499,9 +501,9 @@ export function wasmKernels(
       runOverImages(
         g,
         () => [biasFloats(g)],
-        (range, first, [db]) => {
+        (geometry, first, [db]) => {
           partials.push(db);
-          return { fn: "conv2dBackwardBias", args: [arena.putGeometry(range), dyp + first * outSize(g) * F32, db] };
+          return { fn: "conv2dBackwardBias", args: [geometry, dyp + first * outSize(g) * F32, db] };
         },
       );
       return sumPartials(partials, g.outChannels);
@@ -598,11 +600,11 @@ export function wasmKernels(
         path,
         ["conv2dReluMaxPool2dBackward", "winogradConv2dReluMaxPool2dBackward"],
         (group) => [outSize(g) * group, w.length, biasFloats(g)],
-        (range, first, scratch, [dconv, dw, db], group) => {
+        (geometry, first, scratch, [dconv, dw, db], group) => {
           dwParts.push(dw);
           dbParts.push(db);
           return [
-            arena.putGeometry(range),
+            geometry,
             pg,
             dyp + first * pooledPerImage * F32,
             ap + first * pooledPerImage * 4,
