@@ -92,7 +92,6 @@ export interface WasmExports {
   winogradTiles(g: number): number;
   winogradWorkspaceFloats(g: number, group: number): number;
   winogradWeightsFloats(g: number): number;
-  sumParts(pointers: number, count: number, n: number, out: number): void;
   winogradWeights(g: number, w: number, u: number): void;
   winogradConv2dForward(g: number, x: number, u: number, b: number, ws: number, y: number, group: number): void;
   winogradConv2dBackwardInput(g: number, dy: number, u: number, ws: number, dx: number, group: number): void;
@@ -128,6 +127,7 @@ export interface WasmExports {
   ): void;
   relu(x: number, y: number, n: number): void;
   reluBackward(dy: number, x: number, dx: number, n: number): void;
+  sumParts(pointers: number, count: number, n: number, out: number): void;
   heapBase(): number;
   usePackBuffer(ptr: number): void;
   PACK_BUFFER_BYTES: WebAssembly.Global;
@@ -275,14 +275,16 @@ export function wasmKernels(
    * Runs a convolution over guided ranges of whole groups of images (guidedRanges, at most KernelThreads.maxJobs),
    * which the threads take as they come free, so a slower thread takes fewer. A Winograd convolution (`tiles` an
    * image) groups images by tiles (WINOGRAD_TILES), the others by GEMM columns. `scratch(group)` lists the floats of
-   * each scratch buffer for a group of that many images; `job` builds a job from its range's geometry (g with the
-   * range as its batch, in wasm memory), first image, buffers and group size. Each job gets its own scratch, since
-   * any thread may run it.
+   * each scratch buffer for a group of that many images: every thread gets a set of its own (see Job.perThread),
+   * which stays warm in its cache from one job to the next. `outputs` lists the floats of each buffer a job fills for
+   * itself (partial gradients, summed in range order after). `job` builds a job from its range's geometry (g with the
+   * range as its batch, in wasm memory), first image, thread 0's scratch, its outputs and the group size.
    */
   const runOverImages = (
     g: Conv2dGeometry,
     scratch: (group: number) => number[],
-    job: (geometry: number, first: number, buffers: number[], group: number) => Job,
+    outputs: number[],
+    job: (geometry: number, first: number, scratch: number[], outputs: number[], group: number) => Job,
     tiles = 0,
   ): void => {
     const P = positions(g);
@@ -291,7 +293,11 @@ export function wasmKernels(
       tiles === 0 && P >= ALONE_POSITIONS
         ? 1
         : Math.max(1, Math.min(Math.ceil(g.batch / MIN_RANGES), Math.round(columns / perImage)));
+    // Each thread's scratch set is allocated after the one before, with the same sizes, so all lie `stride` apart.
     const sizes = scratch(group);
+    const sets = Array.from({ length: threads?.size ?? 1 }, () => sizes.map((floats) => arena.alloc(floats * F32)));
+    const stride = sets.length > 1 && sizes.length > 0 ? sets[1][0] - sets[0][0] : 0;
+    const ownScratch = new Set(sets[0]);
     // A range's geometry is g with the range's images as its batch; ranges of the same size share one.
     const geometries = new Map<number, number>();
     const geometryOf = (images: number) => {
@@ -301,8 +307,12 @@ export function wasmKernels(
     };
     run(
       guidedRanges(g.batch, group, KernelThreads.maxJobs).map(([n0, n1]) => {
-        const buffers = sizes.map((floats) => arena.alloc(floats * F32));
-        return job(geometryOf(n1 - n0), n0, buffers, group);
+        const own = outputs.map((floats) => arena.alloc(floats * F32));
+        const built = job(geometryOf(n1 - n0), n0, sets[0], own, group);
+        // The arguments that are thread 0's scratch pointers (no other argument can equal one: they are addresses
+        // of this call's allocations, and the sizes and counts are far smaller).
+        const perThread = built.args.reduce((mask, arg, i) => (ownScratch.has(arg) ? mask | (1 << i) : mask), 0);
+        return { ...built, perThread, threadStride: stride };
       }),
     );
   };
@@ -337,28 +347,27 @@ export function wasmKernels(
 
   /**
    * Runs a convolution kernel over ranges of images (see runOverImages) on its path: `fns` names its im2col and its
-   * Winograd export, `shared(group)` the buffers both need after the path's own scratch (per-job outputs), and
-   * `args` builds a job's arguments from its range's geometry, first image, the path's scratch, the shared buffers
-   * and the group size. The two exports of a kernel take the same arguments, but for the weights and the path's
-   * scratch.
+   * Winograd export, `scratch(group)` the scratch both need after the path's own (thread 0's set comes to `args`
+   * after the path's), `outputs` the buffers each job fills, and `args` builds a job's arguments from its range's
+   * geometry, first image, scratch, outputs and the group size. The two exports of a kernel take the same arguments,
+   * but for the weights and the path's scratch.
    */
   const runConvolution = (
     g: Conv2dGeometry,
     path: ConvPath,
     fns: [im2col: ThreadFunction, winograd: ThreadFunction],
-    shared: (group: number) => number[],
-    args: (geometry: number, first: number, scratch: number[], shared: number[], group: number) => number[],
+    scratch: (group: number) => number[],
+    outputs: number[],
+    args: (geometry: number, first: number, scratch: number[], outputs: number[], group: number) => number[],
   ): void => {
     runOverImages(
       g,
-      (group) => [...path.scratch(group), ...shared(group)],
-      (geometry, first, buffers, group) => {
-        const own = path.scratch(group).length;
-        return {
-          fn: fns[path.tiles > 0 ? 1 : 0],
-          args: args(geometry, first, buffers.slice(0, own), buffers.slice(own), group),
-        };
-      },
+      (group) => [...path.scratch(group), ...scratch(group)],
+      outputs,
+      (geometry, first, buffers, own, group) => ({
+        fn: fns[path.tiles > 0 ? 1 : 0],
+        args: args(geometry, first, buffers, own, group),
+      }),
       path.tiles,
     );
   };
@@ -403,15 +412,16 @@ export function wasmKernels(
       g,
       path,
       ["conv2dReluMaxPool2dForward", "winogradConv2dReluMaxPool2dForward"],
+      // The convolution's output, for the kernels that pool it after.
       (group) => [outSize(g) * group],
-      (geometry, first, scratch, [convOut], group) => [
+      [],
+      (geometry, first, scratch, _, group) => [
         geometry,
         pg,
         xp + first * inSize(g) * F32,
         path.weights,
         bp,
         ...scratch,
-        convOut,
         y + first * pooledPerImage * F32,
         indices ? argmax + first * pooledPerImage * 4 : 0,
         group,
@@ -436,6 +446,7 @@ export function wasmKernels(
         path,
         ["conv2dForward", "winogradConv2dForward"],
         () => [],
+        [],
         (geometry, first, scratch, _, group) => [
           geometry,
           xp + first * inSize(g) * F32,
@@ -461,6 +472,7 @@ export function wasmKernels(
         path,
         ["conv2dBackwardInput", "winogradConv2dBackwardInput"],
         () => [],
+        [],
         (geometry, first, scratch, _, group) => [
           geometry,
           dyp + first * outSize(g) * F32,
@@ -485,7 +497,8 @@ export function wasmKernels(
         g,
         path,
         ["conv2dBackwardWeight", "winogradConv2dBackwardWeight"],
-        () => [n],
+        () => [],
+        [n],
         (geometry, first, scratch, [dw], group) => {
           partials.push(dw);
           return [geometry, dyp + first * outSize(g) * F32, xp + first * inSize(g) * F32, ...scratch, dw, group];
@@ -500,8 +513,9 @@ export function wasmKernels(
       const partials: number[] = [];
       runOverImages(
         g,
-        () => [biasFloats(g)],
-        (geometry, first, [db]) => {
+        () => [],
+        [biasFloats(g)],
+        (geometry, first, _, [db]) => {
           partials.push(db);
           return { fn: "conv2dBackwardBias", args: [geometry, dyp + first * outSize(g) * F32, db] };
         },
@@ -599,8 +613,10 @@ export function wasmKernels(
         g,
         path,
         ["conv2dReluMaxPool2dBackward", "winogradConv2dReluMaxPool2dBackward"],
-        (group) => [outSize(g) * group, w.length, biasFloats(g)],
-        (geometry, first, scratch, [dconv, dw, db], group) => {
+        // The convolution's output gradient (dconv); each job's partial weight and bias gradients.
+        (group) => [outSize(g) * group],
+        [w.length, biasFloats(g)],
+        (geometry, first, scratch, [dw, db], group) => {
           dwParts.push(dw);
           dbParts.push(db);
           return [
@@ -612,7 +628,6 @@ export function wasmKernels(
             xp + first * inSize(g) * F32,
             path.weights,
             ...scratch,
-            dconv,
             needInput ? dx + first * inSize(g) * F32 : 0,
             needWeight ? dw : 0,
             needBias ? db : 0,

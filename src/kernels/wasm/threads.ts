@@ -21,10 +21,16 @@ export const THREAD_FUNCTIONS = [
 ] as const;
 export type ThreadFunction = (typeof THREAD_FUNCTIONS)[number];
 
-/** One piece of a split kernel call: an export and its (pointer and size) arguments. */
+/**
+ * One piece of a split kernel call: an export and its (pointer and size) arguments. The arguments in `perThread`
+ * (a bit mask of their positions) point at thread 0's scratch; the thread that takes the job adds its index times
+ * `threadStride` bytes to them, so that each thread works in a scratch of its own, warm in its cache from job to job.
+ */
 export interface Job {
   fn: ThreadFunction;
   args: number[];
+  perThread?: number;
+  threadStride?: number;
 }
 
 // The control buffer, in Int32 cells. A call posts its jobs in a table and wakes the workers through their slots;
@@ -38,7 +44,7 @@ const FAILED = 3; // 1 + the index of a job that threw, or 0
 const HEADER = 4;
 const MAX_JOBS = 16;
 const MAX_ARGS = 18;
-const JOB_INTS = 1 + MAX_ARGS; // the function's index, then its arguments
+const JOB_INTS = 3 + MAX_ARGS; // the function's index, perThread, threadStride, then the arguments
 const TAG_SHIFT = 16;
 const TAG_MASK = 0x7fff;
 const STOP = -1;
@@ -50,8 +56,8 @@ export function controlBytes(workers: number): number {
   return (HEADER + MAX_JOBS * JOB_INTS + workers) * 4;
 }
 
-/** Takes and runs jobs of the call tagged `tag` until none is left. */
-function takeJobs(control: Int32Array, tag: number, exports: WasmExports): void {
+/** Takes and runs jobs of the call tagged `tag` until none is left, as thread `thread` (the caller is 0). */
+function takeJobs(control: Int32Array, tag: number, exports: WasmExports, thread: number): void {
   for (;;) {
     const next = Atomics.load(control, NEXT);
     const index = next & ((1 << TAG_SHIFT) - 1);
@@ -59,7 +65,10 @@ function takeJobs(control: Int32Array, tag: number, exports: WasmExports): void 
     if (Atomics.compareExchange(control, NEXT, next, next + 1) !== next) continue;
     const at = HEADER + index * JOB_INTS;
     try {
-      const args = Array.from(control.subarray(at + 1, at + JOB_INTS));
+      const args = Array.from(control.subarray(at + 3, at + JOB_INTS));
+      const perThread = control[at + 1];
+      const offset = thread * control[at + 2];
+      for (let i = 0; perThread >>> i !== 0; i++) if ((perThread >>> i) & 1) args[i] += offset;
       (exports[THREAD_FUNCTIONS[control[at]]] as (...a: number[]) => void)(...args);
     } catch {
       Atomics.store(control, FAILED, index + 1);
@@ -109,7 +118,7 @@ export function serveKernels(init: WorkerInit, ready: () => void): void {
     }
     seen = Atomics.load(control, slot);
     if (seen === STOP) return;
-    takeJobs(control, seen & TAG_MASK, exports);
+    takeJobs(control, seen & TAG_MASK, exports, init.slot + 1);
   }
 }
 
@@ -146,10 +155,12 @@ export class KernelThreads {
     this.sequence = (this.sequence % 0x3fffffff) + 1;
     const seq = this.sequence;
     const tag = seq & TAG_MASK;
-    jobs.forEach(({ fn, args }, index) => {
+    jobs.forEach(({ fn, args, perThread = 0, threadStride = 0 }, index) => {
       const at = HEADER + index * JOB_INTS;
       control[at] = THREAD_FUNCTIONS.indexOf(fn);
-      control.set(args, at + 1);
+      control[at + 1] = perThread;
+      control[at + 2] = threadStride;
+      control.set(args, at + 3);
     });
     Atomics.store(control, COMPLETED, 0);
     Atomics.store(control, FAILED, 0);
@@ -159,7 +170,7 @@ export class KernelThreads {
       Atomics.store(control, slotOf(w), seq);
       Atomics.notify(control, slotOf(w));
     }
-    takeJobs(control, tag, this.exports);
+    takeJobs(control, tag, this.exports, 0);
     // Every job is taken; the last ones end about now, so spin rather than sleep.
     while (Atomics.load(control, COMPLETED) < jobs.length);
     const failed = Atomics.load(control, FAILED);

@@ -35,16 +35,21 @@ export function reluBackward(dy: usize, x: usize, dx: usize, n: i32): void {
  * the jobs' partial weight and bias gradients, summed in the order of their ranges.
  */
 export function sumParts(pointers: usize, count: i32, n: i32, out: usize): void {
-  const first = <usize>load<i32>(pointers);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    let s = v128.load(f32At(first, i));
-    for (let k = 1; k < count; k++) s = f32x4.add(s, v128.load(f32At(<usize>load<i32>(pointers + (<usize>k << 2)), i)));
+    let s = v128.load(f32At(part(pointers, 0), i));
+    for (let k = 1; k < count; k++) s = f32x4.add(s, v128.load(f32At(part(pointers, k), i)));
     v128.store(f32At(out, i), s);
   }
   for (; i < n; i++) {
-    let s = load<f32>(f32At(first, i));
-    for (let k = 1; k < count; k++) s += load<f32>(f32At(<usize>load<i32>(pointers + (<usize>k << 2)), i));
+    let s = load<f32>(f32At(part(pointers, 0), i));
+    for (let k = 1; k < count; k++) s += load<f32>(f32At(part(pointers, k), i));
     store<f32>(f32At(out, i), s);
   }
+}
+
+/** The address of part k: the k-th i32 at `pointers`. */
+@inline
+function part(pointers: usize, k: i32): usize {
+  return <usize>load<i32>(pointers + (<usize>k << 2));
 }
