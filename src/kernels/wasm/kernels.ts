@@ -41,16 +41,7 @@ export interface WasmExports {
     y: number,
     group: number,
   ): void;
-  conv2dBackwardInput(
-    g: number,
-    dy: number,
-    w: number,
-    wT: number,
-    grouped: number,
-    dcol: number,
-    dx: number,
-    group: number,
-  ): void;
+  conv2dBackwardInput(g: number, dy: number, w: number, grouped: number, dcol: number, dx: number, group: number): void;
   conv2dBackwardWeight(g: number, dy: number, x: number, col: number, grouped: number, dw: number, group: number): void;
   conv2dBackwardBias(g: number, dy: number, db: number): void;
   conv2dReluMaxPool2dForward(
@@ -77,7 +68,6 @@ export interface WasmExports {
     pooled: number,
     x: number,
     w: number,
-    wT: number,
     col: number,
     grouped: number,
     dcol: number,
@@ -88,6 +78,8 @@ export interface WasmExports {
     group: number,
     firstImage: number,
   ): void;
+  im2colWeightsFloats(g: number): number;
+  im2colWeights(g: number, w: number, out: number, forward: number, inputGradient: number): void;
   winogradApplies(g: number): number;
   winogradTiles(g: number): number;
   winogradWorkspaceFloats(g: number, group: number): number;
@@ -192,8 +184,8 @@ export function setWinograd(enabled: boolean): void {
 
 /**
  * The path a convolution takes in one call (see convPath in wasmKernels): Winograd, with its tiles per image, or
- * im2col + GEMM (tiles 0); the weights its kernels read (Winograd's transformed ones, or 0 where none are needed),
- * and its scratch buffers' floats per job.
+ * im2col + GEMM (tiles 0); the weights its kernels read, made once a call (Winograd's transformed ones, or
+ * im2colWeights' packed ones; 0 where none are needed); and its scratch buffers' floats for a group of images.
  */
 interface ConvPath {
   tiles: number;
@@ -319,21 +311,28 @@ export function wasmKernels(
 
   /**
    * How convolution `g` runs in this call: through Winograd (assembly/winograd.ts) where it applies and
-   * {@link setWinograd} allows, with its weights transformed once for all jobs (when `transform`) and one workspace
-   * per job; else through im2col + GEMM, with the weights `wp` as they are and `im2colScratch`.
+   * {@link setWinograd} allows, with its weights transformed once for all jobs and one workspace per thread; else
+   * through im2col + GEMM (or the direct kernels), with its weights prepared once for all jobs (im2colWeights:
+   * packed, and transposed for the input gradient) and `im2colScratch`. `use` says what the weights `wp` serve: the
+   * forward, the input gradient, or nothing (the weight gradient).
    */
   const convPath = (
     g: Conv2dGeometry,
     wp: number,
     im2colScratch: (group: number) => number[],
-    transform = true,
+    use: "forward" | "inputGradient" | "none",
   ): ConvPath => {
-    const geometry = winogradEnabled ? arena.putGeometry(g) : 0;
-    if (geometry === 0 || wasm.winogradApplies(geometry) === 0) {
-      return { tiles: 0, weights: wp, scratch: im2colScratch };
+    const geometry = arena.putGeometry(g);
+    if (!winogradEnabled || wasm.winogradApplies(geometry) === 0) {
+      let weights = 0;
+      if (use !== "none") {
+        weights = arena.alloc(wasm.im2colWeightsFloats(geometry) * F32);
+        wasm.im2colWeights(geometry, wp, weights, Number(use === "forward"), Number(use === "inputGradient"));
+      }
+      return { tiles: 0, weights, scratch: im2colScratch };
     }
     let weights = 0;
-    if (transform) {
+    if (use !== "none") {
       // U, its transpose per position, and both packed for the GEMM, once for all jobs.
       weights = arena.alloc(wasm.winogradWeightsFloats(geometry) * F32);
       wasm.winogradWeights(geometry, wp, weights);
@@ -407,7 +406,7 @@ export function wasmKernels(
     const wp = arena.input(w);
     const bp = b === null ? 0 : arena.input(b);
     const pg = arena.putGeometry({ ...pool, batch: 1 });
-    const path = convPath(g, wp, (group) => [taps(g) * group * positions(g), outSize(g) * group]);
+    const path = convPath(g, wp, (group) => [taps(g) * group * positions(g), outSize(g) * group], "forward");
     runConvolution(
       g,
       path,
@@ -440,7 +439,7 @@ export function wasmKernels(
       const xp = arena.input(x as Float32Array);
       const wp = arena.input(w as Float32Array);
       const bp = b === null ? 0 : arena.input(b as Float32Array);
-      const path = convPath(g, wp, (group) => [taps(g) * group * positions(g), outSize(g) * group]);
+      const path = convPath(g, wp, (group) => [taps(g) * group * positions(g), outSize(g) * group], "forward");
       runConvolution(
         g,
         path,
@@ -466,7 +465,7 @@ export function wasmKernels(
       const dx = arena.result(n * F32);
       const dyp = arena.input(dy as Float32Array);
       const wp = arena.input(w as Float32Array);
-      const path = convPath(g, wp, (group) => [w.length, outSize(g) * group, taps(g) * group * positions(g)]);
+      const path = convPath(g, wp, (group) => [outSize(g) * group, taps(g) * group * positions(g)], "inputGradient");
       runConvolution(
         g,
         path,
@@ -492,7 +491,7 @@ export function wasmKernels(
       const n = g.outChannels * taps(g);
       const partials: number[] = [];
       // The weight gradient needs no weights: none transformed.
-      const path = convPath(g, 0, (group) => [taps(g) * group * positions(g), outSize(g) * group], false);
+      const path = convPath(g, 0, (group) => [taps(g) * group * positions(g), outSize(g) * group], "none");
       runConvolution(
         g,
         path,
@@ -605,9 +604,9 @@ export function wasmKernels(
         wp,
         (group) => {
           const columns = taps(g) * group * positions(g);
-          return [w.length, columns, outSize(g) * group, columns];
+          return [columns, outSize(g) * group, columns];
         },
-        needInput,
+        needInput ? "inputGradient" : "none",
       );
       runConvolution(
         g,

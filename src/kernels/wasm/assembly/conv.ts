@@ -11,7 +11,7 @@
 // Backward reuses the pieces: dcol = wᵀ · dY, then col2im (the adjoint of im2col), for the input gradient; and
 // dw = dY · colᵀ (dot products along the N·P positions, contiguous in both) for the weight gradient. dY is the
 // output gradient as rows [C_out, N·P]: an image's own [C_out, P] slice, or regrouped for a group of images.
-import { fitsPack, packA, sgemm, sgemmNT, sgemmPacked, transpose } from "./gemm";
+import { packPanels, sgemmNT, sgemmPacked, transpose } from "./gemm";
 import { relu } from "./elementwise";
 import { isPool2x2, maxPool2dForward, maxUnpool2x2Live, poolsWhole2x2 } from "./pool";
 import { addRow, addRowMasked, copyRow, copyRowOver, zeroRow } from "./rows";
@@ -21,16 +21,32 @@ import {
   strideHeight, strideWidth, padHeight, padWidth, outHeight, outWidth, f32At,
 } from "./geometry";
 
-/** The weights A[m, k] packed once for all of a call's images, or 0 where they do not fit the pack buffer. */
-function packWeights(m: i32, k: i32, a: usize): usize {
-  return fitsPack(m, k) ? packA(m, k, a, k) : 0;
+// The weights as the GEMMs take them, prepared once per call by im2colWeights and shared by its jobs, in
+// im2colWeightsFloats floats:
+//   W    C_out·K     w itself, [C_out, K] (the direct kernels and the GEMM's edge rows read it)
+//   PW   C_out₄·K    W packed for sgemmPacked (C_out₄ = C_out − C_out mod 4: its 4-row panels), for the forward
+//   WT   K·C_out     Wᵀ, for the input gradient dcol = Wᵀ · dY
+//   PWT  K₄·C_out    WT packed (K₄ = K − K mod 4)
+// The forward reads W and PW, the input gradient WT and PWT; the weight gradient needs no weights.
+@inline function taps(g: usize): i32 { return inChannels(g) * kernelHeight(g) * kernelWidth(g); }
+@inline function offsetPW(g: usize): i32 { return outChannels(g) * taps(g); }
+@inline function offsetWT(g: usize): i32 { return offsetPW(g) + (outChannels(g) & ~3) * taps(g); }
+@inline function offsetPWT(g: usize): i32 { return offsetWT(g) + taps(g) * outChannels(g); }
+
+/** Floats of the prepared weights (exported: the host allocates them). */
+export function im2colWeightsFloats(g: usize): i32 {
+  return offsetPWT(g) + (taps(g) & ~3) * outChannels(g);
 }
 
-/** C = A·B through the packed A when there is one. */
-@inline
-function gemmWith(packed: usize, m: i32, n: i32, k: i32, a: usize, b: usize, ldb: i32, c: usize, ldc: i32): void {
-  if (packed != 0) sgemmPacked(m, n, k, packed, a, k, b, ldb, c, ldc, false);
-  else sgemm(m, n, k, a, k, b, ldb, c, ldc, false);
+/** Prepares w [C_out, K] at out: W and PW for the forward, WT and PWT for the input gradient (see above). */
+export function im2colWeights(g: usize, w: usize, out: usize, forward: bool, inputGradient: bool): void {
+  const CO = outChannels(g), K = taps(g);
+  memory.copy(out, w, (<usize>CO * <usize>K) << 2);
+  if (forward) packPanels(CO, K, out, K, f32At(out, offsetPW(g)));
+  if (inputGradient) {
+    transpose(out, CO, K, f32At(out, offsetWT(g)));
+    packPanels(K, CO, f32At(out, offsetWT(g)), CO, f32At(out, offsetPWT(g)));
+  }
 }
 
 /** Writes image x's columns into col, whose rows are `ld` floats apart. */
@@ -156,20 +172,22 @@ function forwardGroup(
   const NP = nb * P;
   for (let n = 0; n < nb; n++) im2col(g, f32At(x, n * C * HW), f32At(col, n * P), NP);
   const rows = nb == 1 ? out : grouped;
-  gemmWith(packed, CO, NP, K, w, col, NP, rows, NP);
+  sgemmPacked(CO, NP, K, packed, w, K, col, NP, rows, NP, false);
   if (b != 0) addBias(rows, b, CO, NP, NP);
   if (nb > 1) toBatchMajor(grouped, out, nb, CO, P);
 }
 
-/** y = conv(x, w) + b for this call's N images. col: K·group·P floats; grouped: C_out·group·P floats. */
+/**
+ * y = conv(x, w) + b for this call's N images, w prepared by im2colWeights (forward). col: K·group·P floats;
+ * grouped: C_out·group·P floats.
+ */
 export function conv2dForward(
   g: usize, x: usize, w: usize, b: usize, col: usize, grouped: usize, y: usize, group: i32,
 ): void {
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
   const HW = inHeight(g) * inWidth(g);
-  const K = C * kernelHeight(g) * kernelWidth(g);
   const P = outHeight(g) * outWidth(g);
-  const packed = packWeights(CO, K, w);
+  const packed = f32At(w, offsetPW(g));
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
     forwardGroup(g, f32At(x, n0 * C * HW), nb, packed, w, b, col, grouped, f32At(y, n0 * CO * P));
@@ -177,9 +195,9 @@ export function conv2dForward(
 }
 
 /**
- * maxPool2d(relu(conv2d(x, w) + b)) for this call's N images, each group's convolution pooled while it is in cache.
- * pg: the pooling geometry for one image (batch 1, C_out channels). convOut: C_out·group·P floats. argmax indexes
- * the whole batch's convolution output, whose first image here is `firstImage`.
+ * maxPool2d(relu(conv2d(x, w) + b)) for this call's N images, each group's convolution pooled while it is in cache;
+ * w prepared by im2colWeights (forward). pg: the pooling geometry for one image (batch 1, C_out channels). convOut:
+ * C_out·group·P floats. argmax indexes the whole batch's convolution output, whose first image here is `firstImage`.
  */
 export function conv2dReluMaxPool2dForward(
   g: usize, pg: usize, x: usize, w: usize, b: usize, col: usize, grouped: usize, convOut: usize,
@@ -187,7 +205,6 @@ export function conv2dReluMaxPool2dForward(
 ): void {
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
   const HW = inHeight(g) * inWidth(g);
-  const K = C * kernelHeight(g) * kernelWidth(g);
   if (directApplies(g) && poolsWhole2x2(g, pg)) {
     // One input channel (conv1's block): pooled as it is computed (./conv-direct), the convolution never stored.
     const P = outHeight(g) * outWidth(g), pooled = CO * outHeight(pg) * outWidth(pg);
@@ -198,7 +215,7 @@ export function conv2dReluMaxPool2dForward(
     }
     return;
   }
-  const packed = packWeights(CO, K, w);
+  const packed = f32At(w, offsetPW(g));
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
     forwardGroup(g, f32At(x, n0 * C * HW), nb, packed, w, b, col, grouped, convOut);
@@ -232,7 +249,7 @@ function inputGradGroup(
   const HW = inHeight(g) * inWidth(g);
   const K = C * kernelHeight(g) * kernelWidth(g);
   const P = outHeight(g) * outWidth(g);
-  gemmWith(packed, K, NP, CO, wT, dyRows, NP, dcol, NP);
+  sgemmPacked(K, NP, CO, packed, wT, CO, dyRows, NP, dcol, NP, false);
   for (let n = 0; n < nb; n++) col2imAdd(g, f32At(dcol, n * P), NP, f32At(dx, n * C * HW));
 }
 
@@ -292,16 +309,17 @@ export function biasFinish(db: usize, CO: i32, scratch: usize): void {
   }
 }
 
-/** dx for this call's N images. wT: K·C_out; grouped: C_out·group·P; dcol: K·group·P floats. */
+/**
+ * dx for this call's N images, w prepared by im2colWeights (input gradient). grouped: C_out·group·P; dcol:
+ * K·group·P floats.
+ */
 export function conv2dBackwardInput(
-  g: usize, dy: usize, w: usize, wT: usize, grouped: usize, dcol: usize, dx: usize, group: i32,
+  g: usize, dy: usize, w: usize, grouped: usize, dcol: usize, dx: usize, group: i32,
 ): void {
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
   const HW = inHeight(g) * inWidth(g);
-  const K = C * kernelHeight(g) * kernelWidth(g);
   const P = outHeight(g) * outWidth(g);
-  transpose(w, CO, K, wT);
-  const packed = packWeights(K, CO, wT);
+  const wT = f32At(w, offsetWT(g)), packed = f32At(w, offsetPWT(g));
   memory.fill(dx, 0, (<usize>N * <usize>C * <usize>HW) << 2);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
@@ -338,26 +356,20 @@ export function conv2dBackwardBias(g: usize, dy: usize, db: usize): void {
  * The gradients of conv2dReluMaxPool2dForward for this call's N images, from the pooled output's gradient dy,
  * without the convolution's gradient ever leaving the cache: each group's dConv is scattered from dy where the
  * pooled value is not ≤ 0 (relu′ at the window's winner), then gives dx, dw and db as the three kernels above do,
- * in the same order. A zero dx, dw or db pointer skips that gradient. Scratch: wT K·C_out; col and dcol K·group·P;
- * dconv and grouped C_out·group·P floats. argmax indexes the whole batch's convolution output, whose first image
- * here is `firstImage`.
+ * in the same order. A zero dx, dw or db pointer skips that gradient; w, prepared by im2colWeights (input gradient),
+ * is read for dx only (0 without it). Scratch: col and dcol K·group·P; dconv and grouped C_out·group·P floats.
+ * argmax indexes the whole batch's convolution output, whose first image here is `firstImage`.
  */
 export function conv2dReluMaxPool2dBackward(
-  g: usize, pg: usize, dy: usize, argmax: usize, pooled: usize, x: usize, w: usize, wT: usize,
+  g: usize, pg: usize, dy: usize, argmax: usize, pooled: usize, x: usize, w: usize,
   col: usize, grouped: usize, dcol: usize, dconv: usize, dx: usize, dw: usize, db: usize,
   group: i32, firstImage: i32,
 ): void {
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
   const HW = inHeight(g) * inWidth(g);
-  const K = C * kernelHeight(g) * kernelWidth(g);
   const P = outHeight(g) * outWidth(g);
-  const pooledPerImage = CO * outHeight(pg) * outWidth(pg);
-  let packed: usize = 0;
-  if (dx != 0) {
-    transpose(w, CO, K, wT);
-    packed = packWeights(K, CO, wT);
-    memory.fill(dx, 0, (<usize>N * <usize>C * <usize>HW) << 2);
-  }
+  const wT = dx != 0 ? f32At(w, offsetWT(g)) : 0, packed = dx != 0 ? f32At(w, offsetPWT(g)) : 0;
+  if (dx != 0) memory.fill(dx, 0, (<usize>N * <usize>C * <usize>HW) << 2);
   const scratch = db != 0 ? biasScratch(db, CO) : 0;
   if (db != 0) memory.fill(scratch, 0, <usize>CO * 20);
   for (let n0 = 0; n0 < N; n0 += group) {

@@ -14,13 +14,14 @@ function storeBlock(ptr: usize, v: v128, accumulate: bool): void {
 }
 
 // A is packed as 4-row panels, interleaved as panel[p·4 + r] = A[r, p], so the inner loop reads one sequential
-// v128 per step instead of four strided scalars. A convolution packs its weights once per call (packA) and reuses
-// the panels for every image (sgemmPacked); a plain sgemm packs one panel at a time, in chunks of K.
+// v128 per step instead of four strided scalars. A convolution's weights are packed once per call (packPanels, into
+// a buffer of the host's: see im2colWeights in ./conv, winogradWeights in ./winograd) and the panels serve every
+// image (sgemmPacked); a plain sgemm packs one panel at a time, in chunks of K, into its pack buffer.
 // Each instance (thread) over a shared memory needs a pack buffer of its own, which the host places with
 // usePackBuffer before the first call.
 const KC: i32 = 512;
-/** Floats in the pack buffer: room for a whole weight matrix of up to 64K floats (conv3's is 18,432). */
-export const PACK_FLOATS: i32 = 65536;
+/** Floats in the pack buffer: one panel of a chunk of K. */
+export const PACK_FLOATS: i32 = 4 * KC;
 export const PACK_BUFFER_BYTES: i32 = PACK_FLOATS * 4;
 let PACKED_A: usize = 0;
 
@@ -28,22 +29,10 @@ export function usePackBuffer(ptr: usize): void {
   PACKED_A = ptr;
 }
 
-/** Whether packA can hold an [m, k] matrix. */
-export function fitsPack(m: i32, k: i32): bool {
-  return (m & ~3) * k <= PACK_FLOATS;
-}
-
 /**
- * Packs rows [0, m − m mod 4) of A[m, k] into the pack buffer from float `offset` on: panel i (rows 4i…4i+3) at
- * that start + i·k·16 bytes. Returns the start. Several matrices may be packed side by side (Winograd's 16).
+ * Packs rows [0, m − m mod 4) of A[m, k] at dst, panel i (rows 4i…4i+3) at dst + i·k·16 bytes: (m − m mod 4)·k
+ * floats for sgemmPacked.
  */
-export function packA(m: i32, k: i32, a: usize, lda: i32, offset: i32 = 0): usize {
-  const start = PACKED_A + (<usize>offset << 2);
-  packPanels(m, k, a, lda, start);
-  return start;
-}
-
-/** Packs rows [0, m − m mod 4) of A[m, k] as packA does, at dst: (m − m mod 4)·k floats, for sgemmPacked. */
 export function packPanels(m: i32, k: i32, a: usize, lda: i32, dst: usize): void {
   const m4 = m & ~3;
   for (let i = 0; i < m4; i += 4) {
@@ -147,7 +136,7 @@ export function sgemm(
   edges(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }
 
-/** sgemm with A already in the pack buffer (packA(m, k, a, lda)); `a` itself serves the edges. */
+/** sgemm with A already packed at `packed` (packPanels(m, k, a, lda, packed)); `a` itself serves the edges. */
 export function sgemmPacked(
   m: i32,
   n: i32,

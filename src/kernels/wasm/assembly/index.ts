@@ -7,6 +7,8 @@ export {
   conv2dBackwardBias,
   conv2dReluMaxPool2dForward,
   conv2dReluMaxPool2dBackward,
+  im2colWeights,
+  im2colWeightsFloats,
 } from "./conv";
 export {
   winogradApplies,
