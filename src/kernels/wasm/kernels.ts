@@ -87,7 +87,8 @@ export interface WasmExports {
   winogradWeights(g: number, w: number, u: number): void;
   winogradConv2dForward(g: number, x: number, u: number, b: number, ws: number, y: number, group: number): void;
   winogradConv2dBackwardInput(g: number, dy: number, u: number, ws: number, dx: number, group: number): void;
-  winogradConv2dBackwardWeight(g: number, dy: number, x: number, ws: number, dw: number, group: number): void;
+  winogradConv2dBackwardWeight(g: number, dy: number, x: number, ws: number, du: number, group: number): void;
+  winogradWeightGradient(g: number, du: number, dw: number): void;
   winogradConv2dReluMaxPool2dForward(
     g: number,
     pg: number,
@@ -112,7 +113,7 @@ export interface WasmExports {
     ws: number,
     dconv: number,
     dx: number,
-    dw: number,
+    du: number,
     db: number,
     group: number,
     firstImage: number,
@@ -191,6 +192,10 @@ interface ConvPath {
   tiles: number;
   weights: number;
   scratch: (group: number) => number[];
+  /** Floats of a job's partial weight gradient: dw's, or Winograd's sums dU (see weightGradient). */
+  weightGradFloats: number;
+  /** The convolution's geometry in wasm memory. */
+  geometry: number;
 }
 
 /**
@@ -329,7 +334,13 @@ export function wasmKernels(
         weights = arena.alloc(wasm.im2colWeightsFloats(geometry) * F32);
         wasm.im2colWeights(geometry, wp, weights, Number(use === "forward"), Number(use === "inputGradient"));
       }
-      return { tiles: 0, weights, scratch: im2colScratch };
+      return {
+        tiles: 0,
+        weights,
+        scratch: im2colScratch,
+        weightGradFloats: g.outChannels * taps(g),
+        geometry,
+      };
     }
     let weights = 0;
     if (use !== "none") {
@@ -341,6 +352,8 @@ export function wasmKernels(
       tiles: wasm.winogradTiles(geometry),
       weights,
       scratch: (group) => [wasm.winogradWorkspaceFloats(geometry, group)],
+      weightGradFloats: 16 * g.outChannels * g.inChannels,
+      geometry,
     };
   };
 
@@ -378,10 +391,24 @@ export function wasmKernels(
    * The sum of the jobs' partial results (`n` floats of scratch at each address), in range order, whichever thread
    * filled each one.
    */
-  const sumPartials = (partials: number[], n: number): Float32Array => {
+  const sumPartials = (partials: number[], n: number): Float32Array => arena.readF32(sumParts(partials, n), n);
+
+  /** The sum of the jobs' partials, as sumPartials, left in wasm memory: its address. */
+  const sumParts = (partials: number[], n: number): number => {
     const total = arena.alloc(n * F32);
     wasm.sumParts(arena.put(Int32Array.from(partials)), partials.length, n, total);
-    return arena.readF32(total, n);
+    return total;
+  };
+
+  /**
+   * The weight gradient (`n` floats) from the jobs' partials on `path`: their sum, and on Winograd's path, where the
+   * jobs leave the sums dU of the transformed space, Gᵀ dU G of that sum (winogradWeightGradient), once per call.
+   */
+  const weightGradient = (path: ConvPath, partials: number[], n: number): Float32Array => {
+    if (path.tiles === 0) return sumPartials(partials, n);
+    const dw = arena.alloc(n * F32);
+    wasm.winogradWeightGradient(path.geometry, sumParts(partials, path.weightGradFloats), dw);
+    return arena.readF32(dw, n);
   };
 
   /**
@@ -497,13 +524,13 @@ export function wasmKernels(
         path,
         ["conv2dBackwardWeight", "winogradConv2dBackwardWeight"],
         () => [],
-        [n],
+        [path.weightGradFloats],
         (geometry, first, scratch, [dw], group) => {
           partials.push(dw);
           return [geometry, dyp + first * outSize(g) * F32, xp + first * inSize(g) * F32, ...scratch, dw, group];
         },
       );
-      return sumPartials(partials, n);
+      return weightGradient(path, partials, n);
     },
     conv2dBackwardBias(dy, g) {
       if (!isF32(dy)) return refKernels.conv2dBackwardBias(dy, g);
@@ -614,7 +641,7 @@ export function wasmKernels(
         ["conv2dReluMaxPool2dBackward", "winogradConv2dReluMaxPool2dBackward"],
         // The convolution's output gradient (dconv); each job's partial weight and bias gradients.
         (group) => [outSize(g) * group],
-        [w.length, biasFloats(g)],
+        [path.weightGradFloats, biasFloats(g)],
         (geometry, first, scratch, [dw, db], group) => {
           dwParts.push(dw);
           dbParts.push(db);
@@ -637,7 +664,7 @@ export function wasmKernels(
       );
       return [
         needInput ? arena.readF32(dx, g.batch * inSize(g)) : null,
-        needWeight ? sumPartials(dwParts, w.length) : null,
+        needWeight ? weightGradient(path, dwParts, w.length) : null,
         needBias ? sumPartials(dbParts, g.outChannels) : null,
       ];
     },

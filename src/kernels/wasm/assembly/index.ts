@@ -19,6 +19,7 @@ export {
   winogradConv2dForward,
   winogradConv2dBackwardInput,
   winogradConv2dBackwardWeight,
+  winogradWeightGradient,
   winogradConv2dReluMaxPool2dForward,
   winogradConv2dReluMaxPool2dBackward,
 } from "./winograd";

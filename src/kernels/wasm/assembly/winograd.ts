@@ -66,8 +66,7 @@ export function winogradApplies(g: usize): bool {
 //   UT   16·C_in·C_out   its transpose per ξ, for the input gradient
 //   PU   16·C_out₄·C_in  U's 16 matrices packed for sgemmPacked (C_out₄ = C_out − C_out mod 4: the 4-row panels)
 //   PUT  16·C_in₄·C_out  UT's, the same
-// The workspace, one per job (in floats; every part a multiple of 4, so 16-byte aligned):
-//   DU   16·C_out·C_in   the weight gradient's sum dU[ξ][co][ci] over this job's tiles
+// The workspace, one per thread (in floats; every part a multiple of 4, so 16-byte aligned):
 //   V    16·C_in·T       the input tiles V[ξ][ci][t] (forward, weight gradient), or dV (input gradient)
 //   M    16·C_out·T      the products M[ξ][co][t] (forward), or the output gradient's tiles dM
 //   PLANE                one zero-padded input (or input gradient) plane
@@ -82,7 +81,7 @@ export function winogradApplies(g: usize): bool {
 export function winogradWeightsFloats(g: usize): i32 {
   return offsetPackedUT(g) + 16 * (inChannels(g) & ~3) * outChannels(g);
 }
-@inline function offsetV(g: usize): i32 { return weightsFloats(g); }
+@inline function offsetV(g: usize): i32 { return 0; }
 @inline function offsetM(g: usize, T: i32): i32 { return offsetV(g) + 16 * inChannels(g) * T; }
 @inline function offsetPlane(g: usize, T: i32): i32 { return offsetM(g, T) + 16 * outChannels(g) * T; }
 @inline function offsetRows(g: usize, T: i32): i32 { return offsetPlane(g, T) + planeHeight(g) * planeWidth(g); }
@@ -152,10 +151,13 @@ export function winogradWeights(g: usize, w: usize, u: usize): void {
   }
 }
 
-/** dw[co][ci][3][3] = Gᵀ dU[·][co][ci] G, from the sums in DU. */
-function weightGradFinish(g: usize, ws: usize, dw: usize): void {
+/**
+ * dw[co][ci][3][3] = Gᵀ dU[·][co][ci] G, from the sums dU[ξ][co][ci] (16·C_out·C_in floats at du): once per call,
+ * on the jobs' sums added in range order (the weight-gradient kernels below leave dU, not dw).
+ */
+export function winogradWeightGradient(g: usize, du: usize, dw: usize): void {
   const C = inChannels(g), CO = outChannels(g);
-  const DU = ws;
+  const DU = du;
   const plane = CO * C;
   for (let co = 0; co < CO; co++) {
     for (let ci = 0; ci < C; ci++) {
@@ -491,20 +493,20 @@ function forwardGroup(
 }
 
 /**
- * One group's backward from its output gradient dconv ([nb, C_out, OH, OW]): dU += dM·Vᵀ when dw is wanted, and
- * its nb images of dx when dx != 0.
+ * One group's backward from its output gradient dconv ([nb, C_out, OH, OW]): dU (+)= dM·Vᵀ into du (16·C_out·C_in
+ * floats) unless du is 0, and its nb images of dx unless dx is 0.
  */
 function backwardGroup(
-  g: usize, x: usize, nb: i32, dconv: usize, u: usize, packedUT: usize, ws: usize, dx: usize, weights: bool,
+  g: usize, x: usize, nb: i32, dconv: usize, u: usize, packedUT: usize, ws: usize, dx: usize, du: usize,
   accumulate: bool,
 ): void {
   const C = inChannels(g), CO = outChannels(g);
   const TI = tilesOf(g), T = tileColumns(nb * TI);
   const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
-  const V = f32At(ws, offsetV(g)), M = f32At(ws, offsetM(g, T)), DU = ws;
+  const V = f32At(ws, offsetV(g)), M = f32At(ws, offsetM(g, T)), DU = du;
   for (let n = 0; n < nb; n++) outputGradTiles(g, f32At(dconv, n * outSize), ws, T, n * TI);
   zeroPadColumns(M, 16 * CO, T, nb * TI);
-  if (weights) {
+  if (du != 0) {
     for (let n = 0; n < nb; n++) inputTiles(g, f32At(x, n * inSize), ws, T, n * TI);
     zeroPadColumns(V, 16 * C, T, nb * TI);
     for (let xi = 0; xi < 16; xi++) {
@@ -564,25 +566,27 @@ export function winogradConv2dBackwardInput(g: usize, dy: usize, u: usize, ws: u
   const packedUT = f32At(u, offsetPackedUT(g));
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
-    backwardGroup(g, 0, nb, f32At(dy, n0 * outSize), u, packedUT, ws, f32At(dx, n0 * inSize), false, false);
+    backwardGroup(g, 0, nb, f32At(dy, n0 * outSize), u, packedUT, ws, f32At(dx, n0 * inSize), 0, false);
   }
 }
 
-/** dw (C_out·C_in·9 floats) for this call's N images. */
-export function winogradConv2dBackwardWeight(g: usize, dy: usize, x: usize, ws: usize, dw: usize, group: i32): void {
+/** The weight gradient's sums dU (16·C_out·C_in floats at du; see winogradWeightGradient) of this call's N images. */
+export function winogradConv2dBackwardWeight(g: usize, dy: usize, x: usize, ws: usize, du: usize, group: i32): void {
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
   const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
-    backwardGroup(g, f32At(x, n0 * inSize), nb, f32At(dy, n0 * outSize), 0, 0, ws, 0, true, n0 > 0);
+    backwardGroup(g, f32At(x, n0 * inSize), nb, f32At(dy, n0 * outSize), 0, 0, ws, 0, du, n0 > 0);
   }
-  weightGradFinish(g, ws, dw);
 }
 
-/** The gradients of winogradConv2dReluMaxPool2dForward, as conv2dReluMaxPool2dBackward in conv.ts (u: 0 when dx is). */
+/**
+ * The gradients of winogradConv2dReluMaxPool2dForward, as conv2dReluMaxPool2dBackward in conv.ts (u: 0 when dx is),
+ * but for the weights' sums dU at du in place of dw (see winogradWeightGradient).
+ */
 export function winogradConv2dReluMaxPool2dBackward(
   g: usize, pg: usize, dy: usize, argmax: usize, pooled: usize, x: usize, u: usize, ws: usize,
-  dconv: usize, dx: usize, dw: usize, db: usize, group: i32, firstImage: i32,
+  dconv: usize, dx: usize, du: usize, db: usize, group: i32, firstImage: i32,
 ): void {
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
   const inSize = C * inHeight(g) * inWidth(g);
@@ -593,8 +597,7 @@ export function winogradConv2dReluMaxPool2dBackward(
     const nb = min(group, N - n0);
     scatterPooledGradient(g, pg, dy, argmax, pooled, dconv, nb, n0, firstImage, scratch);
     const dxGroup = dx != 0 ? f32At(dx, n0 * inSize) : 0;
-    backwardGroup(g, f32At(x, n0 * inSize), nb, dconv, u, packedUT, ws, dxGroup, dw != 0, n0 > 0);
+    backwardGroup(g, f32At(x, n0 * inSize), nb, dconv, u, packedUT, ws, dxGroup, du, n0 > 0);
   }
-  if (dw != 0) weightGradFinish(g, ws, dw);
   if (db != 0) biasFinish(db, CO, scratch);
 }
