@@ -81,8 +81,8 @@ export function winogradApplies(g: usize): bool {
 export function winogradWeightsFloats(g: usize): i32 {
   return offsetPackedUT(g) + 16 * (inChannels(g) & ~3) * outChannels(g);
 }
-@inline function offsetV(g: usize): i32 { return 0; }
-@inline function offsetM(g: usize, T: i32): i32 { return offsetV(g) + 16 * inChannels(g) * T; }
+// V starts the workspace.
+@inline function offsetM(g: usize, T: i32): i32 { return 16 * inChannels(g) * T; }
 @inline function offsetPlane(g: usize, T: i32): i32 { return offsetM(g, T) + 16 * outChannels(g) * T; }
 @inline function offsetRows(g: usize, T: i32): i32 { return offsetPlane(g, T) + planeHeight(g) * planeWidth(g); }
 @inline function offsetOut(g: usize, T: i32): i32 { return offsetRows(g, T) + 4 * planeWidth(g); }
@@ -216,7 +216,7 @@ function inputTiles(g: usize, x: usize, ws: usize, T: i32, col0: i32): void {
   const TY = tilesY(g), TX = tilesX(g), PWD = planeWidth(g);
   const plane = f32At(ws, offsetPlane(g, T));
   const rows = f32At(ws, offsetRows(g, T));
-  const V = f32At(ws, offsetV(g));
+  const V = ws;
   const rowBytes = <usize>PWD << 2;
   // A cropped output (the rows and columns a pool reads: see pooledRegion in kernels.ts) reads only the input rows
   // and columns that fit the plane; a whole one reads them all.
@@ -381,7 +381,7 @@ function inputGradTiles(g: usize, ws: usize, T: i32, col0: i32, dx: usize): void
   const TY = tilesY(g), TX = tilesX(g), PWD = planeWidth(g);
   const rowsRead = min(H, planeHeight(g) - PH), colsRead = min(W, PWD - PW);
   const plane = f32At(ws, offsetPlane(g, T));
-  const dV = f32At(ws, offsetV(g));
+  const dV = ws;
   const lane = i32x4(0, 1, 2, 3);
   for (let ci = 0; ci < C; ci++) {
     zeroRow(plane, planeHeight(g) * PWD);
@@ -484,8 +484,8 @@ function forwardGroup(
   const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
   const outPerImage = pooled ? CO * TI : outSize;
   for (let n = 0; n < nb; n++) inputTiles(g, f32At(x, n * inSize), ws, T, n * TI);
-  zeroPadColumns(f32At(ws, offsetV(g)), 16 * C, T, nb * TI);
-  products(CO, C, T, packedU, u, f32At(ws, offsetV(g)), f32At(ws, offsetM(g, T)));
+  zeroPadColumns(ws, 16 * C, T, nb * TI);
+  products(CO, C, T, packedU, u, ws, f32At(ws, offsetM(g, T)));
   for (let n = 0; n < nb; n++) {
     const o = n * outPerImage;
     outputTiles(g, ws, T, n * TI, b, f32At(out, o), pooled, argmax != 0 ? f32At(argmax, o) : 0, first + n * outSize);
@@ -503,7 +503,7 @@ function backwardGroup(
   const C = inChannels(g), CO = outChannels(g);
   const TI = tilesOf(g), T = tileColumns(nb * TI);
   const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
-  const V = f32At(ws, offsetV(g)), M = f32At(ws, offsetM(g, T)), DU = du;
+  const V = ws, M = f32At(ws, offsetM(g, T)), DU = du;
   for (let n = 0; n < nb; n++) outputGradTiles(g, f32At(dconv, n * outSize), ws, T, n * TI);
   zeroPadColumns(M, 16 * CO, T, nb * TI);
   if (du != 0) {
