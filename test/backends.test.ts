@@ -21,7 +21,7 @@ import { WASM_USES_REF } from "../src/kernels/wasm/kernels.js";
 import { kernel, kernelOf, registerBackend } from "../src/kernels/registry.js";
 import { parseBackendName } from "../src/kernels/default-backend.js";
 import { refKernels } from "../src/kernels/ref/index.js";
-import type { KernelName, KernelTable } from "../src/kernels/types.js";
+import type { GemmShape, KernelName, KernelTable } from "../src/kernels/types.js";
 import { OPS, OP_NAMES, type OpName } from "../src/ops/table.js";
 import { OP_CASES, type OpCase } from "./helpers/op-cases.js";
 import { Generator } from "../src/tensor/random.js";
@@ -102,6 +102,26 @@ test("the wasm convolutions split over 2 threads give the reference's results, f
       "dw",
     );
   }
+  await useBackend("wasm", () => {}, 1);
+});
+
+test("a matrix product split over 2 threads is bit for bit the one-thread product (fc1's shapes and odd ones)", async () => {
+  const g = new Generator(7);
+  const random = (n: number) => Float32Array.from({ length: n }, () => g.uniform(-1, 1));
+  const shapes: GemmShape[] = [
+    { m: 64, k: 800, n: 10, transA: false, transB: true }, // fc1's forward: split by rows
+    { m: 64, k: 10, n: 800, transA: false, transB: false }, // its input gradient
+    { m: 10, k: 64, n: 800, transA: true, transB: false }, // its weight gradient: split by columns
+    { m: 10, k: 999, n: 203, transA: false, transB: true }, // columns, with sgemmNT's edges
+    { m: 203, k: 999, n: 7, transA: false, transB: false }, // rows, with 3 edge rows
+  ];
+  const cases = shapes.map((s) => ({ s, a: random(s.m * s.k), b: random(s.k * s.n) }));
+  await useBackend("wasm", () => {}, 1);
+  const single = cases.map(({ s, a, b }) => kernel("gemm")(a, b, s));
+  await useBackend("wasm", () => {}, 2);
+  cases.forEach(({ s, a, b }, i) =>
+    assert.deepEqual(kernel("gemm")(a, b, s), single[i], `m ${s.m}, k ${s.k}, n ${s.n}`),
+  );
   await useBackend("wasm", () => {}, 1);
 });
 

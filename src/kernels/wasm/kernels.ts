@@ -84,7 +84,7 @@ export interface WasmExports {
   winogradTiles(g: number): number;
   winogradWorkspaceFloats(g: number, group: number): number;
   winogradWeightsFloats(g: number): number;
-  winogradWeights(g: number, w: number, u: number): void;
+  winogradWeights(g: number, w: number, u: number, forward: number, inputGradient: number): void;
   winogradConv2dForward(g: number, x: number, u: number, b: number, ws: number, y: number, group: number): void;
   winogradConv2dBackwardInput(g: number, dy: number, u: number, ws: number, dx: number, group: number): void;
   winogradConv2dBackwardWeight(g: number, dy: number, x: number, ws: number, du: number, group: number): void;
@@ -164,6 +164,11 @@ const GEMM_COLUMNS = 1024;
 const MIN_RANGES = 8;
 /** Elements each job must get before a memory-bound kernel is split into one job per thread. */
 const MIN_SPLIT = 32_768;
+/**
+ * Multiply-adds each job must get before a matrix product (fc1's, forward and backward: 512k) is split into one job
+ * per thread: a few microseconds of work against a dispatch of about one.
+ */
+const MIN_GEMM_SPLIT = 65_536;
 /** Positions from which an image's GEMM goes alone, reading and writing NCHW in place (see assembly/conv.ts). */
 const ALONE_POSITIONS = 64;
 /**
@@ -346,9 +351,9 @@ export function wasmKernels(
     }
     let weights = 0;
     if (use !== "none") {
-      // U, its transpose per position, and both packed for the GEMM, once for all jobs.
+      // U (forward) or its transpose per position (input gradient), packed for the GEMM, once for all jobs.
       weights = arena.alloc(wasm.winogradWeightsFloats(geometry) * F32);
-      wasm.winogradWeights(geometry, wp, weights);
+      wasm.winogradWeights(geometry, wp, weights, Number(use === "forward"), Number(use === "inputGradient"));
     }
     return {
       tiles: wasm.winogradTiles(geometry),
@@ -684,8 +689,21 @@ export function wasmKernels(
         wasm.transpose(ap, k, m, t);
         ap = t;
       }
-      if (s.transB) wasm.sgemmNT(m, n, k, ap, k, bp, k, c, n, 0);
-      else wasm.sgemm(m, n, k, ap, k, bp, n, c, n, 0);
+      // Split across the threads along the longer of C's sides, at whole blocks of the kernel (4 rows; 8 columns,
+      // or sgemmNT's 2), so that every element is the same sum, in the same order, as in one call.
+      const fn = s.transB ? "sgemmNT" : "sgemm";
+      const ldb = s.transB ? k : n;
+      const parts = threadParts(m * n * k, MIN_GEMM_SPLIT);
+      const alongRows = m >= n;
+      const unit = alongRows ? 4 : s.transB ? 2 : 8;
+      const extent = alongRows ? m : n;
+      runSplit(Math.ceil(extent / unit), parts, (u0, u1) => {
+        const [i0, i1] = [u0 * unit, Math.min(extent, u1 * unit)];
+        if (alongRows) return { fn, args: [i1 - i0, n, k, ap + i0 * k * F32, k, bp, ldb, c + i0 * n * F32, n, 0] };
+        // Columns j of C are columns j of B [K,N], or rows j of B [N,K] (sgemmNT).
+        const b0 = bp + (s.transB ? i0 * k : i0) * F32;
+        return { fn, args: [m, i1 - i0, k, ap, k, b0, ldb, c + i0 * F32, n, 0] };
+      });
       return arena.readF32(c, m * n);
     },
     relu(x) {

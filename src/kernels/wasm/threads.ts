@@ -18,6 +18,8 @@ export const THREAD_FUNCTIONS = [
   "winogradConv2dBackwardWeight",
   "winogradConv2dReluMaxPool2dForward",
   "winogradConv2dReluMaxPool2dBackward",
+  "sgemm",
+  "sgemmNT",
 ] as const;
 export type ThreadFunction = (typeof THREAD_FUNCTIONS)[number];
 

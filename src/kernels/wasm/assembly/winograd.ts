@@ -108,8 +108,11 @@ export function winogradWorkspaceFloats(g: usize, group: i32): i32 {
 // ---------------------------------------------------------------------------------------------------------------
 // The weights: U = G w Gᵀ, and dw = Gᵀ dU G.
 
-/** U, UT and their packed panels (winogradWeightsFloats floats at u) from w[co][ci][3][3], once per call. */
-export function winogradWeights(g: usize, w: usize, u: usize): void {
+/**
+ * From w[co][ci][3][3], once per call, into the winogradWeightsFloats floats at u: U and its panels for the forward,
+ * UT and its panels for the input gradient (each call needs one pair only).
+ */
+export function winogradWeights(g: usize, w: usize, u: usize, forward: bool, inputGradient: bool): void {
   const C = inChannels(g), CO = outChannels(g);
   const U = u, UT = f32At(u, offsetUT(g));
   const plane = CO * C;
@@ -134,20 +137,26 @@ export function winogradWeights(g: usize, w: usize, u: usize): void {
         // U = Z Gᵀ.
         const u0 = z0, u1: f32 = 0.5 * (z0 + z1 + z2), u2: f32 = 0.5 * (z0 - z1 + z2), u3 = z2;
         const xi = r * 4;
-        store<f32>(f32At(U, xi * plane + co * C + ci), u0);
-        store<f32>(f32At(U, (xi + 1) * plane + co * C + ci), u1);
-        store<f32>(f32At(U, (xi + 2) * plane + co * C + ci), u2);
-        store<f32>(f32At(U, (xi + 3) * plane + co * C + ci), u3);
-        store<f32>(f32At(UT, xi * plane + ci * CO + co), u0);
-        store<f32>(f32At(UT, (xi + 1) * plane + ci * CO + co), u1);
-        store<f32>(f32At(UT, (xi + 2) * plane + ci * CO + co), u2);
-        store<f32>(f32At(UT, (xi + 3) * plane + ci * CO + co), u3);
+        if (forward) {
+          store<f32>(f32At(U, xi * plane + co * C + ci), u0);
+          store<f32>(f32At(U, (xi + 1) * plane + co * C + ci), u1);
+          store<f32>(f32At(U, (xi + 2) * plane + co * C + ci), u2);
+          store<f32>(f32At(U, (xi + 3) * plane + co * C + ci), u3);
+        }
+        if (inputGradient) {
+          store<f32>(f32At(UT, xi * plane + ci * CO + co), u0);
+          store<f32>(f32At(UT, (xi + 1) * plane + ci * CO + co), u1);
+          store<f32>(f32At(UT, (xi + 2) * plane + ci * CO + co), u2);
+          store<f32>(f32At(UT, (xi + 3) * plane + ci * CO + co), u3);
+        }
       }
     }
   }
   for (let xi = 0; xi < 16; xi++) {
-    packPanels(CO, C, f32At(U, xi * plane), C, f32At(u, offsetPackedU(g) + xi * (CO & ~3) * C));
-    packPanels(C, CO, f32At(UT, xi * plane), CO, f32At(u, offsetPackedUT(g) + xi * (C & ~3) * CO));
+    if (forward) packPanels(CO, C, f32At(U, xi * plane), C, f32At(u, offsetPackedU(g) + xi * (CO & ~3) * C));
+    if (inputGradient) {
+      packPanels(C, CO, f32At(UT, xi * plane), CO, f32At(u, offsetPackedUT(g) + xi * (C & ~3) * CO));
+    }
   }
 }
 
