@@ -31,6 +31,8 @@ interface Case extends ConvCase {
   pool: MaxPool2dOptions;
   /** The pool reads fewer rows and columns than the convolution gives (pooledRegion), wasm's fused kernels skip them. */
   cropped?: true;
+  /** Through Winograd with the tutorial's pool over the whole output: wasm sums db window by window. */
+  windowBias?: true;
 }
 
 const CASES: Case[] = [
@@ -84,6 +86,7 @@ const CASES: Case[] = [
     conv: {},
     kernelSize: 2,
     pool: {},
+    windowBias: true,
   },
   {
     name: "strided, padded conv; 3×3 pool, stride 2, padding 1",
@@ -129,6 +132,10 @@ for (const backend of ["ref", "wasm"] as const) {
         // The outputs and the input gradient take the same arithmetic in the same order: no tolerance.
         assert.deepEqual([fused.y, fused.dx], [separate.y, separate.dx]);
         assertRegrouped(fused.dw, separate.dw, "dw");
+        assertRegrouped(fused.db, separate.db, "db");
+      } else if (backend === "wasm" && c.windowBias) {
+        // Winograd's tiles are the pool's windows: db is summed window by window (pooledGradTiles), the rest as is.
+        assert.deepEqual([fused.y, fused.dx, fused.dw], [separate.y, separate.dx, separate.dw]);
         assertRegrouped(fused.db, separate.db, "db");
       } else {
         // The same kernels' arithmetic in the same order: no tolerance.

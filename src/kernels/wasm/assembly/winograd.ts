@@ -382,6 +382,58 @@ function storeGradRow(M: usize, r: i32, CO: i32, co: i32, T: i32, t: i32, x0: v1
 }
 
 /**
+ * dM[ξ][co][col0 + t] for every tile of one image whose tiles are the 2×2 pool's windows (poolsWhole2x2), straight
+ * from the pooled gradient dy, the winners' indices and the pooled values ([C_out, tilesY, tilesX] each): a tile's
+ * output gradient is dy at its winner where the pooled value is not ≤ 0 (a NaN passes, as reluBackward's), 0 at its
+ * 3 other positions. These are the values maxUnpool2x2Live writes and outputGradTiles reads back, so dM is the same
+ * bit for bit, but the convolution's gradient is never stored. `first` is the whole output's flat index of this
+ * image's first value. Unless biasSums is 0, adds each window's gradient to its channel's 4 lanes there (biasScratch
+ * in ./conv): db is summed window by window, not position by position as biasAccumulate sums it.
+ */
+function pooledGradTiles(
+  g: usize, dy: usize, argmax: usize, pooled: usize, ws: usize, T: i32, col0: i32, first: i32, biasSums: usize,
+): void {
+  const CO = outChannels(g), OH = outHeight(g), OW = outWidth(g);
+  const TY = tilesY(g), TX = tilesX(g);
+  const M = f32At(ws, offsetM(g, T));
+  const zero = f32x4.splat(0);
+  const lane = i32x4(0, 1, 2, 3);
+  const columns = i32x4(0, 2, 4, 6);
+  for (let co = 0; co < CO; co++) {
+    let bias = zero;
+    for (let ty = 0; ty < TY; ty++) {
+      for (let tx = 0; ; tx += 4) {
+        const start = min(tx, TX - 4);
+        const t = col0 + ty * TX + start;
+        const o = (co * TY + ty) * TX + start;
+        const live = v128.not(f32x4.le(v128.load(f32At(pooled, o)), zero));
+        // 0 + dy, as the scatter of maxPool2dBackward adds it: a −0 becomes +0 there too.
+        const d = f32x4.add(zero, v128.and(v128.load(f32At(dy, o)), live));
+        // The winner's offset in its window: 0, 1, OW or OW + 1.
+        const corner = i32x4.splat(first + co * OH * OW + 2 * ty * OW + 2 * start);
+        const at = i32x4.sub(v128.load(f32At(argmax, o)), i32x4.add(corner, columns));
+        const d00 = v128.and(d, i32x4.eq(at, i32x4.splat(0)));
+        const d01 = v128.and(d, i32x4.eq(at, i32x4.splat(1)));
+        const d10 = v128.and(d, i32x4.eq(at, i32x4.splat(OW)));
+        const d11 = v128.and(d, i32x4.eq(at, i32x4.splat(OW + 1)));
+        // As outputGradTiles: A's rows against dy's two columns.
+        storeGradRow(M, 0, CO, co, T, t, d00, d01);
+        storeGradRow(M, 1, CO, co, T, t, f32x4.add(d00, d10), f32x4.add(d01, d11));
+        storeGradRow(M, 2, CO, co, T, t, f32x4.sub(d00, d10), f32x4.sub(d01, d11));
+        storeGradRow(M, 3, CO, co, T, t, f32x4.neg(d10), f32x4.neg(d11));
+        // The last 4 tiles of a row may start before tx: the windows already counted stay out of the bias.
+        bias = f32x4.add(bias, v128.and(d, i32x4.ge_s(lane, i32x4.splat(tx - start))));
+        if (start + 4 >= TX) break;
+      }
+    }
+    if (biasSums != 0) {
+      const sums = biasSums + (<usize>co << 4);
+      v128.store(sums, f32x4.add(v128.load(sums), bias));
+    }
+  }
+}
+
+/**
  * dx[ci] = Σ_tiles B dV_t Bᵀ for one image ([C_in, H, W] at dx), from dV's columns col0…: each tile's 4×4 added
  * into the zero-padded plane where tiles overlap, then the plane cropped into dx.
  */
@@ -509,11 +561,20 @@ function backwardGroup(
   g: usize, x: usize, nb: i32, dconv: usize, u: usize, packedUT: usize, ws: usize, dx: usize, du: usize,
   accumulate: bool,
 ): void {
+  const TI = tilesOf(g), T = tileColumns(nb * TI);
+  const outSize = outChannels(g) * outHeight(g) * outWidth(g);
+  for (let n = 0; n < nb; n++) outputGradTiles(g, f32At(dconv, n * outSize), ws, T, n * TI);
+  backwardFromTiles(g, x, nb, u, packedUT, ws, dx, du, accumulate);
+}
+
+/** The rest of backwardGroup once the group's output gradient tiles dM are in the workspace's M. */
+function backwardFromTiles(
+  g: usize, x: usize, nb: i32, u: usize, packedUT: usize, ws: usize, dx: usize, du: usize, accumulate: bool,
+): void {
   const C = inChannels(g), CO = outChannels(g);
   const TI = tilesOf(g), T = tileColumns(nb * TI);
-  const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
+  const inSize = C * inHeight(g) * inWidth(g);
   const V = ws, M = f32At(ws, offsetM(g, T)), DU = du;
-  for (let n = 0; n < nb; n++) outputGradTiles(g, f32At(dconv, n * outSize), ws, T, n * TI);
   zeroPadColumns(M, 16 * CO, T, nb * TI);
   if (du != 0) {
     for (let n = 0; n < nb; n++) inputTiles(g, f32At(x, n * inSize), ws, T, n * TI);
@@ -598,15 +659,28 @@ export function winogradConv2dReluMaxPool2dBackward(
   dconv: usize, dx: usize, du: usize, db: usize, group: i32, firstImage: i32,
 ): void {
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
-  const inSize = C * inHeight(g) * inWidth(g);
+  const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
   const packedUT = dx != 0 ? f32At(u, offsetPackedUT(g)) : 0;
   const scratch = db != 0 ? biasScratch(db, CO) : 0;
   if (db != 0) memory.fill(scratch, 0, <usize>CO * 20);
+  // The tutorial's pool over an even output (conv2's, cropped to 10×10): each tile's gradient from its window's.
+  const windows = poolsWhole2x2(g, pg);
+  const TI = tilesOf(g), pooledSize = CO * TI;
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
-    scatterPooledGradient(g, pg, dy, argmax, pooled, dconv, nb, n0, firstImage, scratch);
-    const dxGroup = dx != 0 ? f32At(dx, n0 * inSize) : 0;
-    backwardGroup(g, f32At(x, n0 * inSize), nb, dconv, u, packedUT, ws, dxGroup, du, n0 > 0);
+    const xGroup = f32At(x, n0 * inSize), dxGroup = dx != 0 ? f32At(dx, n0 * inSize) : 0;
+    if (windows) {
+      const T = tileColumns(nb * TI);
+      for (let n = 0; n < nb; n++) {
+        const o = (n0 + n) * pooledSize;
+        pooledGradTiles(g, f32At(dy, o), f32At(argmax, o), f32At(pooled, o), ws, T, n * TI,
+          (firstImage + n0 + n) * outSize, scratch);
+      }
+      backwardFromTiles(g, xGroup, nb, u, packedUT, ws, dxGroup, du, n0 > 0);
+    } else {
+      scatterPooledGradient(g, pg, dy, argmax, pooled, dconv, nb, n0, firstImage, scratch);
+      backwardGroup(g, xGroup, nb, dconv, u, packedUT, ws, dxGroup, du, n0 > 0);
+    }
   }
   if (db != 0) biasFinish(db, CO, scratch);
 }
