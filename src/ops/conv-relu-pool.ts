@@ -17,7 +17,8 @@ import type { IntPair } from "./window.js";
  * columns than the convolution gives (floor mode drops conv2's last row and column: 11×11 → 5×5 reads 10×10), the
  * wasm backend does not compute the others, whose gradient is 0: its output and input gradient stay bit for bit those
  * of the three ops, while the weight and bias gradients sum the same nonzero terms grouped otherwise (within 1e-6 of
- * their largest magnitude).
+ * their largest magnitude). Where Winograd's 2×2 tiles are the pool's windows (conv2's), wasm sums the bias gradient
+ * window by window, grouped otherwise too.
  *
  * Shapes: input [N, C_in, H, W], weight [C_out, C_in, F_h, F_w], bias [C_out] → [N, C_out, H_pool, W_pool], where
  * H_conv = ⌊(H + 2P − F_h)/S⌋ + 1 and H_pool = ⌊(H_conv + 2P_pool − K)/S_pool⌋ + 1 (for the tutorial's conv1 and its

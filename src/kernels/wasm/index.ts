@@ -161,8 +161,8 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
  * The same as {@link initWasmBackend}, but synchronous, for a backend chosen on an op's first call: the module is
  * compiled on the calling thread (a few tens of kilobytes), and the workers are started without waiting for them.
  * That is safe because the caller takes whatever jobs are left, its own block's and then the others': a worker that
- * is not running yet simply takes none, and joins in once it is. A worker that fails to start never
- * joins; the notice says so.
+ * is not running yet simply takes none, and joins in once it is. A worker that fails to start never joins; the
+ * notice says so.
  */
 export function initWasmBackendSync(options: WasmBackendOptions = {}): boolean {
   if (!wasmSupported()) return false;

@@ -41,9 +41,9 @@ export interface Job {
 // (its block, by weight), and wakes the workers through their slots. Each thread then takes the jobs of its own block
 // in order, and when it has none left, takes the others' from the far end of their blocks: a thread that runs slower
 // (on this VM one virtual CPU often does) simply takes fewer. Dealt this way, a thread works on the same images from
-// one kernel call to the next (conv1's pooled output is conv2's input), which it still holds in its own cache: taking
-// jobs in one shared order instead cost 8% of inference. The jobs taken are bits of one cell, which also holds the
-// call's tag in its high bits, so that a worker that wakes late can never take a job of another call.
+// one kernel call to the next (conv1's pooled output is conv2's input, conv2's input gradient conv1's output
+// gradient), which it still holds in its own cache. The jobs taken are bits of one cell, which also holds the call's
+// tag in its high bits, so that a worker that wakes late can never take a job of another call.
 const TAKEN = 0; // (tag << TAG_SHIFT) | a bit for each job taken, and for each of the MAX_JOBS that the call lacks
 const COMPLETED = 1; // jobs finished, failed ones included
 const FAILED = 2; // 1 + the index of a job that threw, or 0
