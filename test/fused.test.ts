@@ -225,6 +225,50 @@ test("without a gradient to come (inference), the fused block gives the same val
   await useBackend("wasm", () => {}, 1);
 });
 
+test("conv1's block, its input needing no gradient: the weights' gradient from each window's winner alone", () => {
+  // wasm's fused backward takes 9 multiply-adds a window (directWeightGradPooled) in place of the dense sum's 36:
+  // the same nonzero terms, grouped otherwise. The tutorial's conv1 (13 windows a row: 3 steps of 4 and 1 alone),
+  // a padded one, and one with 5 channels and 4 windows a row.
+  const cases = [
+    { input: [3, 1, 28, 28], weight: [16, 1, 3, 3], padding: 0 },
+    { input: [2, 1, 12, 12], weight: [4, 1, 3, 3], padding: 1 },
+    { input: [2, 1, 10, 10], weight: [5, 1, 3, 3], padding: 0 },
+  ];
+  for (const backend of ["ref", "wasm"] as const) {
+    setBackend(backend);
+    for (const c of cases) {
+      const g = new Generator(17);
+      const x = randomFloat32(c.input, g);
+      x.requiresGrad = false;
+      const w = randomFloat32(c.weight, g);
+      const b = randomFloat32([c.weight[0]], g);
+      const run = (f: () => Tensor) => {
+        [w.grad, b.grad] = [null, null];
+        const y = f();
+        // The same random weighting of the output for both.
+        const gy = new Generator(18);
+        const weights = new Tensor(
+          Float32Array.from({ length: y.numel() }, () => gy.uniform(-1, 1)),
+          y.shape,
+        );
+        sum(mul(y, weights)).backward();
+        return { y: y.data, dw: w.grad!.data, db: b.grad!.data };
+      };
+      const conv = { padding: c.padding };
+      const fused = run(() => conv2dReluMaxPool2d(x, w, b, conv, 2));
+      const separate = run(() => maxPool2d(relu(conv2d(x, w, b, conv)), 2));
+      const label = `${backend}, input ${c.input.join("×")}, padding ${c.padding}`;
+      assert.deepEqual(fused.y, separate.y, label);
+      if (backend === "ref") {
+        assert.deepEqual(fused, separate, label);
+        continue;
+      }
+      assertRegrouped(fused.dw, separate.dw, `${label}: dw`);
+      assertRegrouped(fused.db, separate.db, `${label}: db`);
+    }
+  }
+});
+
 test("without a bias, and with an input that needs no gradient, only the weight's gradient is computed", () => {
   for (const backend of ["ref", "wasm"] as const) {
     setBackend(backend);

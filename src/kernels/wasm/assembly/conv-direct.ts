@@ -308,6 +308,99 @@ function weightGradRow(
   storeTap(dw1, 2, a12, accumulate);
 }
 
+/**
+ * dw (+)= the weight gradient of the nb images of x (x points at the first) from their pooled output's gradient, for
+ * the tutorial's 2×2 pool over the whole convolution (poolsWhole2x2): a window's gradient reaches its winner alone,
+ * g = dy where the pooled value is live (as maxUnpool2x2Live writes it), so
+ *
+ *   dw[co, m, n] (+)= Σ_windows g · x[winner + (m, n)]
+ *
+ * takes 9 multiply-adds a window, one 3-float row of its patch per vector, in place of 36 over its 4 positions, and
+ * the convolution's gradient is never written. dy, argmax and pooled: the images' [C_out, OH/2, OW/2] each; `first`:
+ * the whole output's flat index of the first image's first value; dw is overwritten unless `accumulate`. Unless
+ * biasSums is 0, adds every window's g to its channel's sums there (biasScratch in ./conv). The sums are those of
+ * directWeightGrad's without its zero terms, grouped otherwise: they differ only by rounding, and where x holds an
+ * infinity, which the dense sum multiplies by the zero gradients of the other positions into NaN.
+ */
+export function directWeightGradPooled(
+  g: usize, x: usize, nb: i32, dy: usize, argmax: usize, pooled: usize, first: i32, col: usize, dw: usize,
+  accumulate: bool, biasSums: usize,
+): void {
+  const CO = outChannels(g), OH = outHeight(g), OW = outWidth(g);
+  const PH = OH >> 1, PW = OW >> 1, PW4 = PW & ~3;
+  const XW = borderedWidth(g);
+  const xRow = <usize>XW << 2;
+  const xs = bordered(g, x, nb, col);
+  const zero = f32x4.splat(0);
+  const columns = i32x4(0, 2, 4, 6);
+  const tails = biasSums + (<usize>CO << 4);
+  for (let co = 0; co < CO; co++) {
+    let a0 = zero, a1 = zero, a2 = zero, bias = zero;
+    let tail: f32 = 0;
+    for (let n = 0; n < nb; n++) {
+      const image = f32At(xs, n * borderedHeight(g) * XW);
+      const planeFirst = first + (n * CO + co) * OH * OW;
+      let o = (n * CO + co) * PH * PW;
+      for (let i = 0; i < PH; i++) {
+        const top = image + <usize>(2 * i) * xRow;
+        let j = 0;
+        for (; j < PW4; j += 4) {
+          const live = v128.not(f32x4.le(v128.load(f32At(pooled, o)), zero));
+          // 0 + dy, as the scatter of maxPool2dBackward adds it: a −0 becomes +0 there too.
+          const d = f32x4.add(zero, v128.and(v128.load(f32At(dy, o)), live));
+          // The winner's offset in its window, r·OW + c, becomes r·XW + c in the bordered image.
+          const at = i32x4.sub(v128.load(f32At(argmax, o)), i32x4.add(i32x4.splat(planeFirst + 2 * i * OW + 2 * j), columns));
+          const down = i32x4.ge_s(at, i32x4.splat(OW));
+          const offset = i32x4.add(i32x4.add(at, v128.and(down, i32x4.splat(XW - OW))), i32x4.add(i32x4.splat(2 * j), columns));
+          bias = f32x4.add(bias, d);
+          let p = top + (<usize>i32x4.extract_lane(offset, 0) << 2);
+          let s = v128.shuffle<f32>(d, d, 0, 0, 0, 0);
+          a0 = acc(a0, s, v128.load(p)); a1 = acc(a1, s, v128.load(p + xRow)); a2 = acc(a2, s, v128.load(p + 2 * xRow));
+          p = top + (<usize>i32x4.extract_lane(offset, 1) << 2);
+          s = v128.shuffle<f32>(d, d, 1, 1, 1, 1);
+          a0 = acc(a0, s, v128.load(p)); a1 = acc(a1, s, v128.load(p + xRow)); a2 = acc(a2, s, v128.load(p + 2 * xRow));
+          p = top + (<usize>i32x4.extract_lane(offset, 2) << 2);
+          s = v128.shuffle<f32>(d, d, 2, 2, 2, 2);
+          a0 = acc(a0, s, v128.load(p)); a1 = acc(a1, s, v128.load(p + xRow)); a2 = acc(a2, s, v128.load(p + 2 * xRow));
+          p = top + (<usize>i32x4.extract_lane(offset, 3) << 2);
+          s = v128.shuffle<f32>(d, d, 3, 3, 3, 3);
+          a0 = acc(a0, s, v128.load(p)); a1 = acc(a1, s, v128.load(p + xRow)); a2 = acc(a2, s, v128.load(p + 2 * xRow));
+          o += 4;
+        }
+        for (; j < PW; j++) {
+          const d: f32 = load<f32>(f32At(pooled, o)) <= 0 ? 0 : <f32>0 + load<f32>(f32At(dy, o));
+          const at = load<i32>(f32At(argmax, o)) - (planeFirst + 2 * i * OW + 2 * j);
+          const p = top + (<usize>(2 * j + (at >= OW ? at + XW - OW : at)) << 2);
+          const s = f32x4.splat(d);
+          a0 = acc(a0, s, v128.load(p)); a1 = acc(a1, s, v128.load(p + xRow)); a2 = acc(a2, s, v128.load(p + 2 * xRow));
+          tail += d;
+          o++;
+        }
+      }
+    }
+    if (dw != 0) {
+      // Lanes 0…2 of a_m are the taps (m, 0…2); lane 3 read the patch's 4th column and is left.
+      const w = f32At(dw, co * 9);
+      storeRow3(w, a0, accumulate);
+      storeRow3(w + 12, a1, accumulate);
+      storeRow3(w + 24, a2, accumulate);
+    }
+    if (biasSums != 0) {
+      const sums = biasSums + (<usize>co << 4);
+      v128.store(sums, f32x4.add(v128.load(sums), bias));
+      store<f32>(f32At(tails, co), load<f32>(f32At(tails, co)) + tail);
+    }
+  }
+}
+
+/** w[0..3) (+)= lanes 0…2 of v. */
+@inline
+function storeRow3(w: usize, v: v128, accumulate: bool): void {
+  store<f32>(w, f32x4.extract_lane(v, 0) + (accumulate ? load<f32>(w) : 0));
+  store<f32>(w, f32x4.extract_lane(v, 1) + (accumulate ? load<f32>(w, 4) : 0), 4);
+  store<f32>(w, f32x4.extract_lane(v, 2) + (accumulate ? load<f32>(w, 8) : 0), 8);
+}
+
 /** dw[t] (+)= the sum of s's lanes. */
 @inline
 function storeTap(dw: usize, t: i32, s: v128, accumulate: bool): void {

@@ -15,7 +15,7 @@ import { packPanels, sgemmNT, sgemmPacked, transpose } from "./gemm";
 import { relu } from "./elementwise";
 import { isPool2x2, maxPool2dForward, maxUnpool2x2Live, poolsWhole2x2 } from "./pool";
 import { addRow, addRowMasked, copyRow, copyRowOver, zeroRow } from "./rows";
-import { directApplies, directForward, directForwardPooled, directWeightGrad } from "./conv-direct";
+import { directApplies, directForward, directForwardPooled, directWeightGrad, directWeightGradPooled } from "./conv-direct";
 import {
   batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth,
   strideHeight, strideWidth, padHeight, padWidth, outHeight, outWidth, f32At,
@@ -372,8 +372,17 @@ export function conv2dReluMaxPool2dBackward(
   if (dx != 0) memory.fill(dx, 0, (<usize>N * <usize>C * <usize>HW) << 2);
   const scratch = db != 0 ? biasScratch(db, CO) : 0;
   if (db != 0) memory.fill(scratch, 0, <usize>CO * 20);
+  // conv1's block, whose input needs no gradient: the weights' from each window's winner, no convolution gradient.
+  const sparse = dx == 0 && directApplies(g) && poolsWhole2x2(g, pg);
+  const pooledPerImage = CO * outHeight(pg) * outWidth(pg);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
+    if (sparse) {
+      const o = n0 * pooledPerImage;
+      directWeightGradPooled(g, f32At(x, n0 * C * HW), nb, f32At(dy, o), f32At(argmax, o), f32At(pooled, o),
+        (firstImage + n0) * CO * P, col, dw, n0 > 0, scratch);
+      continue;
+    }
     scatterPooledGradient(g, pg, dy, argmax, pooled, dconv, nb, n0, firstImage, scratch);
     const dyRows = channelRows(dconv, nb, CO, P, grouped);
     if (dw != 0) weightGradGroup(g, f32At(x, n0 * C * HW), nb, dyRows, nb * P, col, dw, n0 > 0);
