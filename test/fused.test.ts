@@ -22,6 +22,10 @@ import { convValuesAndGrads, randomFloat32, type ConvCase } from "./helpers/conv
 import { gradcheck, randomInput } from "./helpers/gradcheck.js";
 import { assertClose } from "./helpers/close.js";
 import { pooledRegion } from "../src/kernels/wasm/kernels.js";
+import { kernelOf } from "../src/kernels/registry.js";
+import { refKernels } from "../src/kernels/ref/index.js";
+import { conv2dGeometry } from "../src/ops/conv2d.js";
+import { maxPool2dGeometry } from "../src/ops/pool.js";
 import type { Conv2dGeometry, Window2d } from "../src/kernels/types.js";
 
 await initWasmBackend();
@@ -89,6 +93,24 @@ const CASES: Case[] = [
     windowBias: true,
   },
   {
+    name: "Winograd, 4 tiles a row (each step of 4 starts a row): 10 → 8 → 4",
+    input: [2, 4, 10, 10],
+    weight: [5, 4, 3, 3],
+    conv: {},
+    kernelSize: 2,
+    pool: {},
+    windowBias: true,
+  },
+  {
+    name: "Winograd, 7 tiles a row (steps of 4 across rows, the last one back 3 tiles): 16 → 14 → 7",
+    input: [2, 4, 16, 16],
+    weight: [3, 4, 3, 3],
+    conv: {},
+    kernelSize: 2,
+    pool: {},
+    windowBias: true,
+  },
+  {
     name: "strided, padded conv; 3×3 pool, stride 2, padding 1",
     input: [5, 2, 9, 9],
     weight: [3, 2, 3, 3],
@@ -144,6 +166,22 @@ for (const backend of ["ref", "wasm"] as const) {
     });
   }
 }
+
+test("the fused forward's winners are the pool's own indices where the pool reads the whole output", () => {
+  // Only the fused backward reads them, and it decodes them as the forward wrote them: a slip in both would pass
+  // the gradient tests, so they are checked against ref's maxPool2dForward indices here.
+  const wasm = kernelOf("wasm", "conv2dReluMaxPool2dForward")!;
+  for (const c of CASES.filter((c) => c.cropped === undefined && c.kernelSize === 2)) {
+    const g = new Generator(19);
+    const [x, w, b] = [randomFloat32(c.input, g), randomFloat32(c.weight, g), randomFloat32([c.weight[0]], g)];
+    const conv = conv2dGeometry(x, w, b, c.conv);
+    const pool = maxPool2dGeometry([conv.batch, conv.outChannels, conv.outHeight, conv.outWidth], 2, c.pool);
+    const [fast, ref] = [wasm, refKernels.conv2dReluMaxPool2dForward].map((f) =>
+      f(x.data as Float32Array, w.data as Float32Array, b.data as Float32Array, conv, pool),
+    );
+    assert.deepEqual(fast.argmax, ref.argmax, c.name);
+  }
+});
 
 test("pooledRegion: the rows and columns of a convolution's output that its pool reads", () => {
   const conv = (size: number): Conv2dGeometry => ({

@@ -72,6 +72,7 @@ export function winogradApplies(g: usize): bool {
 //   PLANE                one zero-padded input (or input gradient) plane
 //   ROWS 4·planeWidth    a tile row after Bᵀ's rows
 //   OUT  4·tiles         one output (or output gradient) plane, 2·tilesY × 2·tilesX
+//        + 16            then a step's 4 outputs (tileOutputs)
 @inline function round4(n: i32): i32 { return (n + 3) & ~3; }
 @inline function weightsFloats(g: usize): i32 { return 16 * outChannels(g) * inChannels(g); }
 @inline function offsetUT(g: usize): i32 { return weightsFloats(g); }
@@ -102,7 +103,7 @@ function zeroPadColumns(base: usize, rows: i32, T: i32, used: i32): void {
 /** Floats of a job's workspace for groups of `group` images. */
 export function winogradWorkspaceFloats(g: usize, group: i32): i32 {
   const T = tileColumns(group * tilesOf(g));
-  return offsetOut(g, T) + round4(4 * tilesOf(g));
+  return offsetOut(g, T) + round4(4 * tilesOf(g)) + 16;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -271,6 +272,51 @@ function inputTiles(g: usize, x: usize, ws: usize, T: i32, col0: i32): void {
 }
 
 /**
+ * Aᵀ M A for the 4 tiles t…t + 3 of output channel co, from M's 16 rows ξ·C_out + co: the 2×2 outputs y00, y01, y10,
+ * y11 (row, column), each a vector over the 4 tiles, stored at q, q + 16, q + 32 and q + 48 (a 64-byte scratch in
+ * L1, which the pooled and the unpooled outputs both read back: one copy of the transform).
+ */
+@inline
+function tileOutputs(M: usize, co: i32, CO: i32, T: i32, t: i32, q: usize): void {
+  // s0c, s1c: Aᵀ's two rows against column c of M.
+  let m0 = v128.load(tileAt(M, co, T, t)), m1 = v128.load(tileAt(M, 4 * CO + co, T, t));
+  let m2 = v128.load(tileAt(M, 8 * CO + co, T, t)), m3 = v128.load(tileAt(M, 12 * CO + co, T, t));
+  const s00 = f32x4.add(f32x4.add(m0, m1), m2), s10 = f32x4.sub(f32x4.sub(m1, m2), m3);
+  m0 = v128.load(tileAt(M, CO + co, T, t)); m1 = v128.load(tileAt(M, 5 * CO + co, T, t));
+  m2 = v128.load(tileAt(M, 9 * CO + co, T, t)); m3 = v128.load(tileAt(M, 13 * CO + co, T, t));
+  const s01 = f32x4.add(f32x4.add(m0, m1), m2), s11 = f32x4.sub(f32x4.sub(m1, m2), m3);
+  m0 = v128.load(tileAt(M, 2 * CO + co, T, t)); m1 = v128.load(tileAt(M, 6 * CO + co, T, t));
+  m2 = v128.load(tileAt(M, 10 * CO + co, T, t)); m3 = v128.load(tileAt(M, 14 * CO + co, T, t));
+  const s02 = f32x4.add(f32x4.add(m0, m1), m2), s12 = f32x4.sub(f32x4.sub(m1, m2), m3);
+  m0 = v128.load(tileAt(M, 3 * CO + co, T, t)); m1 = v128.load(tileAt(M, 7 * CO + co, T, t));
+  m2 = v128.load(tileAt(M, 11 * CO + co, T, t)); m3 = v128.load(tileAt(M, 15 * CO + co, T, t));
+  const s03 = f32x4.add(f32x4.add(m0, m1), m2), s13 = f32x4.sub(f32x4.sub(m1, m2), m3);
+  // Then A's two columns.
+  v128.store(q, f32x4.add(f32x4.add(s00, s01), s02));
+  v128.store(q, f32x4.sub(f32x4.sub(s01, s02), s03), 16);
+  v128.store(q, f32x4.add(f32x4.add(s10, s11), s12), 32);
+  v128.store(q, f32x4.sub(f32x4.sub(s11, s12), s13), 48);
+}
+
+// A pooled image's tiles are taken 4 at a time in their flat order t = ty·tilesX + tx, across the rows (conv2's 25
+// tiles in 7 steps, where 5 rows of 5 take 10): a step's pooled outputs, gradients and M's columns are all 4
+// consecutive t. Its windows' top-left corners in the output plane, 2·OW·ty + 2·tx, move on by 8 a step, and by
+// 2·OW − 2·tilesX more in a lane whose tx passes the row's end (once at most: tilesX ≥ 4). The last step starts at
+// tiles − 4, in the last row: the lanes before t0 redo tiles already done.
+
+/** The lanes of a flat step, their tx in `tx`, whose tile 4 on passes the row's end: all ones there. */
+@inline
+function wrapsPastRow(tx: v128, TX: i32): v128 {
+  return i32x4.ge_s(tx, i32x4.splat(TX - 4));
+}
+
+/** The corners of the last step's lanes, tiles − 4 … tiles − 1: the last row's last 4. */
+@inline
+function lastStepCorners(TY: i32, TX: i32, OW: i32): v128 {
+  return i32x4.add(i32x4.splat(2 * OW * (TY - 1) + 2 * (TX - 4)), i32x4(0, 2, 4, 6));
+}
+
+/**
  * y[co] = Aᵀ M A + b[co] for every tile of one image, from M's columns col0… (the image's tiles). Unpooled: its
  * [C_out, OH, OW] output at `out`, through the 2·tilesY × 2·tilesX plane OUT, cropped. Pooled (poolsWhole2x2: the
  * tiles are the 2×2 pool's windows): maxPool2d(relu(y)) at `out` [C_out, tilesY, tilesX], and the winners' flat
@@ -281,54 +327,50 @@ function outputTiles(
   g: usize, ws: usize, T: i32, col0: i32, b: usize, out: usize, pooled: bool, argmax: usize, first: i32,
 ): void {
   const CO = outChannels(g), OH = outHeight(g), OW = outWidth(g);
-  const TY = tilesY(g), TX = tilesX(g), WO = tileRowWidth(g);
+  const TY = tilesY(g), TX = tilesX(g), TI = tilesOf(g), WO = tileRowWidth(g);
   const M = f32At(ws, offsetM(g, T));
   const plane = f32At(ws, offsetOut(g, T));
-  const lanes = i32x4(0, 2, 4, 6);
+  // The 4 outputs of a step, in the 64 bytes after the plane (OUT has room: see winogradWorkspaceFloats).
+  const q = f32At(plane, 2 * TY * WO);
   for (let co = 0; co < CO; co++) {
     const bias = b != 0 ? load<f32>(f32At(b, co)) : 0;
     const bias4 = f32x4.splat(bias);
+    if (pooled) {
+      const base = i32x4.splat(first + co * OH * OW);
+      let tx = i32x4(0, 1, 2, 3), corners = i32x4(0, 2, 4, 6);
+      for (let t0 = 0; ; t0 += 4) {
+        const start = min(t0, TI - 4);
+        if (start < t0) corners = lastStepCorners(TY, TX, OW);
+        tileOutputs(M, co, CO, T, col0 + start, q);
+        // Tile k of the 4 is window k: y00 its top-left, y01 top-right, y10 bottom-left, y11 bottom-right.
+        const o = co * TI + start;
+        poolWindows4(
+          relu4(f32x4.add(v128.load(q), bias4)), relu4(f32x4.add(v128.load(q, 16), bias4)),
+          relu4(f32x4.add(v128.load(q, 32), bias4)), relu4(f32x4.add(v128.load(q, 48), bias4)),
+          i32x4.add(base, corners), OW, f32At(out, o), argmax != 0 ? f32At(argmax, o) : 0,
+        );
+        if (start + 4 >= TI) break;
+        const wrap = wrapsPastRow(tx, TX);
+        tx = i32x4.sub(i32x4.add(tx, i32x4.splat(4)), v128.and(wrap, i32x4.splat(TX)));
+        corners = i32x4.add(i32x4.add(corners, i32x4.splat(8)), v128.and(wrap, i32x4.splat(2 * OW - 2 * TX)));
+      }
+      continue;
+    }
     for (let ty = 0; ty < TY; ty++) {
       for (let tx = 0; ; tx += 4) {
         const start = min(tx, TX - 4);
-        const t = col0 + ty * TX + start;
-        // s0c, s1c: Aᵀ's two rows against column c of M.
-        let m0 = v128.load(tileAt(M, co, T, t)), m1 = v128.load(tileAt(M, 4 * CO + co, T, t));
-        let m2 = v128.load(tileAt(M, 8 * CO + co, T, t)), m3 = v128.load(tileAt(M, 12 * CO + co, T, t));
-        const s00 = f32x4.add(f32x4.add(m0, m1), m2), s10 = f32x4.sub(f32x4.sub(m1, m2), m3);
-        m0 = v128.load(tileAt(M, CO + co, T, t)); m1 = v128.load(tileAt(M, 5 * CO + co, T, t));
-        m2 = v128.load(tileAt(M, 9 * CO + co, T, t)); m3 = v128.load(tileAt(M, 13 * CO + co, T, t));
-        const s01 = f32x4.add(f32x4.add(m0, m1), m2), s11 = f32x4.sub(f32x4.sub(m1, m2), m3);
-        m0 = v128.load(tileAt(M, 2 * CO + co, T, t)); m1 = v128.load(tileAt(M, 6 * CO + co, T, t));
-        m2 = v128.load(tileAt(M, 10 * CO + co, T, t)); m3 = v128.load(tileAt(M, 14 * CO + co, T, t));
-        const s02 = f32x4.add(f32x4.add(m0, m1), m2), s12 = f32x4.sub(f32x4.sub(m1, m2), m3);
-        m0 = v128.load(tileAt(M, 3 * CO + co, T, t)); m1 = v128.load(tileAt(M, 7 * CO + co, T, t));
-        m2 = v128.load(tileAt(M, 11 * CO + co, T, t)); m3 = v128.load(tileAt(M, 15 * CO + co, T, t));
-        const s03 = f32x4.add(f32x4.add(m0, m1), m2), s13 = f32x4.sub(f32x4.sub(m1, m2), m3);
-        // Then A's two columns: y_ab for tiles start…start+3, interleaved into the plane's rows 2ty and 2ty + 1.
-        const y00 = f32x4.add(f32x4.add(s00, s01), s02), y01 = f32x4.sub(f32x4.sub(s01, s02), s03);
-        const y10 = f32x4.add(f32x4.add(s10, s11), s12), y11 = f32x4.sub(f32x4.sub(s11, s12), s13);
-        if (pooled) {
-          // Tile k of the 4 is window k: y00 its top-left, y01 top-right, y10 bottom-left, y11 bottom-right.
-          const o = (co * TY + ty) * TX + start;
-          poolWindows4(
-            relu4(f32x4.add(y00, bias4)), relu4(f32x4.add(y01, bias4)),
-            relu4(f32x4.add(y10, bias4)), relu4(f32x4.add(y11, bias4)),
-            i32x4.add(i32x4.splat(first + co * OH * OW + 2 * ty * OW + 2 * start), lanes), OW,
-            f32At(out, o), argmax != 0 ? f32At(argmax, o) : 0,
-          );
-        } else {
-          const row = f32At(plane, 2 * ty * WO + 2 * start);
-          v128.store(row, interleaveLow(y00, y01));
-          v128.store(row, interleaveHigh(y00, y01), 16);
-          const next = row + (<usize>WO << 2);
-          v128.store(next, interleaveLow(y10, y11));
-          v128.store(next, interleaveHigh(y10, y11), 16);
-        }
+        tileOutputs(M, co, CO, T, col0 + ty * TX + start, q);
+        const y00 = v128.load(q), y01 = v128.load(q, 16), y10 = v128.load(q, 32), y11 = v128.load(q, 48);
+        // Interleaved into the plane's rows 2ty and 2ty + 1.
+        const row = f32At(plane, 2 * ty * WO + 2 * start);
+        v128.store(row, interleaveLow(y00, y01));
+        v128.store(row, interleaveHigh(y00, y01), 16);
+        const next = row + (<usize>WO << 2);
+        v128.store(next, interleaveLow(y10, y11));
+        v128.store(next, interleaveHigh(y10, y11), 16);
         if (start + 4 >= TX) break;
       }
     }
-    if (pooled) continue;
     const dst = f32At(out, co * OH * OW);
     for (let i = 0; i < OH; i++) {
       const src = f32At(plane, i * WO);
@@ -394,37 +436,40 @@ function pooledGradTiles(
   g: usize, dy: usize, argmax: usize, pooled: usize, ws: usize, T: i32, col0: i32, first: i32, biasSums: usize,
 ): void {
   const CO = outChannels(g), OH = outHeight(g), OW = outWidth(g);
-  const TY = tilesY(g), TX = tilesX(g);
+  const TY = tilesY(g), TX = tilesX(g), TI = tilesOf(g);
   const M = f32At(ws, offsetM(g, T));
   const zero = f32x4.splat(0);
   const lane = i32x4(0, 1, 2, 3);
-  const columns = i32x4(0, 2, 4, 6);
   for (let co = 0; co < CO; co++) {
     let bias = zero;
-    for (let ty = 0; ty < TY; ty++) {
-      for (let tx = 0; ; tx += 4) {
-        const start = min(tx, TX - 4);
-        const t = col0 + ty * TX + start;
-        const o = (co * TY + ty) * TX + start;
-        const live = v128.not(f32x4.le(v128.load(f32At(pooled, o)), zero));
-        // 0 + dy, as the scatter of maxPool2dBackward adds it: a −0 becomes +0 there too.
-        const d = f32x4.add(zero, v128.and(v128.load(f32At(dy, o)), live));
-        // The winner's offset in its window: 0, 1, OW or OW + 1.
-        const corner = i32x4.splat(first + co * OH * OW + 2 * ty * OW + 2 * start);
-        const at = i32x4.sub(v128.load(f32At(argmax, o)), i32x4.add(corner, columns));
-        const d00 = v128.and(d, i32x4.eq(at, i32x4.splat(0)));
-        const d01 = v128.and(d, i32x4.eq(at, i32x4.splat(1)));
-        const d10 = v128.and(d, i32x4.eq(at, i32x4.splat(OW)));
-        const d11 = v128.and(d, i32x4.eq(at, i32x4.splat(OW + 1)));
-        // As outputGradTiles: A's rows against dy's two columns.
-        storeGradRow(M, 0, CO, co, T, t, d00, d01);
-        storeGradRow(M, 1, CO, co, T, t, f32x4.add(d00, d10), f32x4.add(d01, d11));
-        storeGradRow(M, 2, CO, co, T, t, f32x4.sub(d00, d10), f32x4.sub(d01, d11));
-        storeGradRow(M, 3, CO, co, T, t, f32x4.neg(d10), f32x4.neg(d11));
-        // The last 4 tiles of a row may start before tx: the windows already counted stay out of the bias.
-        bias = f32x4.add(bias, v128.and(d, i32x4.ge_s(lane, i32x4.splat(tx - start))));
-        if (start + 4 >= TX) break;
-      }
+    const base = i32x4.splat(first + co * OH * OW);
+    // The tiles in flat steps of 4, as the pooled outputTiles takes them.
+    let tx = i32x4(0, 1, 2, 3), corners = i32x4(0, 2, 4, 6);
+    for (let t0 = 0; ; t0 += 4) {
+      const start = min(t0, TI - 4);
+      if (start < t0) corners = lastStepCorners(TY, TX, OW);
+      const t = col0 + start;
+      const o = co * TI + start;
+      const live = v128.not(f32x4.le(v128.load(f32At(pooled, o)), zero));
+      // 0 + dy, as the scatter of maxPool2dBackward adds it: a −0 becomes +0 there too.
+      const d = f32x4.add(zero, v128.and(v128.load(f32At(dy, o)), live));
+      // The winner's offset in its window: 0, 1, OW or OW + 1.
+      const at = i32x4.sub(v128.load(f32At(argmax, o)), i32x4.add(base, corners));
+      const d00 = v128.and(d, i32x4.eq(at, i32x4.splat(0)));
+      const d01 = v128.and(d, i32x4.eq(at, i32x4.splat(1)));
+      const d10 = v128.and(d, i32x4.eq(at, i32x4.splat(OW)));
+      const d11 = v128.and(d, i32x4.eq(at, i32x4.splat(OW + 1)));
+      // As outputGradTiles: A's rows against dy's two columns.
+      storeGradRow(M, 0, CO, co, T, t, d00, d01);
+      storeGradRow(M, 1, CO, co, T, t, f32x4.add(d00, d10), f32x4.add(d01, d11));
+      storeGradRow(M, 2, CO, co, T, t, f32x4.sub(d00, d10), f32x4.sub(d01, d11));
+      storeGradRow(M, 3, CO, co, T, t, f32x4.neg(d10), f32x4.neg(d11));
+      // The last step may start before t0: the windows already counted stay out of the bias.
+      bias = f32x4.add(bias, v128.and(d, i32x4.ge_s(lane, i32x4.splat(t0 - start))));
+      if (start + 4 >= TI) break;
+      const wrap = wrapsPastRow(tx, TX);
+      tx = i32x4.sub(i32x4.add(tx, i32x4.splat(4)), v128.and(wrap, i32x4.splat(TX)));
+      corners = i32x4.add(i32x4.add(corners, i32x4.splat(8)), v128.and(wrap, i32x4.splat(2 * OW - 2 * TX)));
     }
     if (biasSums != 0) {
       const sums = biasSums + (<usize>co << 4);
