@@ -30,7 +30,9 @@
 //
 // The transforms are vectorised across 4 neighbouring tiles of a tile row. A tile row rarely holds a multiple of 4
 // tiles (conv2's: 6), so its last 4 start at tilesX − 4 and redo some tiles: harmless where the result is stored per tile,
-// and masked where it is added into the input gradient. Hence the condition tilesX ≥ 4 (output width ≥ 7).
+// and masked where it is added into the input gradient. Hence the condition tilesX ≥ 4 (output width ≥ 7). The pooled
+// outputs and their gradients, whose tiles are the pool's windows, go 4 at a time across the rows instead (see
+// tileOutputs).
 import { packPanels, sgemmNT, sgemmPacked } from "./gemm";
 import { biasFinish, biasScratch, reluMaxPoolGroup, scatterPooledGradient } from "./conv";
 import { copyRow, zeroRow } from "./rows";
