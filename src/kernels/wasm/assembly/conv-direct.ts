@@ -18,7 +18,9 @@
 // weight gradient masks out the lanes already counted. So nothing is written outside the output, and directApplies
 // asks for the sizes that one block needs. The multiply-add is acc (./madd): FMA in the relaxed-SIMD build.
 // Followed by relu and the tutorial's 2×2 pool (directForwardPooled), a block pools its own 2 rows: its 8 values a
-// channel are 2 windows, so the convolution's output is never stored, only a quarter of it.
+// channel are 2 windows, so the convolution's output is never stored, only a quarter of it. Backward, only a
+// window's winner has a gradient: the weight gradient reads each window's 3×3 patch there (directWeightGradPooled),
+// one vector a patch row, whose 4th lane reads one float past the row (an input's allocation has slack for it).
 import { acc } from "./madd";
 import { relu4 } from "./elementwise";
 import { poolWindows4 } from "./pool";
