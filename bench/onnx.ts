@@ -7,6 +7,9 @@ import { MnistCNN, type Arch } from "../src/models/tutorial.js";
 import { manualSeed } from "../src/tensor/random.js";
 import { tidy } from "../src/tensor/scope.js";
 import { Tensor } from "../src/tensor/tensor.js";
+import { median } from "./stats.js";
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
  * One line of the ONNX inference bench: a runtime's images/s over the whole test set, or why it was skipped. The
@@ -24,6 +27,12 @@ export type OnnxInferenceRecord = {
       imagesPerSec: number;
       /** max |logits − convlab's logits| over the test set: that the runtime computed the same model. */
       maxAbsDiff: number;
+      /**
+       * For the other runtimes: convlab's throughput over this one's, round by round (each round runs every runtime
+       * in turn on the same machine load), and their median: the comparison the targets are stated in.
+       */
+      convlabRatios?: number[];
+      medianConvlabRatio?: number;
     }
   | { skipped: string }
 );
@@ -74,8 +83,9 @@ async function optional<T>(name: string): Promise<T | string> {
  * convlab (the current backend), the exported ONNX model in onnxruntime-node on 1 and 2 threads (intraOpNumThreads),
  * and in onnxruntime-web's WebAssembly backend (1 thread, running in Node). All take the same `batchSize` batches,
  * prepared beforehand so that only inference is timed. Rounds alternate the runtimes (A B C D A B C D) so that each
- * sees the same machine load; a runtime's figure is its best round, as bench/training.ts's inference figure. Each
- * record also gives the largest logit difference from convlab's, so a fast wrong answer shows.
+ * sees the same machine load; a runtime's figure is its best round, as bench/training.ts's inference figure, and each
+ * other runtime's record has convlab's ratio to it in every round and the median of those. Each record also gives the
+ * largest logit difference from convlab's, so a fast wrong answer shows.
  *
  * onnxruntime-node and -web are devDependencies: when one is missing its record says so (`skipped`) instead.
  */
@@ -83,7 +93,7 @@ export async function onnxInferenceComparison(
   test: MnistDataset,
   arch: Arch,
   batchSize = 64,
-  rounds = 3,
+  rounds = 5,
 ): Promise<OnnxInferenceRecord[]> {
   manualSeed(0);
   const model = new MnistCNN(arch).eval();
@@ -134,19 +144,21 @@ export async function onnxInferenceComparison(
   }
 
   const outputs = contenders.map(() => new Float32Array(test.length * 10));
-  const best = contenders.map(() => Infinity);
+  const times: number[][] = contenders.map(() => []);
   // Round 0 warms every runtime up (JIT, WebAssembly tier-up, ONNX Runtime's first-run allocations).
   for (let round = 0; round <= rounds; round++) {
     for (const [i, c] of contenders.entries()) {
       const start = performance.now();
       await c.run(outputs[i]);
-      if (round > 0) best[i] = Math.min(best[i], performance.now() - start);
+      if (round > 0) times[i].push(performance.now() - start);
     }
   }
   for (const [i, c] of contenders.entries()) {
     let maxAbsDiff = 0;
     for (let k = 0; k < outputs[i].length; k++)
       maxAbsDiff = Math.max(maxAbsDiff, Math.abs(outputs[i][k] - outputs[0][k]));
+    // The same images in every round: convlab's throughput over this runtime's is this runtime's time over convlab's.
+    const ratios = i === 0 ? [] : times[i].map((t, round) => t / times[0][round]);
     records.push({
       bench: "onnx-inference",
       arch,
@@ -154,8 +166,9 @@ export async function onnxInferenceComparison(
       backend: c.backend,
       threads: c.threads,
       batchSize,
-      imagesPerSec: Math.round((test.length * 1000) / best[i]),
+      imagesPerSec: Math.round((test.length * 1000) / Math.min(...times[i])),
       maxAbsDiff,
+      ...(i === 0 ? {} : { convlabRatios: ratios.map(round3), medianConvlabRatio: round3(median(ratios)) }),
     });
     await c.release();
   }
