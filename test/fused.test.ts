@@ -307,6 +307,34 @@ test("conv1's block, its input needing no gradient: the weights' gradient from e
   }
 });
 
+test("conv1's block, its input needing no gradient, with a NaN or an infinite pixel: PyTorch's NaNs in the gradients", () => {
+  // The dense weight gradient multiplies such a pixel by the zero gradients of the positions around it (0·NaN, 0·∞):
+  // an image holding one goes the dense way on wasm too, so the NaNs fall where the three ops put them.
+  for (const backend of ["ref", "wasm"] as const) {
+    setBackend(backend);
+    for (const bad of [NaN, Infinity]) {
+      const g = new Generator(21);
+      const x = randomFloat32([3, 1, 28, 28], g);
+      (x.data as Float32Array)[784 + 5 * 28 + 7] = bad;
+      x.requiresGrad = false;
+      const w = randomFloat32([16, 1, 3, 3], g);
+      const b = randomFloat32([16], g);
+      const run = (f: () => Tensor) => {
+        [w.grad, b.grad] = [null, null];
+        sum(f()).backward();
+        return { dw: w.grad!.data, db: b.grad!.data };
+      };
+      const fused = run(() => conv2dReluMaxPool2d(x, w, b, {}, 2));
+      const separate = run(() => maxPool2d(relu(conv2d(x, w, b)), 2));
+      const label = `${backend}, a pixel of ${bad}`;
+      const nans = (a: ArrayLike<number>) => Array.from(a, (v) => Number.isNaN(v));
+      assert.deepEqual(nans(fused.dw), nans(separate.dw), `${label}: where dw is NaN`);
+      assert.ok(nans(separate.dw).includes(true), `${label}: the three ops give NaNs`);
+      assertClose(fused.db, separate.db, { atol: 1e-5, rtol: 1e-5 }, `${label}: db`);
+    }
+  }
+});
+
 test("without a bias, and with an input that needs no gradient, only the weight's gradient is computed", () => {
   for (const backend of ["ref", "wasm"] as const) {
     setBackend(backend);

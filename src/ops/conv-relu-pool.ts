@@ -20,9 +20,8 @@ import type { IntPair } from "./window.js";
  * their largest magnitude). Where Winograd's 2×2 tiles are the pool's windows (conv2's), wasm sums the bias gradient
  * window by window, grouped otherwise too. For a one-channel input that needs no gradient (conv1's), wasm takes the
  * weight and bias gradients from each window's winner alone, 9 multiply-adds a window instead of 36: the same nonzero
- * terms, grouped otherwise, except where the input holds a NaN or an infinity: PyTorch's dense sum multiplies it by
- * the zero gradients of the other positions, which makes every channel's weight gradient NaN where it reaches, while
- * wasm's is NaN only in the channels whose winners it reaches (the loss is NaN either way).
+ * terms, grouped otherwise (an image holding a NaN or an infinity goes the dense way, whose 0·NaN terms make
+ * PyTorch's NaNs).
  *
  * Shapes: input [N, C_in, H, W], weight [C_out, C_in, F_h, F_w], bias [C_out] → [N, C_out, H_pool, W_pool], where
  * H_conv = ⌊(H + 2P − F_h)/S⌋ + 1 and H_pool = ⌊(H_conv + 2P_pool − K)/S_pool⌋ + 1 (for the tutorial's conv1 and its

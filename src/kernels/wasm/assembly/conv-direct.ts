@@ -321,9 +321,8 @@ function weightGradRow(
  * the convolution's gradient is never written. dy, argmax and pooled: the images' [C_out, OH/2, OW/2] each; `first`:
  * the whole output's flat index of the first image's first value; dw is overwritten unless `accumulate`. Unless
  * biasSums is 0, adds every window's g to its channel's sums there (biasScratch in ./conv). The sums are those of
- * directWeightGrad's without its zero terms, grouped otherwise: they differ only by rounding, and where x holds a NaN
- * or an infinity, which the dense sum multiplies by the zero gradients of the other positions into NaN in every
- * channel's taps that reach it (here, only in the channels whose winners' patches hold it).
+ * directWeightGrad's without its zero terms, grouped otherwise, so they differ only by rounding where x is finite (the
+ * caller sends images holding a NaN or an infinity the dense way: there the dense sum's 0·∞ and 0·NaN terms count).
  */
 export function directWeightGradPooled(
   g: usize, x: usize, nb: i32, dy: usize, argmax: usize, pooled: usize, first: i32, col: usize, dw: usize,

@@ -12,7 +12,7 @@
 // dw = dY · colᵀ (dot products along the N·P positions, contiguous in both) for the weight gradient. dY is the
 // output gradient as rows [C_out, N·P]: an image's own [C_out, P] slice, or regrouped for a group of images.
 import { packPanels, sgemmNT, sgemmPacked, transpose } from "./gemm";
-import { relu } from "./elementwise";
+import { allFinite, relu } from "./elementwise";
 import { isPool2x2, maxPool2dForward, maxUnpool2x2Live, poolsWhole2x2 } from "./pool";
 import { addRow, addRowMasked, copyRow, copyRowOver, zeroRow } from "./rows";
 import { directApplies, directForward, directForwardPooled, directWeightGrad, directWeightGradPooled } from "./conv-direct";
@@ -373,11 +373,12 @@ export function conv2dReluMaxPool2dBackward(
   const scratch = db != 0 ? biasScratch(db, CO) : 0;
   if (db != 0) memory.fill(scratch, 0, <usize>CO * 20);
   // conv1's block, whose input needs no gradient: the weights' from each window's winner, no convolution gradient.
+  // Images holding a NaN or an infinity go the dense way, whose 0·∞ and 0·NaN terms make PyTorch's NaNs.
   const sparse = dx == 0 && directApplies(g) && poolsWhole2x2(g, pg);
   const pooledPerImage = CO * outHeight(pg) * outWidth(pg);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
-    if (sparse) {
+    if (sparse && allFinite(f32At(x, n0 * C * HW), nb * C * HW)) {
       const o = n0 * pooledPerImage;
       directWeightGradPooled(g, f32At(x, n0 * C * HW), nb, f32At(dy, o), f32At(argmax, o), f32At(pooled, o),
         (firstImage + n0) * CO * P, col, dw, n0 > 0, scratch);

@@ -9,6 +9,22 @@ export function relu4(v: v128): v128 {
   return v128.andnot(v, f32x4.le(v, f32x4.splat(0)));
 }
 
+/** Whether the n floats at x are all finite: x − x is 0 for each, and NaN for an infinity or a NaN. */
+export function allFinite(x: usize, n: i32): bool {
+  let s = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(f32At(x, i));
+    s = f32x4.add(s, f32x4.sub(v, v));
+  }
+  let t: f32 = 0;
+  for (; i < n; i++) {
+    const v = load<f32>(f32At(x, i));
+    t += v - v;
+  }
+  return v128.all_true<i32>(f32x4.eq(s, s)) && t == t;
+}
+
 /** y = relu(x) = max(x, 0), with NaN propagated as in the reference kernel. */
 export function relu(x: usize, y: usize, n: i32): void {
   let i = 0;
