@@ -210,6 +210,16 @@ test(
         rerun = await convlab(...trainArgs(out));
         assert.equal(rerun.code, 0, `${kills.join("\n")}\n${show(rerun)}`);
       }
+      if (rerun === undefined && leftovers(out).includes(".lock")) {
+        // Killed after the report was written, before the lock was released: the run is whole. The same command
+        // takes the dead process's lock over, refuses to train into a finished folder, and releases the lock.
+        const again = await convlab(...trainArgs(out));
+        assert.equal(again.code, 1, `${kills.join("\n")}\n${show(again)}`);
+        assert.match(
+          again.stderr,
+          /which no longer runs; taking the run folder over\n.*already holds a trained model/s,
+        );
+      }
       assert.ok(
         readFileSync(join(out, "model.safetensors")).equals(model),
         `not the same weights:\n${kills.join("\n")}`,

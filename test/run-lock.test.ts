@@ -180,6 +180,27 @@ test(
   },
 );
 
+test(
+  "a finished run whose process was killed before it released its lock: the same command refuses it and the lock goes",
+  { timeout: 60_000 },
+  async () => {
+    // kill -9 after the report was written: every file is whole, only `.lock` is left.
+    const out = fresh("finished-stale");
+    succeeded(await convlab(...trainArgs(out)));
+    const stale = owner({});
+    writeFileSync(join(out, LOCK_FILE), JSON.stringify(stale));
+    const again = await convlab(...trainArgs(out));
+    assert.equal(again.code, 1, again.stderr);
+    assert.equal(
+      again.stderr,
+      `convlab: ${join(out, LOCK_FILE)} was left by process ${stale.pid} (started ${stale.started}), which no longer ` +
+        `runs; taking the run folder over\n` +
+        `convlab: error: ${out} already holds a trained model (model.safetensors); choose another --out folder\n`,
+    );
+    assert.ok(!existsSync(join(out, LOCK_FILE)));
+  },
+);
+
 test("two sweeps on one folder: the second is refused; the sweep releases its locks", { timeout: 60_000 }, async () => {
   const out = fresh("sweep");
   const sweep = (seed: string) =>
