@@ -7,9 +7,7 @@ import { MnistCNN, type Arch } from "../src/models/tutorial.js";
 import { manualSeed } from "../src/tensor/random.js";
 import { tidy } from "../src/tensor/scope.js";
 import { Tensor } from "../src/tensor/tensor.js";
-import { median } from "./stats.js";
-
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
+import { median, round3 } from "./stats.js";
 
 /**
  * One line of the ONNX inference bench: a runtime's images/s over the whole test set, or why it was skipped. The

@@ -1,11 +1,5 @@
 import { spawnSync } from "node:child_process";
-
-/** The median of some numbers. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length / 2;
-  return Number.isInteger(middle) ? (sorted[middle - 1] + sorted[middle]) / 2 : sorted[Math.floor(middle)];
-}
+import { median, round3 } from "./stats.js";
 
 function seconds(args: string[]): number {
   const start = performance.now();
@@ -29,6 +23,5 @@ export function startupComparison(
     convlab.push(seconds([cli, "--version"]));
     ratios.push(convlab[i] / node[i]);
   }
-  const round3 = (x: number) => Math.round(x * 1000) / 1000;
   return { nodeSeconds: round3(median(node)), cliSeconds: round3(median(convlab)), ratio: round3(median(ratios)) };
 }

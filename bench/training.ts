@@ -8,7 +8,7 @@ import { tidy } from "../src/tensor/scope.js";
 import { trainStep } from "../src/train/loop.js";
 import { setWinograd } from "../src/kernels/wasm/kernels.js";
 import { profileKernels } from "./profile.js";
-import { median } from "./stats.js";
+import { median, round3 } from "./stats.js";
 
 export interface TrainThroughput {
   imagesPerSec: number;
@@ -41,8 +41,8 @@ export function trainThroughput(train: MnistDataset, arch: Arch, steps: number, 
         const kernels = [...profile.totals].sort((a, b) => b[1].ms - a[1].ms);
         return {
           imagesPerSec: Math.round((64 * 1000) / ms),
-          msPerStep: round(ms),
-          kernelMsPerStep: Object.fromEntries(kernels.map(([name, t]) => [name, round(t.ms / steps)])),
+          msPerStep: round3(ms),
+          kernelMsPerStep: Object.fromEntries(kernels.map(([name, t]) => [name, round3(t.ms / steps)])),
         };
       }
     }
@@ -62,7 +62,7 @@ export function fusionComparison(train: MnistDataset, arch: Arch): FusionCompari
     (model) => (model.fuse = true),
     (model) => (model.fuse = false),
   ]);
-  return { fusedMsPerStep: round(fused), unfusedMsPerStep: round(unfused), speedup: round(unfused / fused) };
+  return { fusedMsPerStep: round3(fused), unfusedMsPerStep: round3(unfused), speedup: round3(unfused / fused) };
 }
 
 export interface WinogradComparison {
@@ -76,7 +76,7 @@ export interface WinogradComparison {
 export function winogradComparison(train: MnistDataset, arch: Arch): WinogradComparison {
   try {
     const [winograd, im2col] = alternateSteps(train, arch, [() => setWinograd(true), () => setWinograd(false)]);
-    return { winogradMsPerStep: round(winograd), im2colMsPerStep: round(im2col), speedup: round(im2col / winograd) };
+    return { winogradMsPerStep: round3(winograd), im2colMsPerStep: round3(im2col), speedup: round3(im2col / winograd) };
   } finally {
     setWinograd(true);
   }
@@ -128,8 +128,4 @@ export function inferenceThroughput(test: MnistDataset, arch: Arch, batchSize = 
     best = Math.min(best, performance.now() - start);
   }
   return Math.round((test.length * 1000) / best);
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

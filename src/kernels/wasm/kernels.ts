@@ -231,11 +231,11 @@ export function pooledRegion(g: Conv2dGeometry, pool: Window2d): { conv: Conv2dG
  * done takes the others' from their far ends, so a thread that runs slower simply takes fewer. The convolutions are
  * cut into guided ranges (guidedRanges: large first, then smaller), the same for any number of threads; the
  * memory-bound kernels (max-pool, relu, whose ranges are of elements) into one range per thread, and only when each
- * range gets MIN_SPLIT elements, and the matrix products likewise at MIN_GEMM_SPLIT multiply-adds. Each job gets its own geometry (batch = its range's size), pointers
- * offset to its first image, and its own scratch, sized for the group of images that one GEMM takes, since any
- * thread may run it. The weight and bias gradients sum over the batch, so each job fills a partial buffer of its
- * own, and the partials are added at the end in range order: the result depends neither on which thread ran which
- * job nor on how many threads there are.
+ * range gets MIN_SPLIT elements, and the matrix products likewise at MIN_GEMM_SPLIT multiply-adds. Each job gets its
+ * own geometry (batch = its range's size), pointers offset to its first image, and its own scratch, sized for the
+ * group of images that one GEMM takes, since any thread may run it. The weight and bias gradients sum over the
+ * batch, so each job fills a partial buffer of its own, and the partials are added at the end in range order: the
+ * result depends neither on which thread ran which job nor on how many threads there are.
  *
  * Kernels in {@link WASM_USES_REF} are not here: they are `ref`'s, on purpose. The return type lists every other
  * kernel, so leaving one out is a compile error, not a silent fallback.

@@ -23,7 +23,7 @@
 // one vector a patch row, whose 4th lane reads one float past the row (an input's allocation has slack for it).
 import { acc } from "./madd";
 import { relu4 } from "./elementwise";
-import { poolWindows4 } from "./pool";
+import { liveGradient, liveGradient4, poolWindows4 } from "./pool";
 import { copyRow, zeroRow } from "./rows";
 import {
   inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth,
@@ -347,13 +347,13 @@ export function directWeightGradPooled(
         const top = image + <usize>(2 * i) * xRow;
         let j = 0;
         for (; j < PW4; j += 4) {
-          const live = v128.not(f32x4.le(v128.load(f32At(pooled, o)), zero));
-          // 0 + dy, as the scatter of maxPool2dBackward adds it: a −0 becomes +0 there too.
-          const d = f32x4.add(zero, v128.and(v128.load(f32At(dy, o)), live));
-          // The winner's offset in its window, r·OW + c, becomes r·XW + c in the bordered image.
-          const at = i32x4.sub(v128.load(f32At(argmax, o)), i32x4.add(i32x4.splat(planeFirst + 2 * i * OW + 2 * j), columns));
+          const d = liveGradient4(f32At(pooled, o), f32At(dy, o));
+          // The windows' columns in their rows; the winner's offset in its window, r·OW + c, becomes r·XW + c in the
+          // bordered image.
+          const column = i32x4.add(i32x4.splat(2 * j), columns);
+          const at = i32x4.sub(v128.load(f32At(argmax, o)), i32x4.add(i32x4.splat(planeFirst + 2 * i * OW), column));
           const down = i32x4.ge_s(at, i32x4.splat(OW));
-          const offset = i32x4.add(i32x4.add(at, v128.and(down, i32x4.splat(XW - OW))), i32x4.add(i32x4.splat(2 * j), columns));
+          const offset = i32x4.add(i32x4.add(at, v128.and(down, i32x4.splat(XW - OW))), column);
           bias = f32x4.add(bias, d);
           let p = top + (<usize>i32x4.extract_lane(offset, 0) << 2);
           let s = v128.shuffle<f32>(d, d, 0, 0, 0, 0);
@@ -370,7 +370,7 @@ export function directWeightGradPooled(
           o += 4;
         }
         for (; j < PW; j++) {
-          const d: f32 = load<f32>(f32At(pooled, o)) <= 0 ? 0 : <f32>0 + load<f32>(f32At(dy, o));
+          const d = liveGradient(f32At(pooled, o), f32At(dy, o));
           const at = load<i32>(f32At(argmax, o)) - (planeFirst + 2 * i * OW + 2 * j);
           const p = top + (<usize>(2 * j + (at >= OW ? at + XW - OW : at)) << 2);
           const s = f32x4.splat(d);

@@ -15,7 +15,9 @@ import { packPanels, sgemmNT, sgemmPacked, transpose } from "./gemm";
 import { allFinite, relu } from "./elementwise";
 import { isPool2x2, maxPool2dForward, maxUnpool2x2Live, poolsWhole2x2 } from "./pool";
 import { addRow, addRowMasked, copyRow, copyRowOver, zeroRow } from "./rows";
-import { directApplies, directForward, directForwardPooled, directWeightGrad, directWeightGradPooled } from "./conv-direct";
+import {
+  directApplies, directForward, directForwardPooled, directWeightGrad, directWeightGradPooled,
+} from "./conv-direct";
 import {
   batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth,
   strideHeight, strideWidth, padHeight, padWidth, outHeight, outWidth, f32At,
@@ -167,7 +169,7 @@ function forwardGroup(
   }
   const C = inChannels(g), CO = outChannels(g);
   const HW = inHeight(g) * inWidth(g);
-  const K = C * kernelHeight(g) * kernelWidth(g);
+  const K = taps(g);
   const P = outHeight(g) * outWidth(g);
   const NP = nb * P;
   for (let n = 0; n < nb; n++) im2col(g, f32At(x, n * C * HW), f32At(col, n * P), NP);
@@ -247,7 +249,7 @@ function inputGradGroup(
 ): void {
   const C = inChannels(g), CO = outChannels(g);
   const HW = inHeight(g) * inWidth(g);
-  const K = C * kernelHeight(g) * kernelWidth(g);
+  const K = taps(g);
   const P = outHeight(g) * outWidth(g);
   sgemmPacked(K, NP, CO, packed, wT, CO, dyRows, NP, dcol, NP, false);
   for (let n = 0; n < nb; n++) col2imAdd(g, f32At(dcol, n * P), NP, f32At(dx, n * C * HW));
@@ -263,7 +265,7 @@ function weightGradGroup(
   }
   const C = inChannels(g), CO = outChannels(g);
   const HW = inHeight(g) * inWidth(g);
-  const K = C * kernelHeight(g) * kernelWidth(g);
+  const K = taps(g);
   const P = outHeight(g) * outWidth(g);
   for (let n = 0; n < nb; n++) im2col(g, f32At(x, n * C * HW), f32At(col, n * P), NP);
   sgemmNT(CO, K, NP, dyRows, NP, col, NP, dw, K, accumulate);

@@ -228,6 +228,29 @@ function maxPool2x2(g: usize, x: usize, y: usize, argmax: usize, firstIndex: i32
 }
 
 /**
+ * The gradient that reaches 4 windows' winners through relu and the pool: dy where the pooled value is not ≤ 0 (a
+ * NaN passes, as reluBackward's), else 0; and 0 + dy, as the scatter of maxPool2dBackward adds it, so a −0 becomes
+ * +0 there too. `pooled` and `dy` point at the 4 windows' values.
+ */
+@inline
+export function liveGradient4(pooled: usize, dy: usize): v128 {
+  const zero = f32x4.splat(0);
+  return f32x4.add(zero, v128.and(v128.load(dy), v128.not(f32x4.le(v128.load(pooled), zero))));
+}
+
+/** liveGradient4 for one window. */
+@inline
+export function liveGradient(pooled: usize, dy: usize): f32 {
+  return load<f32>(pooled) <= 0 ? <f32>0 : <f32>0 + load<f32>(dy);
+}
+
+/** The lanes of g whose winner lies `offset` from its window's top-left (`at`: each lane's winner's offset), else 0. */
+@inline
+export function atWinner(g: v128, at: v128, offset: i32): v128 {
+  return v128.and(g, i32x4.eq(at, i32x4.splat(offset)));
+}
+
+/**
  * The input gradient of maxPool2x2 for one image of `planes` planes of H × W, with relu′ at each window's winner
  * folded in: dx[winner] = dy where the pooled value is not ≤ 0 (a NaN passes, as reluBackward's), every other
  * position 0, the odd last row and column (outside every window) included. Writes all of dx, so it needs no zeroing
@@ -239,7 +262,6 @@ export function maxUnpool2x2Live(
 ): void {
   const OH = H >> 1, OW = W >> 1;
   const OW4 = OW & ~3;
-  const zero = f32x4.splat(0);
   const lanes = i32x4(0, 2, 4, 6);
   let o = 0;
   for (let plane = 0; plane < planes; plane++) {
@@ -249,15 +271,10 @@ export function maxUnpool2x2Live(
       const row0 = f32At(dx, r0), row1 = f32At(dx, r0 + W);
       let j = 0;
       for (; j < OW4; j += 4) {
-        const live = v128.not(f32x4.le(v128.load(f32At(pooled, o)), zero));
-        // 0 + dy, as the scatter of maxPool2dBackward adds it: a −0 becomes +0 there too.
-        const d = f32x4.add(zero, v128.and(v128.load(f32At(dy, o)), live));
+        const d = liveGradient4(f32At(pooled, o), f32At(dy, o));
         // The winner's offset in its window: 0, 1, W or W + 1.
         const at = i32x4.sub(v128.load(f32At(argmax, o)), i32x4.add(i32x4.splat(first + r0 + 2 * j), lanes));
-        const tl = v128.and(d, i32x4.eq(at, i32x4.splat(0)));
-        const tr = v128.and(d, i32x4.eq(at, i32x4.splat(1)));
-        const bl = v128.and(d, i32x4.eq(at, i32x4.splat(W)));
-        const br = v128.and(d, i32x4.eq(at, i32x4.splat(W + 1)));
+        const tl = atWinner(d, at, 0), tr = atWinner(d, at, 1), bl = atWinner(d, at, W), br = atWinner(d, at, W + 1);
         v128.store(f32At(row0, 2 * j), v128.shuffle<f32>(tl, tr, 0, 4, 1, 5));
         v128.store(f32At(row0, 2 * j + 4), v128.shuffle<f32>(tl, tr, 2, 6, 3, 7));
         v128.store(f32At(row1, 2 * j), v128.shuffle<f32>(bl, br, 0, 4, 1, 5));
@@ -265,8 +282,7 @@ export function maxUnpool2x2Live(
         o += 4;
       }
       for (; j < OW; j++) {
-        const p = load<f32>(f32At(pooled, o));
-        const d = p <= 0 ? <f32>0 : <f32>0 + load<f32>(f32At(dy, o));
+        const d = liveGradient(f32At(pooled, o), f32At(dy, o));
         const at = load<i32>(f32At(argmax, o)) - first - r0 - 2 * j;
         store<f32>(f32At(row0, 2 * j), at == 0 ? d : 0);
         store<f32>(f32At(row0, 2 * j + 1), at == 1 ? d : 0);

@@ -37,7 +37,7 @@ import { packPanels, sgemmNT, sgemmPacked } from "./gemm";
 import { biasFinish, biasScratch, reluMaxPoolGroup, scatterPooledGradient } from "./conv";
 import { copyRow, zeroRow } from "./rows";
 import { relu4 } from "./elementwise";
-import { poolWindows4, poolsWhole2x2 } from "./pool";
+import { atWinner, liveGradient4, poolWindows4, poolsWhole2x2 } from "./pool";
 import {
   batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth,
   strideHeight, strideWidth, outHeight, outWidth, padHeight, padWidth, f32At,
@@ -452,15 +452,10 @@ function pooledGradTiles(
       if (start < t0) corners = lastStepCorners(TY, TX, OW);
       const t = col0 + start;
       const o = co * TI + start;
-      const live = v128.not(f32x4.le(v128.load(f32At(pooled, o)), zero));
-      // 0 + dy, as the scatter of maxPool2dBackward adds it: a −0 becomes +0 there too.
-      const d = f32x4.add(zero, v128.and(v128.load(f32At(dy, o)), live));
+      const d = liveGradient4(f32At(pooled, o), f32At(dy, o));
       // The winner's offset in its window: 0, 1, OW or OW + 1.
       const at = i32x4.sub(v128.load(f32At(argmax, o)), i32x4.add(base, corners));
-      const d00 = v128.and(d, i32x4.eq(at, i32x4.splat(0)));
-      const d01 = v128.and(d, i32x4.eq(at, i32x4.splat(1)));
-      const d10 = v128.and(d, i32x4.eq(at, i32x4.splat(OW)));
-      const d11 = v128.and(d, i32x4.eq(at, i32x4.splat(OW + 1)));
+      const d00 = atWinner(d, at, 0), d01 = atWinner(d, at, 1), d10 = atWinner(d, at, OW), d11 = atWinner(d, at, OW + 1);
       // As outputGradTiles: A's rows against dy's two columns.
       storeGradRow(M, 0, CO, co, T, t, d00, d01);
       storeGradRow(M, 1, CO, co, T, t, f32x4.add(d00, d10), f32x4.add(d01, d11));
