@@ -4,6 +4,12 @@ import { Tensor, shapeToString } from "../tensor/tensor.js";
 export type Transform = (input: Tensor) => Tensor;
 
 /**
+ * ToTensor's value of each byte, b / 255 rounded to float32 (as PyTorch's float32 division rounds it): a table look-up
+ * per pixel instead of a division, which made up most of a training step's batch loading.
+ */
+export const BYTE_TO_UNIT: Float32Array = Float32Array.from({ length: 256 }, (_, b) => b / 255);
+
+/**
  * torchvision's `ToTensor` for 8-bit images: [H, W] or [C, H, W] bytes in 0..255 → float32 [C, H, W] in [0, 1],
  * dividing by 255.
  */
@@ -12,7 +18,7 @@ export function toTensor(pixels: Uint8Array, height: number, width: number, chan
     throw new Error(`toTensor: ${pixels.length} bytes do not make a ${channels}×${height}×${width} image`);
   }
   const out = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) out[i] = pixels[i] / 255;
+  for (let i = 0; i < pixels.length; i++) out[i] = BYTE_TO_UNIT[pixels[i]];
   return new Tensor(out, [channels, height, width]);
 }
 
