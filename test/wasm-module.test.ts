@@ -5,8 +5,9 @@ import { WASM_MODULE_ENV, wasmModuleFromEnv } from "../src/node/backend.js";
 import { REPO, run } from "./helpers/cli.js";
 
 // The wasm backend has two kernel builds, `simd` and `relaxed-simd` (FMA in the GEMM), and picks the relaxed one
-// where WebAssembly.validate accepts it. Node 20 (V8 11.3) accepts it only with --experimental-wasm-relaxed-simd, so
-// each case runs the probe in a child process with the V8 flags it needs; test/browser-threads.test.ts checks that
+// where WebAssembly.validate accepts it. Node 20 (V8 11.3) accepts it only with --experimental-wasm-relaxed-simd,
+// which convlab/node sets itself unless $CONVLAB_WASM_MODULE asks for the plain build, so each case runs the probe in
+// a child process with the V8 flags and environment it needs; test/browser-threads.test.ts checks that
 // Chromium, which has relaxed SIMD by default, chooses it too.
 
 const PROBE = "test/helpers/wasm-module-probe.ts";
@@ -27,6 +28,7 @@ async function probe(v8Flags: string[], module?: string) {
     threads: number;
     notices: string[];
     worst: number;
+    relaxedValid: boolean;
   };
 }
 
@@ -47,14 +49,19 @@ test(`${WASM_MODULE_ENV}=simd forces the plain kernels where relaxed SIMD is ava
   assert.ok(result.worst <= 1, `worst difference ${result.worst} of the tolerance (atol = rtol = 1e-4)`);
 });
 
+test("node without the flag runs the relaxed-simd kernels too: convlab/node turns relaxed SIMD on itself", async () => {
+  const result = await probe([]);
+  assert.equal(result.module, "relaxed-simd");
+  assert.ok(result.worst <= 1, `worst difference ${result.worst} of the tolerance (atol = rtol = 1e-4)`);
+});
+
 test(
-  "node without the flag runs the plain simd kernels",
+  `${WASM_MODULE_ENV}=simd leaves Node's flags alone: without relaxed SIMD, the engine rejects the relaxed build`,
   // Node ≥ 22 (V8 ≥ 12.4) has relaxed SIMD by default, so there is no engine without it to try.
   { skip: nodeMajor >= 22 && "relaxed SIMD is on by default in Node ≥ 22" },
   async () => {
-    const result = await probe([]);
-    assert.equal(result.module, "simd");
-    assert.ok(result.worst <= 1, `worst difference ${result.worst} of the tolerance (atol = rtol = 1e-4)`);
+    const result = await probe([], "simd");
+    assert.deepEqual([result.module, result.relaxedValid], ["simd", false]);
   },
 );
 

@@ -4,6 +4,7 @@ import { parseBackendName, setBackendPlatform } from "../kernels/default-backend
 import { setBackend, type BackendName } from "../kernels/registry.js";
 import { WASM_KERNEL_MODULES, initWasmBackend, type WasmKernelModule } from "../kernels/wasm/index.js";
 import type { WorkerInit } from "../kernels/wasm/threads.js";
+import { enableRelaxedSimd } from "./relaxed-simd.js";
 import { startWorker } from "./spawn.js";
 
 /** Environment variable naming the backend when no flag does: `ref` or `wasm`. */
@@ -14,7 +15,7 @@ export const THREADS_ENV = "CONVLAB_THREADS";
 
 /**
  * Environment variable choosing the wasm kernel build: `simd` forces the plain one (to compare it with the relaxed
- * one); unset, the best the engine validates (relaxed-simd under `node --experimental-wasm-relaxed-simd`).
+ * one); unset, the best the engine validates, which in Node is relaxed-simd (see enableRelaxedSimd).
  */
 export const WASM_MODULE_ENV = "CONVLAB_WASM_MODULE";
 
@@ -27,6 +28,16 @@ export function wasmModuleFromEnv(): WasmKernelModule | undefined {
     "E_WASM_MODULE_UNKNOWN",
     `unknown wasm kernel module '${name}' (from ${WASM_MODULE_ENV}); use ${WASM_KERNEL_MODULES.join(" or ")}`,
   );
+}
+
+/**
+ * The kernel build to ask the wasm backend for: $CONVLAB_WASM_MODULE's, else the best, with relaxed SIMD turned on
+ * first where Node keeps it behind a flag (enableRelaxedSimd). `simd` leaves the engine's flags as they are.
+ */
+function wasmModule(): WasmKernelModule | undefined {
+  const module = wasmModuleFromEnv();
+  if (module !== "simd") enableRelaxedSimd();
+  return module;
 }
 
 /** Where notices go in Node: one line on stderr, so stdout stays the program's own output. */
@@ -78,7 +89,7 @@ setBackendPlatform({
   spawnWorker,
   notice: stderrNotice,
   get module() {
-    return wasmModuleFromEnv();
+    return wasmModule();
   },
 });
 
@@ -111,7 +122,7 @@ export async function useBackend(
       threads: threads ?? capThreads(count, notice),
       spawnWorker,
       notice,
-      module: wasmModuleFromEnv(),
+      module: wasmModule(),
     }))
   ) {
     notice("convlab: WebAssembly SIMD is not available here; using the ref backend (slower)");

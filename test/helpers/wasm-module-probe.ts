@@ -1,9 +1,9 @@
 // Run by test/wasm-module.test.ts in a child process (its own V8 flags and environment): starts the wasm backend on
 // 2 threads, runs a convolution forward and backward on it and on ref, and prints one JSON line saying which kernel
-// build was chosen and the worst difference, in units of the tolerance.
+// build was chosen, the worst difference, in units of the tolerance, and whether the engine accepts the relaxed build.
 import { useBackend } from "../../src/node/backend.js";
 import { setBackend } from "../../src/kernels/registry.js";
-import { wasmKernelModule, wasmThreads } from "../../src/kernels/wasm/index.js";
+import { bestWasmKernelModule, wasmKernelModule, wasmThreads } from "../../src/kernels/wasm/index.js";
 import { conv2d } from "../../src/ops/conv2d.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { tidy } from "../../src/tensor/scope.js";
@@ -52,4 +52,8 @@ let worst = 0;
 wasm.forEach((a, i) =>
   a.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - ref[i][j]) / (1e-4 + 1e-4 * Math.abs(ref[i][j]))))),
 );
-console.log(JSON.stringify({ backend, module: wasmKernelModule(), threads: wasmThreads(), notices, worst }));
+// Whether the engine now accepts the relaxed build at all, whichever build was asked for.
+const relaxedValid = bestWasmKernelModule() === "relaxed-simd";
+console.log(
+  JSON.stringify({ backend, module: wasmKernelModule(), threads: wasmThreads(), notices, worst, relaxedValid }),
+);

@@ -44,7 +44,7 @@ export function wasmSupported(): boolean {
 
 /**
  * The build this engine runs best: `relaxed-simd` where WebAssembly.validate accepts it (Chromium, Deno 2, Node ≥ 22,
- * Node 20 with --experimental-wasm-relaxed-simd), else `simd`.
+ * Node 20 with --experimental-wasm-relaxed-simd, which convlab/node sets: see enableRelaxedSimd), else `simd`.
  */
 export function bestWasmKernelModule(): WasmKernelModule {
   return typeof WebAssembly === "object" && WebAssembly.validate(kernelBytes("relaxed-simd")) ? "relaxed-simd" : "simd";
