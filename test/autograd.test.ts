@@ -17,6 +17,22 @@ test("a tensor used twice gets both contributions (the graph is a DAG, not a tre
   assert.equal(x.grad!.item(), 5);
 });
 
+test("a gradient handed on unchanged to two inputs is kept as two arrays: adding into one leaves the other", () => {
+  const a = tensor([1, 2], { requiresGrad: true });
+  const b = tensor([3, 4], { requiresGrad: true });
+  // add's backward hands sum's gradient on as it is, to both a and b.
+  sum(add(a, b)).backward();
+  assert.notEqual(a.grad!.data, b.grad!.data);
+  sum(mul(a, 2)).backward();
+  assert.deepEqual(
+    [Array.from(a.grad!.data), Array.from(b.grad!.data)],
+    [
+      [3, 3],
+      [1, 1],
+    ],
+  );
+});
+
 test("relu′(0) = 0, as PyTorch", () => {
   const x = tensor([-1, 0, 2], { requiresGrad: true });
   sum(relu(x)).backward();
