@@ -103,7 +103,8 @@ export class SGD extends Optimizer {
 
 /**
  * The tutorial's update after the first step (momentum, no weight decay, no Nesterov): b ← μ·b + (1 − τ)·g,
- * p ← p − lr·b, the general loop's arithmetic without its per-element branches, which took half of its time.
+ * p ← p − lr·b, with `undamped` = 1 − τ. The general loop's arithmetic without its per-element branches, which took
+ * half of its time.
  */
 function momentumStep(
   w: FloatStorage,
@@ -111,11 +112,11 @@ function momentumStep(
   buf: FloatStorage,
   lr: number,
   momentum: number,
-  keep: number,
+  undamped: number,
 ): void {
   for (let i = 0; i < w.length; i++) {
-    const b = momentum * buf[i] + keep * grad[i];
-    buf[i] = b;
+    buf[i] = momentum * buf[i] + undamped * grad[i];
+    // buf[i] read back, rounded to its storage's precision, as the general loop reads it.
     w[i] -= lr * buf[i];
   }
 }
