@@ -40,11 +40,11 @@ test("guidedRanges: whole units, contiguous and covering, large ranges first, at
 });
 
 test("dealBlocks: consecutive jobs per thread, cut at the job boundary nearest each thread's share of the weight", () => {
-  // conv2's guided ranges of the tutorial's batch (3 images a unit): 30 images to thread 0, 34 to thread 1.
-  const conv2 = guidedRanges(64, 3, 16).map(([start, end]) => end - start);
-  assert.deepEqual(dealBlocks(conv2, 2), [0, 4, conv2.length]);
+  // Guided ranges of 64 images, 3 a unit (uneven sizes): 30 images to thread 0, 34 to thread 1.
+  const ranges = guidedRanges(64, 3, 16).map(([start, end]) => end - start);
+  assert.deepEqual(dealBlocks(ranges, 2), [0, 4, ranges.length]);
   assert.deepEqual(
-    [conv2.slice(0, 4), conv2.slice(4)].map((block) => block.reduce((a, b) => a + b)),
+    [ranges.slice(0, 4), ranges.slice(4)].map((block) => block.reduce((a, b) => a + b)),
     [30, 34],
   );
   assert.deepEqual(dealBlocks([1, 1, 1, 1], 2), [0, 2, 4]);

@@ -79,22 +79,16 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
       continue;
     }
     const inputGrads = node.gradFn.backward(g);
-    // A gradient kept for an input is later added into in place, so no two inputs may keep the same array; one
-    // handed on as it came (reshape's, flatten's: g itself, no longer anyone else's) is kept without a copy, which
-    // would also move it out of the kernels' memory (see WasmArena) for the next op to copy back in.
-    const kept = new Set<FloatStorage>();
+    // A gradient kept for an input is later added into in place, so no two inputs may keep the same array: one that
+    // an earlier input was given too is copied. One handed on as it came (reshape's, flatten's: g itself, no longer
+    // anyone else's) is kept as it is: a copy would also move it out of the kernels' memory (see WasmArena) for the
+    // next op to copy back in.
     node.gradFn.inputs.forEach((input, i) => {
       const ig = inputGrads[i];
       if (ig === null || !input.requiresGrad) return;
       const existing = grads.get(input);
-      if (existing !== undefined) {
-        accumulate(existing, ig);
-      } else if (kept.has(ig)) {
-        grads.set(input, ig.slice());
-      } else {
-        grads.set(input, ig);
-        kept.add(ig);
-      }
+      if (existing !== undefined) accumulate(existing, ig);
+      else grads.set(input, inputGrads.indexOf(ig) < i ? ig.slice() : ig);
     });
   }
 }

@@ -312,6 +312,18 @@ function wrapsPastRow(tx: v128, TX: i32): v128 {
   return i32x4.ge_s(tx, i32x4.splat(TX - 4));
 }
 
+/** The next flat step's corners, from this step's `corners` and tx (read it before nextTx moves it on). */
+@inline
+function nextCorners(corners: v128, tx: v128, TX: i32, OW: i32): v128 {
+  return i32x4.add(i32x4.add(corners, i32x4.splat(8)), v128.and(wrapsPastRow(tx, TX), i32x4.splat(2 * OW - 2 * TX)));
+}
+
+/** The next flat step's tx. */
+@inline
+function nextTx(tx: v128, TX: i32): v128 {
+  return i32x4.sub(i32x4.add(tx, i32x4.splat(4)), v128.and(wrapsPastRow(tx, TX), i32x4.splat(TX)));
+}
+
 /** The corners of the last step's lanes, tiles − 4 … tiles − 1: the last row's last 4. */
 @inline
 function lastStepCorners(TY: i32, TX: i32, OW: i32): v128 {
@@ -352,9 +364,8 @@ function outputTiles(
           i32x4.add(base, corners), OW, f32At(out, o), argmax != 0 ? f32At(argmax, o) : 0,
         );
         if (start + 4 >= TI) break;
-        const wrap = wrapsPastRow(tx, TX);
-        tx = i32x4.sub(i32x4.add(tx, i32x4.splat(4)), v128.and(wrap, i32x4.splat(TX)));
-        corners = i32x4.add(i32x4.add(corners, i32x4.splat(8)), v128.and(wrap, i32x4.splat(2 * OW - 2 * TX)));
+        corners = nextCorners(corners, tx, TX, OW);
+        tx = nextTx(tx, TX);
       }
       continue;
     }
@@ -464,9 +475,8 @@ function pooledGradTiles(
       // The last step may start before t0: the windows already counted stay out of the bias.
       bias = f32x4.add(bias, v128.and(d, i32x4.ge_s(lane, i32x4.splat(t0 - start))));
       if (start + 4 >= TI) break;
-      const wrap = wrapsPastRow(tx, TX);
-      tx = i32x4.sub(i32x4.add(tx, i32x4.splat(4)), v128.and(wrap, i32x4.splat(TX)));
-      corners = i32x4.add(i32x4.add(corners, i32x4.splat(8)), v128.and(wrap, i32x4.splat(2 * OW - 2 * TX)));
+      corners = nextCorners(corners, tx, TX, OW);
+      tx = nextTx(tx, TX);
     }
     if (biasSums != 0) {
       const sums = biasSums + (<usize>co << 4);
