@@ -3,11 +3,15 @@
 // too (test/torch-fixtures.test.ts and test/trained-weights.test.ts run on wasm in `npm test`).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Tensor, conv2d, conv2dReluMaxPool2d, setBackend } from "../src/index.js";
+import { Tensor, conv2d, conv2dReluMaxPool2d, setBackend, tidy } from "../src/index.js";
 import { initWasmBackend } from "../src/kernels/wasm/index.js";
 import { setWinograd } from "../src/kernels/wasm/kernels.js";
 import { useBackend } from "../src/node/backend.js";
-import { convValuesAndGrads, type ConvCase } from "./helpers/conv-grads.js";
+import { convValuesAndGrads, randomFloat32, type ConvCase } from "./helpers/conv-grads.js";
+import { kernelOf } from "../src/kernels/registry.js";
+import { conv2dGeometry } from "../src/ops/conv2d.js";
+import { maxPool2dGeometry } from "../src/ops/pool.js";
+import { Generator } from "../src/tensor/random.js";
 import { assertClose } from "./helpers/close.js";
 
 await initWasmBackend();
@@ -101,4 +105,33 @@ test("3×3 stride-1 convolutions take the Winograd path, and the others do not",
     { name: "fewer than 4 input channels (conv1)", input: [2, 1, 28, 28], weight: [16, 1, 3, 3], conv: {} },
   ];
   for (const c of others) assert.deepEqual(run(c, true), run(c, false), `${c.name}: im2col either way`);
+});
+
+test("the fused backward takes dw from the input tiles its forward kept in the scope, not from x again", () => {
+  const forward = kernelOf("wasm", "conv2dReluMaxPool2dForward")!;
+  const backward = kernelOf("wasm", "conv2dReluMaxPool2dBackward")!;
+  // 64 images go in groups of 8 (WINOGRAD_TILES), 20 in groups of 3 with a short last one.
+  for (const batch of [64, 20]) {
+    const g = new Generator(batch);
+    const [x, w, b] = [randomFloat32([batch, 16, 13, 13], g), randomFloat32([32, 16, 3, 3], g), randomFloat32([32], g)];
+    const dy = randomFloat32([batch, 32, 5, 5], g).data as Float32Array;
+    const conv = conv2dGeometry(x, w, b, {});
+    const pool = maxPool2dGeometry([batch, 32, 11, 11], 2, {});
+    const [xs, ws, bs] = [x, w, b].map((t) => (t.data as Float32Array).slice());
+    const need = [true, true, true] as const;
+    assert.equal(forward(xs, ws, bs, conv, pool).saved, undefined, "outside a scope nothing is kept");
+    tidy(() => {
+      const { y, argmax, saved } = forward(xs, ws, bs, conv, pool);
+      assert.ok(saved !== undefined, `${batch} images: the tiles are kept inside a scope`);
+      const again = backward(dy, argmax, y, xs, ws, conv, pool, need).map((a) => a!.slice());
+      // Were x transformed again, its new values would change dw: the saved tiles are those of the forward's x.
+      const kept = xs.slice();
+      xs.fill(0.5);
+      const fromSaved = backward(dy, argmax, y, xs, ws, conv, pool, need, saved).map((a) => a!.slice());
+      const fromChanged = backward(dy, argmax, y, xs, ws, conv, pool, need)[1]!.slice();
+      assert.deepEqual(fromSaved, again, `${batch} images: dx, dw and db bit for bit`);
+      assert.notDeepEqual(fromChanged, again[1], `${batch} images: x itself was not read for dw`);
+      xs.set(kept);
+    });
+  }
 });

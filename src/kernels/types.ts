@@ -75,7 +75,8 @@ export interface KernelTable {
   /**
    * y = maxPool2d(relu(conv2d(x, w, b))) in one pass, with the winners' indices into the convolution's output, which
    * only this backend's conv2dReluMaxPool2dBackward reads (ref: maxPool2dForward's argmax; wasm: into the rows and
-   * columns the pool reads, see pooledRegion).
+   * columns the pool reads, see pooledRegion). `saved`, where a backend keeps it, is more of the forward's work that
+   * its backward reuses, like PyTorch's saved tensors (wasm: Winograd's transformed input, inside a tidy() scope).
    */
   conv2dReluMaxPool2dForward(
     x: FloatStorage,
@@ -83,7 +84,7 @@ export interface KernelTable {
     b: FloatStorage | null,
     conv: Conv2dGeometry,
     pool: Window2d,
-  ): { y: FloatStorage; argmax: Int32Array };
+  ): { y: FloatStorage; argmax: Int32Array; saved?: FloatStorage };
   /**
    * conv2dReluMaxPool2dForward's y without the winners' indices, for inference (no gradient will be asked): a fast
    * backend pools with plain maxima.
@@ -99,7 +100,7 @@ export interface KernelTable {
    * The gradients [dx, dw, db] of conv2dReluMaxPool2dForward from its pooled output's gradient `dy`: the convolution's
    * output gradient is dConv[argmax[o]] += dy[o] unless pooled[o] ≤ 0 (relu′ at each window's winner), then as
    * conv2dBackwardInput, conv2dBackwardWeight and conv2dBackwardBias of dConv. Only the gradients `need` asks for are
-   * computed; the others are null.
+   * computed; the others are null. `saved` is the forward's, if it kept one.
    */
   conv2dReluMaxPool2dBackward(
     dy: FloatStorage,
@@ -110,6 +111,7 @@ export interface KernelTable {
     conv: Conv2dGeometry,
     pool: Window2d,
     need: ConvGradients,
+    saved?: FloatStorage,
   ): [FloatStorage | null, FloatStorage | null, FloatStorage | null];
   /** C = op(A)·op(B) */
   gemm(a: FloatStorage, b: FloatStorage, s: GemmShape): FloatStorage;

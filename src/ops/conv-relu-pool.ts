@@ -48,10 +48,10 @@ export function conv2dReluMaxPool2d(
   if (!willRecord(inputs)) {
     return new Tensor(kernel("conv2dReluMaxPool2dValues")(x, w, b, convGeometry, poolGeometry), shape);
   }
-  const { y, argmax } = kernel("conv2dReluMaxPool2dForward")(x, w, b, convGeometry, poolGeometry);
+  const { y, argmax, saved } = kernel("conv2dReluMaxPool2dForward")(x, w, b, convGeometry, poolGeometry);
   const out = new Tensor(y, shape);
   const need = [input.requiresGrad, weight.requiresGrad, bias?.requiresGrad ?? false] as const;
   return record(out, "conv2dReluMaxPool2d", inputs, (dy) =>
-    kernel("conv2dReluMaxPool2dBackward")(dy, argmax, y, x, w, convGeometry, poolGeometry, need),
+    kernel("conv2dReluMaxPool2dBackward")(dy, argmax, y, x, w, convGeometry, poolGeometry, need, saved),
   );
 }

@@ -83,6 +83,7 @@ export interface WasmExports {
   winogradApplies(g: number): number;
   winogradTiles(g: number): number;
   winogradWorkspaceFloats(g: number, group: number): number;
+  winogradSavedTilesFloats(g: number, group: number): number;
   winogradWeightsFloats(g: number): number;
   winogradWeights(g: number, w: number, u: number, forward: number, inputGradient: number): void;
   winogradConv2dForward(g: number, x: number, u: number, b: number, ws: number, y: number, group: number): void;
@@ -101,6 +102,7 @@ export interface WasmExports {
     argmax: number,
     group: number,
     firstImage: number,
+    saved: number,
   ): void;
   winogradConv2dReluMaxPool2dBackward(
     g: number,
@@ -117,6 +119,7 @@ export interface WasmExports {
     db: number,
     group: number,
     firstImage: number,
+    saved: number,
   ): void;
   relu(x: number, y: number, n: number): void;
   reluBackward(dy: number, x: number, dx: number, n: number): void;
@@ -276,6 +279,15 @@ export function wasmKernels(
   const threadParts = (count: number, minPerThread: number) =>
     Math.min(threads?.size ?? 1, Math.floor(count / minPerThread));
 
+  /** Images a job's kernel takes at a time for convolution g (`tiles` an image on Winograd's path, else 0). */
+  const groupOf = (g: Conv2dGeometry, tiles: number): number => {
+    const P = positions(g);
+    const [columns, perImage] = tiles > 0 ? [WINOGRAD_TILES, tiles] : [GEMM_COLUMNS, P];
+    return tiles === 0 && P >= ALONE_POSITIONS
+      ? 1
+      : Math.max(1, Math.min(Math.ceil(g.batch / MIN_RANGES), Math.round(columns / perImage)));
+  };
+
   /**
    * Runs a convolution over guided ranges of whole groups of images (guidedRanges, at most KernelThreads.maxJobs),
    * which the threads take as they come free, so a slower thread takes fewer. A Winograd convolution (`tiles` an
@@ -292,12 +304,7 @@ export function wasmKernels(
     job: (geometry: number, first: number, scratch: number[], outputs: number[], group: number) => Job,
     tiles = 0,
   ): void => {
-    const P = positions(g);
-    const [columns, perImage] = tiles > 0 ? [WINOGRAD_TILES, tiles] : [GEMM_COLUMNS, P];
-    const group =
-      tiles === 0 && P >= ALONE_POSITIONS
-        ? 1
-        : Math.max(1, Math.min(Math.ceil(g.batch / MIN_RANGES), Math.round(columns / perImage)));
+    const group = groupOf(g, tiles);
     // Each thread's scratch set is allocated after the one before, with the same sizes, so all lie `stride` apart.
     const sizes = scratch(group);
     const sets = Array.from({ length: threads?.size ?? 1 }, () => sizes.map((floats) => arena.alloc(floats * F32)));
@@ -421,8 +428,24 @@ export function wasmKernels(
   };
 
   /**
+   * Room for the input tiles that a Winograd forward of convolution g keeps for its backward (winogradSavedTilesFloats
+   * a group, see groupOf), as an arena result, and its floats; none (0, 0) off Winograd's path, or where results are
+   * not lent but copied out (outside a tidy() scope), since copying them out and back would cost more than the
+   * transform they spare.
+   */
+  const savedTiles = (g: Conv2dGeometry): { at: number; floats: number } => {
+    if (!winogradEnabled || !arena.lendsResults()) return { at: 0, floats: 0 };
+    const geometry = arena.putGeometry(g);
+    if (wasm.winogradApplies(geometry) === 0) return { at: 0, floats: 0 };
+    const group = groupOf(g, wasm.winogradTiles(geometry));
+    const floats = Math.ceil(g.batch / group) * wasm.winogradSavedTilesFloats(geometry, group);
+    return { at: arena.result(floats * F32), floats };
+  };
+
+  /**
    * maxPool2d(relu(conv2d(x, w, b))) into arena results: y, and the winners' indices when `indices` (else argmax is
-   * 0 and the kernels pool with plain maxima). Returns their addresses and y's length.
+   * 0 and the kernels pool with plain maxima), with the input tiles kept for the backward (savedTiles) then too.
+   * Returns their addresses and y's length.
    */
   const convReluPool = (
     x: Float32Array,
@@ -431,13 +454,14 @@ export function wasmKernels(
     whole: Conv2dGeometry,
     wholePool: Window2d,
     indices: boolean,
-  ): { y: number; argmax: number; n: number } => {
+  ): { y: number; argmax: number; n: number; saved: { at: number; floats: number } } => {
     const { conv: g, pool } = pooledRegion(whole, wholePool);
     arena.beginCall();
     const pooledPerImage = pool.inChannels * pool.outHeight * pool.outWidth;
     const n = g.batch * pooledPerImage;
     const y = arena.result(n * F32);
     const argmax = indices ? arena.result(n * 4) : 0;
+    const saved = indices ? savedTiles(g) : { at: 0, floats: 0 };
     const xp = arena.input(x);
     const wp = arena.input(w);
     const bp = b === null ? 0 : arena.input(b);
@@ -461,10 +485,20 @@ export function wasmKernels(
         indices ? argmax + first * pooledPerImage * 4 : 0,
         group,
         first,
+        savedSlot(path, saved.at, first, group),
       ],
     );
-    return { y, argmax, n };
+    return { y, argmax, n, saved };
   };
+
+  /**
+   * The address of the saved input tiles of the group that starts at image `first` (a job's first, a whole number of
+   * groups in), or 0 when there are none. The im2col kernels ignore this last argument.
+   */
+  const savedSlot = (path: ConvPath, saved: number, first: number, group: number): number =>
+    saved === 0 || path.tiles === 0
+      ? 0
+      : saved + (first / group) * wasm.winogradSavedTilesFloats(path.geometry, group) * F32;
 
   return {
     conv2dForward(x, w, b, g) {
@@ -603,7 +637,7 @@ export function wasmKernels(
     },
     conv2dReluMaxPool2dForward(x, w, b, g, pool) {
       if (!isF32(x, w, b)) return refKernels.conv2dReluMaxPool2dForward(x, w, b, g, pool);
-      const { y, argmax, n } = convReluPool(
+      const { y, argmax, n, saved } = convReluPool(
         x as Float32Array,
         w as Float32Array,
         b as Float32Array | null,
@@ -611,14 +645,18 @@ export function wasmKernels(
         pool,
         true,
       );
-      return { y: arena.readF32(y, n), argmax: arena.readI32(argmax, n) };
+      return {
+        y: arena.readF32(y, n),
+        argmax: arena.readI32(argmax, n),
+        ...(saved.at !== 0 ? { saved: arena.readF32(saved.at, saved.floats) } : {}),
+      };
     },
     conv2dReluMaxPool2dValues(x, w, b, g, pool) {
       if (!isF32(x, w, b)) return refKernels.conv2dReluMaxPool2dValues(x, w, b, g, pool);
       const { y, n } = convReluPool(x as Float32Array, w as Float32Array, b as Float32Array | null, g, pool, false);
       return arena.readF32(y, n);
     },
-    conv2dReluMaxPool2dBackward(dy, argmax, pooled, x, w, whole, wholePool, need) {
+    conv2dReluMaxPool2dBackward(dy, argmax, pooled, x, w, whole, wholePool, need, saved) {
       if (!isF32(dy, pooled, x, w)) {
         return refKernels.conv2dReluMaxPool2dBackward(dy, argmax, pooled, x, w, whole, wholePool, need);
       }
@@ -631,6 +669,7 @@ export function wasmKernels(
       const pp = arena.input(pooled as Float32Array);
       const xp = arena.input(x as Float32Array);
       const wp = arena.input(w as Float32Array);
+      const sp = saved === undefined ? 0 : arena.input(saved as Float32Array);
       const pg = arena.putGeometry(pool, 1);
       const pooledPerImage = pool.inChannels * pool.outHeight * pool.outWidth;
       const dwParts: number[] = [];
@@ -668,6 +707,7 @@ export function wasmKernels(
             needBias ? db : 0,
             group,
             first,
+            savedSlot(path, sp, first, group),
           ];
         },
       );

@@ -52,6 +52,11 @@ export class WasmArena implements ScopedMemory {
     this.kept = this.scopes.pop() ?? this.base;
   }
 
+  /** Whether results are lent as views now (in a scope, over shared memory) rather than copied out. */
+  lendsResults(): boolean {
+    return this.scopes.length > 0 && this.lends;
+  }
+
   owns(data: Storage): boolean {
     return this.lent.has(data.buffer);
   }
@@ -122,7 +127,7 @@ export class WasmArena implements ScopedMemory {
   }
 
   private lend<T extends Float32Array | Int32Array>(view: T): T {
-    if (this.scopes.length === 0 || !this.lends || view.byteOffset + view.byteLength > this.kept) {
+    if (!this.lendsResults() || view.byteOffset + view.byteLength > this.kept) {
       return view.slice() as T;
     }
     this.lent.add(view.buffer);

@@ -14,6 +14,7 @@ export {
   winogradApplies,
   winogradTiles,
   winogradWorkspaceFloats,
+  winogradSavedTilesFloats,
   winogradWeightsFloats,
   winogradWeights,
   winogradConv2dForward,

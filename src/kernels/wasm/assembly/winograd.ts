@@ -24,6 +24,9 @@
 //   dU[ξ] = Σ_tiles dM[ξ] · V[ξ]ᵀ,  dw = Gᵀ dU G          (the weight gradient)
 //   dV[ξ] = U[ξ]ᵀ · dM[ξ],          dx = Σ_tiles B dV Bᵀ   (the input gradient, tiles added where they overlap)
 //
+// In the fused block (conv + relu + pool) the forward can keep each group's V in a slot of the host's
+// (winogradSavedTilesFloats), from which the weight gradient reads it rather than transforming x a second time.
+//
 // Rounding: in exact arithmetic this is the convolution; in float32 the transforms add and subtract up to 9 terms
 // before and after the products, so results differ from a direct sum by a few units in the last place of the
 // largest terms: measured ≤ 6e-7 of the tensor's largest magnitude, against 4e-6 allowed by test/winograd.test.ts.
@@ -100,6 +103,15 @@ export function winogradWeightsFloats(g: usize): i32 {
 function zeroPadColumns(base: usize, rows: i32, T: i32, used: i32): void {
   if (used == T) return;
   for (let r = 0; r < rows; r++) zeroRow(tileAt(base, r, T, used), T - used);
+}
+
+/**
+ * Floats of one group's input tiles V (16·C_in·T, for groups of `group` images): the slot that the fused forward
+ * keeps for its backward (exported: the host allocates one per group of the call), whose weight gradient then reads
+ * V there instead of transforming the same input again.
+ */
+export function winogradSavedTilesFloats(g: usize, group: i32): i32 {
+  return offsetM(g, tileColumns(group * tilesOf(g)));
 }
 
 /** Floats of a job's workspace for groups of `group` images. */
@@ -222,13 +234,13 @@ function storeTimesG(out: usize, x: v128): void {
 /**
  * V[ξ][ci][col0 + t] = (Bᵀ d_t B)_ξ for every tile t of one image x (C_in planes of H × W) and channel ci: the plane
  * zero-padded, Bᵀ applied to each tile row's 4 input rows across the whole width, then B to each tile's 4 columns.
+ * V is the workspace's own, or a saved slot (winogradSavedTilesFloats); the plane and rows are the workspace's.
  */
-function inputTiles(g: usize, x: usize, ws: usize, T: i32, col0: i32): void {
+function inputTiles(g: usize, x: usize, ws: usize, V: usize, T: i32, col0: i32): void {
   const C = inChannels(g), H = inHeight(g), W = inWidth(g), PH = padHeight(g), PW = padWidth(g);
   const TY = tilesY(g), TX = tilesX(g), PWD = planeWidth(g);
   const plane = f32At(ws, offsetPlane(g, T));
   const rows = f32At(ws, offsetRows(g, T));
-  const V = ws;
   const rowBytes = <usize>PWD << 2;
   // A cropped output (the rows and columns a pool reads: see pooledRegion in kernels.ts) reads only the input rows
   // and columns that fit the plane; a whole one reads them all.
@@ -586,19 +598,21 @@ function products(m: i32, k: i32, T: i32, packed: usize, a: usize, b: usize, c: 
 /**
  * The convolution of nb images of x (pointing at the first) with bias b: into out as [nb, C_out, OH, OW], or, when
  * `pooled`, maxPool2d(relu(·)) of it into out as [nb, C_out, tilesY, tilesX] with the winners' indices at argmax
- * (see outputTiles; `first`: the flat index of the first image's output).
+ * (see outputTiles; `first`: the flat index of the first image's output). The input tiles V go to `saved` where it
+ * is not 0 (the group's slot, kept for the backward), else into the workspace.
  */
 function forwardGroup(
   g: usize, x: usize, nb: i32, u: usize, packedU: usize, b: usize, ws: usize, out: usize,
-  pooled: bool = false, argmax: usize = 0, first: i32 = 0,
+  pooled: bool = false, argmax: usize = 0, first: i32 = 0, saved: usize = 0,
 ): void {
   const C = inChannels(g), CO = outChannels(g);
   const TI = tilesOf(g), T = tileColumns(nb * TI);
   const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
   const outPerImage = pooled ? CO * TI : outSize;
-  for (let n = 0; n < nb; n++) inputTiles(g, f32At(x, n * inSize), ws, T, n * TI);
-  zeroPadColumns(ws, 16 * C, T, nb * TI);
-  products(CO, C, T, packedU, u, ws, f32At(ws, offsetM(g, T)));
+  const V = saved != 0 ? saved : ws;
+  for (let n = 0; n < nb; n++) inputTiles(g, f32At(x, n * inSize), ws, V, T, n * TI);
+  zeroPadColumns(V, 16 * C, T, nb * TI);
+  products(CO, C, T, packedU, u, V, f32At(ws, offsetM(g, T)));
   for (let n = 0; n < nb; n++) {
     const o = n * outPerImage;
     outputTiles(g, ws, T, n * TI, b, f32At(out, o), pooled, argmax != 0 ? f32At(argmax, o) : 0, first + n * outSize);
@@ -607,37 +621,42 @@ function forwardGroup(
 
 /**
  * One group's backward from its output gradient dconv ([nb, C_out, OH, OW]): dU (+)= dM·Vᵀ into du (16·C_out·C_in
- * floats) unless du is 0, and its nb images of dx unless dx is 0.
+ * floats) unless du is 0, and its nb images of dx unless dx is 0. V is the forward's `saved` slot where that is not
+ * 0, else transformed again from x.
  */
 function backwardGroup(
   g: usize, x: usize, nb: i32, dconv: usize, u: usize, packedUT: usize, ws: usize, dx: usize, du: usize,
-  accumulate: bool,
+  accumulate: bool, saved: usize = 0,
 ): void {
   const TI = tilesOf(g), T = tileColumns(nb * TI);
   const outSize = outChannels(g) * outHeight(g) * outWidth(g);
   for (let n = 0; n < nb; n++) outputGradTiles(g, f32At(dconv, n * outSize), ws, T, n * TI);
-  backwardFromTiles(g, x, nb, u, packedUT, ws, dx, du, accumulate);
+  backwardFromTiles(g, x, nb, u, packedUT, ws, dx, du, accumulate, saved);
 }
 
 /** The rest of backwardGroup once the group's output gradient tiles dM are in the workspace's M. */
 function backwardFromTiles(
   g: usize, x: usize, nb: i32, u: usize, packedUT: usize, ws: usize, dx: usize, du: usize, accumulate: bool,
+  saved: usize = 0,
 ): void {
   const C = inChannels(g), CO = outChannels(g);
   const TI = tilesOf(g), T = tileColumns(nb * TI);
   const inSize = C * inHeight(g) * inWidth(g);
-  const V = ws, M = f32At(ws, offsetM(g, T)), DU = du;
+  const M = f32At(ws, offsetM(g, T)), DU = du;
   zeroPadColumns(M, 16 * CO, T, nb * TI);
   if (du != 0) {
-    for (let n = 0; n < nb; n++) inputTiles(g, f32At(x, n * inSize), ws, T, n * TI);
-    zeroPadColumns(V, 16 * C, T, nb * TI);
+    const V = saved != 0 ? saved : ws;
+    if (saved == 0) {
+      for (let n = 0; n < nb; n++) inputTiles(g, f32At(x, n * inSize), ws, V, T, n * TI);
+      zeroPadColumns(V, 16 * C, T, nb * TI);
+    }
     for (let xi = 0; xi < 16; xi++) {
       sgemmNT(CO, C, T, f32At(M, xi * CO * T), T, f32At(V, xi * C * T), T, f32At(DU, xi * CO * C), C, accumulate);
     }
   }
   if (dx != 0) {
-    // dV overwrites V, whose last use was above.
-    products(C, CO, T, packedUT, f32At(u, offsetUT(g)), M, V);
+    // dV goes to the workspace's V (whose last use, if any, was above), never to a saved slot.
+    products(C, CO, T, packedUT, f32At(u, offsetUT(g)), M, ws);
     for (let n = 0; n < nb; n++) inputGradTiles(g, ws, T, n * TI, f32At(dx, n * inSize));
   }
 }
@@ -657,10 +676,13 @@ export function winogradConv2dForward(g: usize, x: usize, u: usize, b: usize, ws
   }
 }
 
-/** maxPool2d(relu(conv2d(x, w) + b)), as conv2dReluMaxPool2dForward in conv.ts. */
+/**
+ * maxPool2d(relu(conv2d(x, w) + b)), as conv2dReluMaxPool2dForward in conv.ts. Where `saved` is not 0, each group's
+ * input tiles V stay there for the backward: one slot of winogradSavedTilesFloats per group, in order.
+ */
 export function winogradConv2dReluMaxPool2dForward(
   g: usize, pg: usize, x: usize, u: usize, b: usize, ws: usize, convOut: usize,
-  y: usize, argmax: usize, group: i32, firstImage: i32,
+  y: usize, argmax: usize, group: i32, firstImage: i32, saved: usize,
 ): void {
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
   const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
@@ -668,14 +690,16 @@ export function winogradConv2dReluMaxPool2dForward(
   // The tutorial's pool over an even output (conv2's, cropped to 10×10): each tile pooled as it is computed.
   const pooled = poolsWhole2x2(g, pg);
   const pooledSize = CO * tilesOf(g);
+  const slot = winogradSavedTilesFloats(g, group);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
+    const keep = saved != 0 ? f32At(saved, (n0 / group) * slot) : 0;
     if (pooled) {
       const o = n0 * pooledSize;
       forwardGroup(g, f32At(x, n0 * inSize), nb, u, packedU, b, ws, f32At(y, o), true,
-        argmax != 0 ? f32At(argmax, o) : 0, (firstImage + n0) * outSize);
+        argmax != 0 ? f32At(argmax, o) : 0, (firstImage + n0) * outSize, keep);
     } else {
-      forwardGroup(g, f32At(x, n0 * inSize), nb, u, packedU, b, ws, convOut);
+      forwardGroup(g, f32At(x, n0 * inSize), nb, u, packedU, b, ws, convOut, false, 0, 0, keep);
       reluMaxPoolGroup(g, pg, convOut, nb, n0, y, argmax, firstImage);
     }
   }
@@ -704,11 +728,12 @@ export function winogradConv2dBackwardWeight(g: usize, dy: usize, x: usize, ws: 
 
 /**
  * The gradients of winogradConv2dReluMaxPool2dForward, as conv2dReluMaxPool2dBackward in conv.ts (u: 0 when dx is),
- * but for the weights' sums dU at du in place of dw (see winogradWeightGradient).
+ * but for the weights' sums dU at du in place of dw (see winogradWeightGradient). `saved`: the forward's input tiles
+ * (the same groups), or 0 to transform x again.
  */
 export function winogradConv2dReluMaxPool2dBackward(
   g: usize, pg: usize, dy: usize, argmax: usize, pooled: usize, x: usize, u: usize, ws: usize,
-  dconv: usize, dx: usize, du: usize, db: usize, group: i32, firstImage: i32,
+  dconv: usize, dx: usize, du: usize, db: usize, group: i32, firstImage: i32, saved: usize,
 ): void {
   const N = batch(g), C = inChannels(g), CO = outChannels(g);
   const inSize = C * inHeight(g) * inWidth(g), outSize = CO * outHeight(g) * outWidth(g);
@@ -718,8 +743,10 @@ export function winogradConv2dReluMaxPool2dBackward(
   // The tutorial's pool over an even output (conv2's, cropped to 10×10): each tile's gradient from its window's.
   const windows = poolsWhole2x2(g, pg);
   const TI = tilesOf(g), pooledSize = CO * TI;
+  const slot = winogradSavedTilesFloats(g, group);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
+    const keep = saved != 0 ? f32At(saved, (n0 / group) * slot) : 0;
     const xGroup = f32At(x, n0 * inSize), dxGroup = dx != 0 ? f32At(dx, n0 * inSize) : 0;
     if (windows) {
       const T = tileColumns(nb * TI);
@@ -728,10 +755,10 @@ export function winogradConv2dReluMaxPool2dBackward(
         pooledGradTiles(g, f32At(dy, o), f32At(argmax, o), f32At(pooled, o), ws, T, n * TI,
           (firstImage + n0 + n) * outSize, scratch);
       }
-      backwardFromTiles(g, xGroup, nb, u, packedUT, ws, dxGroup, du, n0 > 0);
+      backwardFromTiles(g, xGroup, nb, u, packedUT, ws, dxGroup, du, n0 > 0, keep);
     } else {
       scatterPooledGradient(g, pg, dy, argmax, pooled, dconv, nb, n0, firstImage, scratch);
-      backwardGroup(g, xGroup, nb, dconv, u, packedUT, ws, dxGroup, du, n0 > 0);
+      backwardGroup(g, xGroup, nb, dconv, u, packedUT, ws, dxGroup, du, n0 > 0, keep);
     }
   }
   if (db != 0) biasFinish(db, CO, scratch);
