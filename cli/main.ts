@@ -20,6 +20,9 @@ import type { LabFlags } from "./commands/lab.js";
 import type { ExportFlags } from "./commands/export.js";
 import { gridAxis } from "./grid.js";
 import type { GridAxis } from "../src/train/sweep-plan.js";
+import { useConvlabJitFlags } from "../src/node/jit.js";
+
+useConvlabJitFlags();
 
 /** The package's version: its package.json is one folder up from cli/main.ts (run by tsx), two from dist/cli/. */
 function packageVersion(): string {

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { JIT_FLAGS } from "./jit.js";
 
 /**
  * Starts the worker thread whose entry is `<name>.js` beside this module (`<name>.ts` when convlab runs from its
@@ -21,14 +22,15 @@ export function startWorker(name: string, workerData: unknown): Worker {
 /**
  * Starts the Node process whose entry is `<name>.js` beside this module (`<name>.ts` through tsx from the sources),
  * with an IPC channel that carries structured clones (typed arrays included). Of the parent's Node flags it gets the
- * --experimental-wasm ones, which choose the kernel build (see WASM_MODULE_ENV); the environment is inherited.
+ * --experimental-wasm ones, which choose the kernel build (see WASM_MODULE_ENV), and it runs with convlab's JIT_FLAGS;
+ * the environment is inherited.
  */
 export function startProcess(name: string): ChildProcess {
   const fromSource = import.meta.url.endsWith(".ts");
   const entry = fileURLToPath(new URL(`./${name}.${fromSource ? "ts" : "js"}`, import.meta.url));
   const execArgv = fromSource ? ["--import", "tsx"] : [];
   return fork(entry, [], {
-    execArgv: [...process.execArgv.filter((a) => a.startsWith("--experimental-wasm")), ...execArgv],
+    execArgv: [...process.execArgv.filter((a) => a.startsWith("--experimental-wasm")), ...JIT_FLAGS, ...execArgv],
     serialization: "advanced",
   });
 }
