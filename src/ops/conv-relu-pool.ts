@@ -15,13 +15,15 @@ import type { IntPair } from "./window.js";
  * only the pooled output and the winners' indices, since relu′ at a window's winner is 0 exactly where pooled ≤ 0. The
  * convolution's full output, the largest activation of a step, is never stored. Where the pool reads fewer rows and
  * columns than the convolution gives (floor mode drops conv2's last row and column: 11×11 → 5×5 reads 10×10), the
- * wasm backend does not compute the others, whose gradient is 0: its output and input gradient stay bit for bit those
- * of the three ops, while the weight and bias gradients sum the same nonzero terms grouped otherwise (within 1e-6 of
- * their largest magnitude). Where Winograd's 2×2 tiles are the pool's windows (conv2's), wasm sums the bias gradient
- * window by window, grouped otherwise too. For a one-channel input that needs no gradient (conv1's), wasm takes the
- * weight and bias gradients from each window's winner alone, 9 multiply-adds a window instead of 36: the same nonzero
- * terms, grouped otherwise (an image holding a NaN or an infinity goes the dense way, whose 0·NaN terms make
- * PyTorch's NaNs).
+ * wasm backend does not compute the others, whose gradient is 0: its output stays bit for bit that of the three ops,
+ * while the weight and bias gradients sum the same nonzero terms grouped otherwise (within 1e-6 of their largest
+ * magnitude). Where Winograd's 2×2 tiles are the pool's windows (conv2's), wasm sums the bias gradient window by
+ * window, and takes the input gradient from each window's winner alone (9 multiply-adds per window and channel pair,
+ * no transforms): the direct sums, as a direct convolution rounds them, not as Winograd's (within 1e-6 of the largest
+ * magnitude of the reference's; with a weight that is not finite it transforms as before). For a one-channel input
+ * that needs no gradient (conv1's), wasm takes the weight and bias gradients from each window's winner alone, 9
+ * multiply-adds a window instead of 36: the same nonzero terms, grouped otherwise (an image holding a NaN or an
+ * infinity goes the dense way, whose 0·NaN terms make PyTorch's NaNs).
  *
  * Shapes: input [N, C_in, H, W], weight [C_out, C_in, F_h, F_w], bias [C_out] → [N, C_out, H_pool, W_pool], where
  * H_conv = ⌊(H + 2P − F_h)/S⌋ + 1 and H_pool = ⌊(H_conv + 2P_pool − K)/S_pool⌋ + 1 (for the tutorial's conv1 and its

@@ -85,7 +85,8 @@ export interface WasmExports {
   winogradWorkspaceFloats(g: number, group: number): number;
   winogradSavedTilesFloats(g: number, group: number): number;
   winogradWeightsFloats(g: number): number;
-  winogradWeights(g: number, w: number, u: number, forward: number, inputGradient: number): void;
+  winogradWeights(g: number, w: number, u: number, forward: number, inputGradientWeights: number): void;
+  winogradPoolsWindows(g: number, pg: number): number;
   winogradConv2dForward(g: number, x: number, u: number, b: number, ws: number, y: number, group: number): void;
   winogradConv2dBackwardInput(g: number, dy: number, u: number, ws: number, dx: number, group: number): void;
   winogradConv2dBackwardWeight(g: number, dy: number, x: number, ws: number, du: number, group: number): void;
@@ -335,13 +336,16 @@ export function wasmKernels(
    * {@link setWinograd} allows, with its weights transformed once for all jobs and one workspace per thread; else
    * through im2col + GEMM (or the direct kernels), with its weights prepared once for all jobs (im2colWeights:
    * packed, and transposed for the input gradient) and `im2colScratch`. `use` says what the weights `wp` serve: the
-   * forward, the input gradient, or nothing (the weight gradient).
+   * forward, the input gradient, or nothing (the weight gradient). `pool`, the fused backward's pool geometry: where
+   * Winograd's tiles are its windows, that backward takes the input gradient from the windows' alone, through the
+   * weights' TAPS (see pooledInputGradient in assembly/winograd.ts) rather than their transposed transforms.
    */
   const convPath = (
     g: Conv2dGeometry,
     wp: number,
     im2colScratch: (group: number) => number[],
     use: "forward" | "inputGradient" | "none",
+    pool = 0,
   ): ConvPath => {
     const geometry = arena.putGeometry(g);
     if (!winogradEnabled || wasm.winogradApplies(geometry) === 0) {
@@ -360,9 +364,11 @@ export function wasmKernels(
     }
     let weights = 0;
     if (use !== "none") {
-      // U (forward) or its transpose per position (input gradient), packed for the GEMM, once for all jobs.
+      // U (forward) or its transpose per position (input gradient), packed for the GEMM, or the TAPS, once for all jobs.
       weights = arena.alloc(wasm.winogradWeightsFloats(geometry) * F32);
-      wasm.winogradWeights(geometry, wp, weights, Number(use === "forward"), Number(use === "inputGradient"));
+      const taps = use === "inputGradient" && pool !== 0 && wasm.winogradPoolsWindows(geometry, pool) !== 0;
+      const inputGradientWeights = use !== "inputGradient" ? 0 : taps ? 2 : 1;
+      wasm.winogradWeights(geometry, wp, weights, Number(use === "forward"), inputGradientWeights);
     }
     return {
       tiles: wasm.winogradTiles(geometry),
@@ -682,6 +688,7 @@ export function wasmKernels(
           return [columns, outSize(g) * group, columns];
         },
         needInput ? "inputGradient" : "none",
+        pg,
       );
       runConvolution(
         g,

@@ -15,6 +15,7 @@ export {
   winogradTiles,
   winogradWorkspaceFloats,
   winogradSavedTilesFloats,
+  winogradPoolsWindows,
   winogradWeightsFloats,
   winogradWeights,
   winogradConv2dForward,

@@ -40,7 +40,8 @@ import { packPanels, sgemmNT, sgemmPacked } from "./gemm";
 import { biasFinish, biasScratch, reluMaxPoolGroup, scatterPooledGradient } from "./conv";
 import { copyRow, zeroRow } from "./rows";
 import { relu4 } from "./elementwise";
-import { atWinner, liveGradient4, poolWindows4, poolsWhole2x2 } from "./pool";
+import { atWinner, liveGradient, liveGradient4, poolWindows4, poolsWhole2x2 } from "./pool";
+import { acc } from "./madd";
 import {
   batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth,
   strideHeight, strideWidth, outHeight, outWidth, padHeight, padWidth, f32At,
@@ -71,6 +72,8 @@ export function winogradApplies(g: usize): bool {
 //   UT   16·C_in·C_out   its transpose per ξ, for the input gradient
 //   PU   16·C_out₄·C_in  U's 16 matrices packed for sgemmPacked (C_out₄ = C_out − C_out mod 4: the 4-row panels)
 //   PUT  16·C_in₄·C_out  UT's, the same
+//   TAPS 9·C_out·C_in    w as [co][ky][kx][ci], for the pooled input gradient (pooledInputGradient), then 4 floats
+//                        whose first, as an i32, is 1 when every weight is finite
 // The workspace, one per thread (in floats; every part a multiple of 4, so 16-byte aligned):
 //   V    16·C_in·T       the input tiles V[ξ][ci][t] (forward, weight gradient), or dV (input gradient)
 //   M    16·C_out·T      the products M[ξ][co][t] (forward), or the output gradient's tiles dM
@@ -78,20 +81,30 @@ export function winogradApplies(g: usize): bool {
 //   ROWS 4·planeWidth    a tile row after Bᵀ's rows
 //   OUT  4·tiles         one output (or output gradient) plane, 2·tilesY × 2·tilesX
 //        + 16            then a step's 4 outputs (tileOutputs)
+//   ACC                  one image's input gradient, channels last (pooledInputGradient)
 @inline function round4(n: i32): i32 { return (n + 3) & ~3; }
 @inline function weightsFloats(g: usize): i32 { return 16 * outChannels(g) * inChannels(g); }
 @inline function offsetUT(g: usize): i32 { return weightsFloats(g); }
 @inline function offsetPackedU(g: usize): i32 { return 2 * weightsFloats(g); }
 @inline function offsetPackedUT(g: usize): i32 { return offsetPackedU(g) + 16 * (outChannels(g) & ~3) * inChannels(g); }
+@inline function offsetTaps(g: usize): i32 { return offsetPackedUT(g) + 16 * (inChannels(g) & ~3) * outChannels(g); }
+@inline function offsetTapsFinite(g: usize): i32 { return offsetTaps(g) + 9 * outChannels(g) * inChannels(g); }
 /** Floats of the transformed weights (exported: the host allocates them). */
 export function winogradWeightsFloats(g: usize): i32 {
-  return offsetPackedUT(g) + 16 * (inChannels(g) & ~3) * outChannels(g);
+  return offsetTapsFinite(g) + 4;
 }
 // V starts the workspace.
 @inline function offsetM(g: usize, T: i32): i32 { return 16 * inChannels(g) * T; }
 @inline function offsetPlane(g: usize, T: i32): i32 { return offsetM(g, T) + 16 * outChannels(g) * T; }
 @inline function offsetRows(g: usize, T: i32): i32 { return offsetPlane(g, T) + planeHeight(g) * planeWidth(g); }
 @inline function offsetOut(g: usize, T: i32): i32 { return offsetRows(g, T) + 4 * planeWidth(g); }
+@inline function offsetAcc(g: usize, T: i32): i32 { return offsetOut(g, T) + round4(4 * tilesOf(g)) + 16; }
+/** The channels-last input gradient plane of pooledInputGradient: (H + 2P) rows of (W + 2P)·C_in floats. */
+@inline function accFloats(g: usize): i32 {
+  return (inHeight(g) + 2 * padHeight(g)) * (inWidth(g) + 2 * padWidth(g)) * inChannels(g);
+}
+/** ACC's plane, then 4 lists of C_out (address, gradient) pairs. */
+@inline function accRegionFloats(g: usize): i32 { return accFloats(g) + 8 * outChannels(g) + 4; }
 
 /**
  * The columns of a group's tile matrices for `tiles` tiles: a multiple of 8, the GEMM's block width, since its edge
@@ -117,18 +130,37 @@ export function winogradSavedTilesFloats(g: usize, group: i32): i32 {
 /** Floats of a job's workspace for groups of `group` images. */
 export function winogradWorkspaceFloats(g: usize, group: i32): i32 {
   const T = tileColumns(group * tilesOf(g));
-  return offsetOut(g, T) + round4(4 * tilesOf(g)) + 16;
+  return offsetAcc(g, T) + round4(accRegionFloats(g));
+}
+
+/** Whether the fused kernels take pool pg's windows as Winograd's tiles (exported: the host asks for TAPS then). */
+export function winogradPoolsWindows(g: usize, pg: usize): bool {
+  return poolsWhole2x2(g, pg) && inChannels(g) % 4 == 0;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // The weights: U = G w Gᵀ, and dw = Gᵀ dU G.
 
+// What winogradWeights writes for the input gradient (its inputGradientWeights): nothing (0); UT and its panels (1);
+// or the TAPS (2), for the fused backward over pooled windows (pooledInputGradient), with UT and its panels as well
+// when a weight is not finite, for which that backward transforms as before.
+const INPUT_GRADIENT_NONE = 0;
+const INPUT_GRADIENT_TAPS = 2;
+
 /**
  * From w[co][ci][3][3], once per call, into the winogradWeightsFloats floats at u: U and its panels for the forward,
- * UT and its panels for the input gradient (each call needs one pair only).
+ * and what `inputGradientWeights` asks for the input gradient (see INPUT_GRADIENT_NONE).
  */
-export function winogradWeights(g: usize, w: usize, u: usize, forward: bool, inputGradient: bool): void {
+export function winogradWeights(g: usize, w: usize, u: usize, forward: bool, inputGradientWeights: i32): void {
   const C = inChannels(g), CO = outChannels(g);
+  let inputGradient = false;
+  if (inputGradientWeights != INPUT_GRADIENT_NONE) {
+    // The flag the fused backward reads: set only where the TAPS were written and every weight is finite.
+    const taps = inputGradientWeights == INPUT_GRADIENT_TAPS && tapsOf(g, w, f32At(u, offsetTaps(g)));
+    store<i32>(f32At(u, offsetTapsFinite(g)), taps ? 1 : 0);
+    inputGradient = !taps;
+  }
+  if (!forward && !inputGradient) return;
   const U = u, UT = f32At(u, offsetUT(g));
   const plane = CO * C;
   for (let co = 0; co < CO; co++) {
@@ -173,6 +205,22 @@ export function winogradWeights(g: usize, w: usize, u: usize, forward: bool, inp
       packPanels(C, CO, f32At(UT, xi * plane), CO, f32At(u, offsetPackedUT(g) + xi * (C & ~3) * CO));
     }
   }
+}
+
+/** taps[co][ky][kx][ci] = w[co][ci][ky][kx]; returns whether every weight is finite. */
+function tapsOf(g: usize, w: usize, taps: usize): bool {
+  const C = inChannels(g), CO = outChannels(g);
+  let finite = true;
+  for (let co = 0; co < CO; co++) {
+    for (let ci = 0; ci < C; ci++) {
+      for (let k = 0; k < 9; k++) {
+        const v = load<f32>(f32At(w, (co * C + ci) * 9 + k));
+        finite = finite && v - v == 0;
+        store<f32>(f32At(taps, (co * 9 + k) * C + ci), v);
+      }
+    }
+  }
+  return finite;
 }
 
 /**
@@ -498,6 +546,90 @@ function pooledGradTiles(
 }
 
 /**
+ * dx for one image of the fused block over whole 2×2 windows, straight from the windows' gradients: only a window's
+ * winner has a gradient, so dx is the sum, over the windows whose gradient d is live (as pooledGradTiles'), of
+ * d · w[co] on the 3×3 patch under the winner, for every input channel at once. For each window position the output
+ * channels are sorted by where their winner lies in the window (4 places); each place's channels are summed into one
+ * 3×3 kernel in registers (4 input channels at a time), which is then added to the patch under that place in acc (the
+ * image's zero-padded input gradient, channels last), cropped into dx ([C_in, H, W]) at the end. 9 multiply-adds per
+ * window and channel pair, where dV = Uᵀ dM takes 16 per tile (dense over the window's 4 places) before B dV Bᵀ.
+ * The sums are the direct ones, grouped by window position and place: they round as a direct convolution's do, not
+ * as Winograd's. A window with no gradient is skipped, which is exact only for finite weights (0 · ∞ is NaN): the
+ * caller transforms otherwise. `first`: the whole output's flat index of this image's first value (as argmax's).
+ */
+function pooledInputGradient(
+  g: usize, dy: usize, argmax: usize, pooled: usize, taps: usize, acc0: usize, dx: usize, first: i32,
+): void {
+  const C = inChannels(g), CO = outChannels(g), OH = outHeight(g), OW = outWidth(g);
+  const H = inHeight(g), W = inWidth(g), PH = padHeight(g), PW = padWidth(g);
+  const TY = tilesY(g), TX = tilesX(g), TI = tilesOf(g);
+  const AW = W + 2 * PW;
+  const pixelBytes = <usize>C << 2, rowBytes = <usize>AW * pixelBytes, tapBytes = pixelBytes;
+  const coBytes = 9 * pixelBytes;
+  // After the plane: for each of the 4 places, its channels' tap addresses and gradients (CO pairs of words).
+  const places = acc0 + (<usize>accFloats(g) << 2);
+  const placeBytes = <usize>CO << 3;
+  const counts = places + 4 * placeBytes;
+  memory.fill(acc0, 0, <usize>accFloats(g) << 2);
+  for (let ty = 0; ty < TY; ty++) {
+    for (let tx = 0; tx < TX; tx++) {
+      memory.fill(counts, 0, 16);
+      const corner = 2 * (ty * OW + tx);
+      for (let co = 0; co < CO; co++) {
+        const o = co * TI + ty * TX + tx;
+        const d = liveGradient(f32At(pooled, o), f32At(dy, o));
+        // The winner's offset in its window, 0, 1, OW or OW + 1 (OW is even), is its place 0, 1, 2 or 3. Without
+        // branches, which the winners' places and the dead windows would mispredict: each window is written to its
+        // place's list, and counted there only if its gradient is not 0.
+        const at = load<i32>(f32At(argmax, o)) - first - co * OH * OW - corner;
+        const place = (at >= OW ? 2 : 0) + (at & 1);
+        const slot = counts + (<usize>place << 2);
+        const n = load<i32>(slot);
+        store<i32>(slot, n + i32(d != 0));
+        const entry = places + <usize>place * placeBytes + (<usize>n << 3);
+        store<u32>(entry, <u32>(taps + <usize>co * coBytes));
+        store<f32>(entry, d, 4);
+      }
+      for (let place = 0; place < 4; place++) {
+        const count = load<i32>(counts + (<usize>place << 2));
+        if (count == 0) continue;
+        const list = places + <usize>place * placeBytes;
+        const patch = acc0 + <usize>(2 * ty + (place >> 1)) * rowBytes + <usize>(2 * tx + (place & 1)) * pixelBytes;
+        for (let c: usize = 0; c < pixelBytes; c += 16) {
+          let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+          const end = list + (<usize>count << 3);
+          for (let entry = list; entry < end; entry += 8) {
+            const k = <usize>load<u32>(entry) + c;
+            const ds = v128.load32_splat(entry, 4);
+            a0 = acc(a0, ds, v128.load(k));
+            a1 = acc(a1, ds, v128.load(k + tapBytes));
+            a2 = acc(a2, ds, v128.load(k + 2 * tapBytes));
+            a3 = acc(a3, ds, v128.load(k + 3 * tapBytes));
+            a4 = acc(a4, ds, v128.load(k + 4 * tapBytes));
+            a5 = acc(a5, ds, v128.load(k + 5 * tapBytes));
+            a6 = acc(a6, ds, v128.load(k + 6 * tapBytes));
+            a7 = acc(a7, ds, v128.load(k + 7 * tapBytes));
+            a8 = acc(a8, ds, v128.load(k + 8 * tapBytes));
+          }
+          const p = patch + c;
+          addInto(p, a0); addInto(p + pixelBytes, a1); addInto(p + 2 * pixelBytes, a2);
+          addInto(p + rowBytes, a3); addInto(p + rowBytes + pixelBytes, a4); addInto(p + rowBytes + 2 * pixelBytes, a5);
+          addInto(p + 2 * rowBytes, a6); addInto(p + 2 * rowBytes + pixelBytes, a7);
+          addInto(p + 2 * rowBytes + 2 * pixelBytes, a8);
+        }
+      }
+    }
+  }
+  for (let ci = 0; ci < C; ci++) {
+    for (let iy = 0; iy < H; iy++) {
+      const src = acc0 + <usize>(iy + PH) * rowBytes + <usize>PW * pixelBytes + (<usize>ci << 2);
+      const dst = f32At(dx, (ci * H + iy) * W);
+      for (let ix = 0; ix < W; ix++) store<f32>(dst + (<usize>ix << 2), load<f32>(src + <usize>ix * pixelBytes));
+    }
+  }
+}
+
+/**
  * dx[ci] = Σ_tiles B dV_t Bᵀ for one image ([C_in, H, W] at dx), from dV's columns col0…: each tile's 4×4 added
  * into the zero-padded plane where tiles overlap, then the plane cropped into dx.
  */
@@ -740,8 +872,10 @@ export function winogradConv2dReluMaxPool2dBackward(
   const packedUT = dx != 0 ? f32At(u, offsetPackedUT(g)) : 0;
   const scratch = db != 0 ? biasScratch(db, CO) : 0;
   if (db != 0) memory.fill(scratch, 0, <usize>CO * 20);
-  // The tutorial's pool over an even output (conv2's, cropped to 10×10): each tile's gradient from its window's.
+  // The tutorial's pool over an even output (conv2's, cropped to 10×10): each tile's gradient from its window's,
+  // and dx from the windows' alone where the host asked for the TAPS and the weights are finite.
   const windows = poolsWhole2x2(g, pg);
+  const direct = dx != 0 && winogradPoolsWindows(g, pg) && load<i32>(f32At(u, offsetTapsFinite(g))) == 1;
   const TI = tilesOf(g), pooledSize = CO * TI;
   const slot = winogradSavedTilesFloats(g, group);
   for (let n0 = 0; n0 < N; n0 += group) {
@@ -755,7 +889,15 @@ export function winogradConv2dReluMaxPool2dBackward(
         pooledGradTiles(g, f32At(dy, o), f32At(argmax, o), f32At(pooled, o), ws, T, n * TI,
           (firstImage + n0 + n) * outSize, scratch);
       }
-      backwardFromTiles(g, xGroup, nb, u, packedUT, ws, dxGroup, du, n0 > 0, keep);
+      backwardFromTiles(g, xGroup, nb, u, packedUT, ws, direct ? 0 : dxGroup, du, n0 > 0, keep);
+      if (direct) {
+        const accPlane = f32At(ws, offsetAcc(g, T));
+        for (let n = 0; n < nb; n++) {
+          const o = (n0 + n) * pooledSize;
+          pooledInputGradient(g, f32At(dy, o), f32At(argmax, o), f32At(pooled, o), f32At(u, offsetTaps(g)), accPlane,
+            f32At(dxGroup, n * inSize), (firstImage + n0 + n) * outSize);
+        }
+      }
     } else {
       scatterPooledGradient(g, pg, dy, argmax, pooled, dconv, nb, n0, firstImage, scratch);
       backwardGroup(g, xGroup, nb, dconv, u, packedUT, ws, dxGroup, du, n0 > 0, keep);
