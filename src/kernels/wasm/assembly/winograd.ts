@@ -72,7 +72,7 @@ export function winogradApplies(g: usize): bool {
 //   UT   16·C_in·C_out   its transpose per ξ, for the input gradient
 //   PU   16·C_out₄·C_in  U's 16 matrices packed for sgemmPacked (C_out₄ = C_out − C_out mod 4: the 4-row panels)
 //   PUT  16·C_in₄·C_out  UT's, the same
-//   TAPS 9·C_out·C_in    w as [co][ky][kx][ci], for the pooled input gradient (pooledInputGradient), then 4 floats
+//   TAPS 9·C_out·C_in    w as [co][ci / 4][ky·3 + kx][ci % 4] (tapsOf), for the pooled input gradient, then 4 floats
 //                        whose first, as an i32, is 1 when every weight is finite
 // The workspace, one per thread (in floats; every part a multiple of 4, so 16-byte aligned):
 //   V    16·C_in·T       the input tiles V[ξ][ci][t] (forward, weight gradient), or dV (input gradient)
@@ -207,7 +207,11 @@ export function winogradWeights(g: usize, w: usize, u: usize, forward: bool, inp
   }
 }
 
-/** taps[co][ky][kx][ci] = w[co][ci][ky][kx]; returns whether every weight is finite. */
+/**
+ * taps[co][ci / 4][ky·3 + kx][ci % 4] = w[co][ci][ky][kx] (C_in a multiple of 4): for each 4 input channels, their 9
+ * taps as 9 consecutive v128s, which pooledInputGradient reads at constant offsets. Returns whether every weight is
+ * finite.
+ */
 function tapsOf(g: usize, w: usize, taps: usize): bool {
   const C = inChannels(g), CO = outChannels(g);
   let finite = true;
@@ -216,7 +220,7 @@ function tapsOf(g: usize, w: usize, taps: usize): bool {
       for (let k = 0; k < 9; k++) {
         const v = load<f32>(f32At(w, (co * C + ci) * 9 + k));
         finite = finite && v - v == 0;
-        store<f32>(f32At(taps, (co * 9 + k) * C + ci), v);
+        store<f32>(f32At(taps, ((co * (C >> 2) + (ci >> 2)) * 9 + k) * 4 + (ci & 3)), v);
       }
     }
   }
@@ -564,7 +568,7 @@ function pooledInputGradient(
   const H = inHeight(g), W = inWidth(g), PH = padHeight(g), PW = padWidth(g);
   const TY = tilesY(g), TX = tilesX(g), TI = tilesOf(g);
   const AW = W + 2 * PW;
-  const pixelBytes = <usize>C << 2, rowBytes = <usize>AW * pixelBytes, tapBytes = pixelBytes;
+  const pixelBytes = <usize>C << 2, rowBytes = <usize>AW * pixelBytes;
   const coBytes = 9 * pixelBytes;
   // After the plane: for each of the 4 places, its channels' tap addresses and gradients (CO pairs of words).
   const places = acc0 + (<usize>accFloats(g) << 2);
@@ -598,18 +602,20 @@ function pooledInputGradient(
         for (let c: usize = 0; c < pixelBytes; c += 16) {
           let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
           const end = list + (<usize>count << 3);
+          // These 4 input channels' 9 taps: 144 bytes from the channel's own (see tapsOf).
+          const block = 9 * c;
           for (let entry = list; entry < end; entry += 8) {
-            const k = <usize>load<u32>(entry) + c;
+            const k = <usize>load<u32>(entry) + block;
             const ds = v128.load32_splat(entry, 4);
             a0 = acc(a0, ds, v128.load(k));
-            a1 = acc(a1, ds, v128.load(k + tapBytes));
-            a2 = acc(a2, ds, v128.load(k + 2 * tapBytes));
-            a3 = acc(a3, ds, v128.load(k + 3 * tapBytes));
-            a4 = acc(a4, ds, v128.load(k + 4 * tapBytes));
-            a5 = acc(a5, ds, v128.load(k + 5 * tapBytes));
-            a6 = acc(a6, ds, v128.load(k + 6 * tapBytes));
-            a7 = acc(a7, ds, v128.load(k + 7 * tapBytes));
-            a8 = acc(a8, ds, v128.load(k + 8 * tapBytes));
+            a1 = acc(a1, ds, v128.load(k, 16));
+            a2 = acc(a2, ds, v128.load(k, 32));
+            a3 = acc(a3, ds, v128.load(k, 48));
+            a4 = acc(a4, ds, v128.load(k, 64));
+            a5 = acc(a5, ds, v128.load(k, 80));
+            a6 = acc(a6, ds, v128.load(k, 96));
+            a7 = acc(a7, ds, v128.load(k, 112));
+            a8 = acc(a8, ds, v128.load(k, 128));
           }
           const p = patch + c;
           addInto(p, a0); addInto(p + pixelBytes, a1); addInto(p + 2 * pixelBytes, a2);
