@@ -25,7 +25,9 @@
 //   dV[ξ] = U[ξ]ᵀ · dM[ξ],          dx = Σ_tiles B dV Bᵀ   (the input gradient, tiles added where they overlap)
 //
 // In the fused block (conv + relu + pool) the forward can keep each group's V in a slot of the host's
-// (winogradSavedTilesFloats), from which the weight gradient reads it rather than transforming x a second time.
+// (winogradSavedTilesFloats), from which the weight gradient reads it rather than transforming x a second time. Where
+// the tiles are the pool's 2×2 windows (conv2's), only one of a tile's 4 outputs has a gradient, and the backward
+// takes dx from the windows directly (pooledInputGradient) instead of through dV and B dV Bᵀ.
 //
 // Rounding: in exact arithmetic this is the convolution; in float32 the transforms add and subtract up to 9 terms
 // before and after the products, so results differ from a direct sum by a few units in the last place of the
