@@ -41,7 +41,7 @@
 import { packPanels, sgemmNT, sgemmPacked } from "./gemm";
 import { biasFinish, biasScratch, reluMaxPoolGroup, scatterPooledGradient } from "./conv";
 import { copyRow, zeroRow } from "./rows";
-import { relu4 } from "./elementwise";
+import { allFinite, relu4 } from "./elementwise";
 import { atWinner, liveGradient, liveGradient4, poolWindows4, poolsWhole2x2 } from "./pool";
 import { acc } from "./madd";
 import {
@@ -129,6 +129,11 @@ export function winogradSavedTilesFloats(g: usize, group: i32): i32 {
   return offsetM(g, tileColumns(group * tilesOf(g)));
 }
 
+/** The saved slot (see winogradSavedTilesFloats) of the group that starts at image n0 of a job's, or 0 without one. */
+@inline function savedGroup(saved: usize, g: usize, group: i32, n0: i32): usize {
+  return saved != 0 ? f32At(saved, (n0 / group) * winogradSavedTilesFloats(g, group)) : 0;
+}
+
 /** Floats of a job's workspace for groups of `group` images. */
 export function winogradWorkspaceFloats(g: usize, group: i32): i32 {
   const T = tileColumns(group * tilesOf(g));
@@ -158,7 +163,8 @@ export function winogradWeights(g: usize, w: usize, u: usize, forward: bool, inp
   let inputGradient = false;
   if (inputGradientWeights != INPUT_GRADIENT_NONE) {
     // The flag the fused backward reads: set only where the TAPS were written and every weight is finite.
-    const taps = inputGradientWeights == INPUT_GRADIENT_TAPS && tapsOf(g, w, f32At(u, offsetTaps(g)));
+    const taps = inputGradientWeights == INPUT_GRADIENT_TAPS && allFinite(w, 9 * CO * C);
+    if (taps) tapsOf(g, w, f32At(u, offsetTaps(g)));
     store<i32>(f32At(u, offsetTapsFinite(g)), taps ? 1 : 0);
     inputGradient = !taps;
   }
@@ -211,22 +217,18 @@ export function winogradWeights(g: usize, w: usize, u: usize, forward: bool, inp
 
 /**
  * taps[co][ci / 4][ky·3 + kx][ci % 4] = w[co][ci][ky][kx] (C_in a multiple of 4): for each 4 input channels, their 9
- * taps as 9 consecutive v128s, which pooledInputGradient reads at constant offsets. Returns whether every weight is
- * finite.
+ * taps as 9 consecutive v128s, which pooledInputGradient reads at constant offsets.
  */
-function tapsOf(g: usize, w: usize, taps: usize): bool {
+function tapsOf(g: usize, w: usize, taps: usize): void {
   const C = inChannels(g), CO = outChannels(g);
-  let finite = true;
   for (let co = 0; co < CO; co++) {
     for (let ci = 0; ci < C; ci++) {
       for (let k = 0; k < 9; k++) {
         const v = load<f32>(f32At(w, (co * C + ci) * 9 + k));
-        finite = finite && v - v == 0;
         store<f32>(f32At(taps, ((co * (C >> 2) + (ci >> 2)) * 9 + k) * 4 + (ci & 3)), v);
       }
     }
   }
-  return finite;
 }
 
 /**
@@ -830,10 +832,9 @@ export function winogradConv2dReluMaxPool2dForward(
   // The tutorial's pool over an even output (conv2's, cropped to 10×10): each tile pooled as it is computed.
   const pooled = poolsWhole2x2(g, pg);
   const pooledSize = CO * tilesOf(g);
-  const slot = winogradSavedTilesFloats(g, group);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
-    const keep = saved != 0 ? f32At(saved, (n0 / group) * slot) : 0;
+    const keep = savedGroup(saved, g, group, n0);
     if (pooled) {
       const o = n0 * pooledSize;
       forwardGroup(g, f32At(x, n0 * inSize), nb, u, packedU, b, ws, f32At(y, o), true,
@@ -883,12 +884,11 @@ export function winogradConv2dReluMaxPool2dBackward(
   // The tutorial's pool over an even output (conv2's, cropped to 10×10): each tile's gradient from its window's,
   // and dx from the windows' alone where the host asked for the TAPS and the weights are finite.
   const windows = poolsWhole2x2(g, pg);
-  const direct = dx != 0 && winogradPoolsWindows(g, pg) && load<i32>(f32At(u, offsetTapsFinite(g))) == 1;
+  const direct = windows && dx != 0 && load<i32>(f32At(u, offsetTapsFinite(g))) == 1;
   const TI = tilesOf(g), pooledSize = CO * TI;
-  const slot = winogradSavedTilesFloats(g, group);
   for (let n0 = 0; n0 < N; n0 += group) {
     const nb = min(group, N - n0);
-    const keep = saved != 0 ? f32At(saved, (n0 / group) * slot) : 0;
+    const keep = savedGroup(saved, g, group, n0);
     const xGroup = f32At(x, n0 * inSize), dxGroup = dx != 0 ? f32At(dx, n0 * inSize) : 0;
     if (windows) {
       const T = tileColumns(nb * TI);
