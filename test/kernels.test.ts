@@ -127,6 +127,26 @@ describe("wasm kernels equal the reference kernels", () => {
     assert.deepEqual([dx[10], dx[11], dx[500]], [0, 0, dy[500]]);
   });
 
+  test("bytesToUnit: every byte / 255 as float32, gathered in the order of the starts, at a run length with a tail", () => {
+    // All 256 byte values, then a run of 37 (two blocks of 16 and a tail of 5) at each start.
+    const bytes = Uint8Array.from({ length: 4096 }, (_, i) => (i < 256 ? i : (i * 97 + 13) % 256));
+    const all: KernelTable["bytesToUnit"] = wasm("bytesToUnit");
+    // PyTorch's ToTensor: a float32 division by 255, which a float64 quotient rounded to float32 equals.
+    assert.deepEqual(
+      all(bytes, Int32Array.of(0), 256),
+      Float32Array.from({ length: 256 }, (_, b) => b / 255),
+    );
+    assert.deepEqual(refKernels.bytesToUnit(bytes, Int32Array.of(0), 256), all(bytes, Int32Array.of(0), 256));
+    const starts = Int32Array.of(4059, 3, 1000, 0, 2500);
+    const gathered = all(bytes, starts, 37);
+    assert.deepEqual(gathered, refKernels.bytesToUnit(bytes, starts, 37));
+    assert.equal(gathered[37 + 36], Math.fround(bytes[3 + 36] / 255), "second run, last byte of its tail");
+    for (const kernel of [all, refKernels.bytesToUnit]) {
+      assert.throws(() => kernel(bytes, Int32Array.of(0, 4060), 37), /run at 4060 of 37 bytes leaves the 4096 bytes/);
+      assert.throws(() => kernel(bytes, Int32Array.of(-1), 37), RangeError);
+    }
+  });
+
   test("float64 inputs go to the reference kernel; wasm's float32 kernels agree with ref's float64 results", () => {
     // wasm(...) on a Float64Array is ref's kernel itself, so comparing it with ref would test ref against ref. The
     // float64 call checks the routing (the result stays float64); the comparison runs wasm's own float32 kernels on

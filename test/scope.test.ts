@@ -1,15 +1,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  DataLoader,
   MnistCNN,
+  MnistDataset,
   SGD,
   Tensor,
   conv2d,
   crossEntropy,
+  evaluate,
   manualSeed,
   relu,
   setBackend,
   tidy,
+  trainEpoch,
   trainStep,
 } from "../src/index.js";
 import { initWasmBackend, wasmMemoryBytes } from "../src/kernels/wasm/index.js";
@@ -170,6 +174,32 @@ test("training steps in tidy() reuse the same WebAssembly memory: it stops growi
   for (let step = 0; step < 20; step++) trainStep(model, x, labels, optimizer, failOnNaN);
   assert.ok(after1 > 0);
   assert.equal(wasmMemoryBytes(), after1);
+});
+
+test("trainEpoch and evaluate make each batch inside its step's scope: on wasm in its memory, and every batch is seen", () => {
+  setBackend("wasm");
+  manualSeed(9);
+  const count = 150;
+  const pixels = Uint8Array.from({ length: count * 784 }, (_, i) => (i * 31) % 256);
+  const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
+  const data = new MnistDataset({ dims: [count, 28, 28], data: pixels }, { dims: [count], data: labels });
+  const model = new MnistCNN("seed");
+  const forward = model.forward.bind(model);
+  const batchesSeen: [number, boolean][] = [];
+  model.forward = (x: Tensor) => {
+    batchesSeen.push([x.shape[0], x.data.buffer instanceof SharedArrayBuffer]);
+    return forward(x);
+  };
+  const optimizer = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const epoch = trainEpoch(model, new DataLoader(data, { batchSize: 64, shuffle: true }), optimizer, 1);
+  assert.equal(epoch.batchLosses.length, 3);
+  const scores = evaluate(model, new DataLoader(data, { batchSize: 64 }));
+  assert.equal(scores.total, count);
+  // Three training batches, then three test batches, each in wasm's shared memory (64, 64, 22 images).
+  assert.deepEqual(
+    batchesSeen,
+    [64, 64, 22, 64, 64, 22].map((n) => [n, true]),
+  );
 });
 
 test("on both backends, a tensor returned from tidy() is cut from the graph, and backward() through it says why", () => {

@@ -1,7 +1,8 @@
+import { kernel } from "../kernels/registry.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { BatchData, BatchDataset, Example } from "./dataset.js";
 import type { IdxArray } from "./idx.js";
-import { toTensor, unitPixels, type Transform } from "./transforms.js";
+import { toTensor, type Transform } from "./transforms.js";
 
 /**
  * MNIST held as its raw bytes (47 MB for the 60,000 training images, against 188 MB as float32); each image becomes
@@ -46,17 +47,21 @@ export class MnistDataset implements BatchDataset {
     return [this.transform === null ? image : this.transform(image), this.label(index)];
   }
 
-  /** A batch [B, 1, H, W] converted straight from the bytes (÷255), then transformed as a whole. */
+  /**
+   * A batch [B, 1, H, W] converted straight from the bytes (÷255) by the backend, then transformed as a whole. Inside
+   * a tidy() scope it is made, like any kernel's result, in the backend's memory, where the first convolution reads it.
+   */
   getBatch(indices: Int32Array): BatchData {
     const size = this.height * this.width;
-    const out = new Float32Array(indices.length * size);
+    const starts = new Int32Array(indices.length);
     const labels = new Int32Array(indices.length);
     for (let b = 0; b < indices.length; b++) {
       this.checkIndex(indices[b]);
       labels[b] = this.labels.data[indices[b]];
-      unitPixels(this.images.data, indices[b] * size, out, b * size, size);
+      starts[b] = indices[b] * size;
     }
-    const inputs = new Tensor(out, [indices.length, 1, this.height, this.width]);
+    const pixels = kernel("bytesToUnit")(this.images.data, starts, size);
+    const inputs = new Tensor(pixels, [indices.length, 1, this.height, this.width]);
     return { inputs: this.transform === null ? inputs : this.transform(inputs), labels };
   }
 

@@ -1,13 +1,8 @@
+import { kernel } from "../kernels/registry.js";
 import { Tensor, shapeToString } from "../tensor/tensor.js";
 
 /** A transform of one image, as torchvision's: a function from an input to a tensor. */
 export type Transform = (input: Tensor) => Tensor;
-
-/**
- * ToTensor's value of each byte, b / 255 rounded to float32 (as PyTorch's float32 division rounds it): a table look-up
- * per pixel instead of a division, which made up most of a training step's batch loading.
- */
-const BYTE_TO_UNIT: Float32Array = Float32Array.from({ length: 256 }, (_, b) => b / 255);
 
 /**
  * torchvision's `ToTensor` for 8-bit images: [H, W] or [C, H, W] bytes in 0..255 → float32 [C, H, W] in [0, 1],
@@ -17,29 +12,7 @@ export function toTensor(pixels: Uint8Array, height: number, width: number, chan
   if (pixels.length !== channels * height * width) {
     throw new Error(`toTensor: ${pixels.length} bytes do not make a ${channels}×${height}×${width} image`);
   }
-  const out = new Float32Array(pixels.length);
-  unitPixels(pixels, 0, out, 0, pixels.length);
-  return new Tensor(out, [channels, height, width]);
-}
-
-/**
- * out[to…to+size) = ToTensor's values of bytes[from…from+size). Four pixels a turn, on locals only: V8 compiles this
- * loop about twice as fast as one pixel a turn, and batch loading is serial work in every training step.
- */
-export function unitPixels(bytes: Uint8Array, from: number, out: Float32Array, to: number, size: number): void {
-  const table = BYTE_TO_UNIT;
-  let i = 0;
-  for (; i + 4 <= size; i += 4) {
-    const a = bytes[from + i];
-    const b = bytes[from + i + 1];
-    const c = bytes[from + i + 2];
-    const d = bytes[from + i + 3];
-    out[to + i] = table[a];
-    out[to + i + 1] = table[b];
-    out[to + i + 2] = table[c];
-    out[to + i + 3] = table[d];
-  }
-  for (; i < size; i++) out[to + i] = table[bytes[from + i]];
+  return new Tensor(kernel("bytesToUnit")(pixels, Int32Array.of(0), pixels.length), [channels, height, width]);
 }
 
 /**

@@ -141,6 +141,11 @@ export interface KernelTable {
   nllLossBackward(dloss: FloatStorage, target: Int32Array, classes: number): FloatStorage;
   /** out[o,i] = the s of the largest x[o,s,i] (the first one on ties) */
   argmax(x: FloatStorage, split: AxisSplit): Int32Array;
+  /**
+   * out[k·size + i] = bytes[starts[k] + i] / 255 in float32, for k < starts.length and i < size: torchvision's
+   * ToTensor of the 8-bit images (or any runs of bytes) starting at `starts`, gathered into one batch.
+   */
+  bytesToUnit(bytes: Uint8Array, starts: Int32Array, size: number): Float32Array;
 }
 
 export type KernelName = keyof KernelTable;

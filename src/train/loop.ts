@@ -1,6 +1,6 @@
 import { confusionStats, countInto, emptyConfusion } from "./confusion.js";
 import { noGrad } from "../autograd/graph.js";
-import type { DataLoader } from "../data/dataloader.js";
+import type { Batch, DataLoader } from "../data/dataloader.js";
 import type { Module } from "../nn/module.js";
 import { crossEntropy } from "../ops/loss.js";
 import { argmax } from "../ops/reduce.js";
@@ -37,6 +37,18 @@ export interface EpochResult {
   loss: number;
   batchLosses: number[];
   seconds: number;
+}
+
+/**
+ * `use` of the loader's next batch inside one tidy() scope, which makes the batch too: a backend with memory of its
+ * own (wasm) converts the batch's bytes straight into that memory, where the first layer reads them in place, and
+ * takes them back with the step's activations. Done once the batches are; `use` must not keep the batch.
+ */
+export function withNextBatch<T>(batches: Iterator<Batch>, use: (batch: Batch) => T): IteratorResult<T, undefined> {
+  return tidy(() => {
+    const next = batches.next();
+    return next.done === true ? { done: true, value: undefined } : { done: false, value: use(next.value) };
+  });
 }
 
 /**
@@ -77,14 +89,15 @@ export function trainEpoch(
   const start = performance.now();
   model.train();
   const batchLosses: number[] = [];
-  let b = 0;
-  for (const { inputs, labels } of loader) {
-    b++;
-    const value = trainStep(model, inputs, labels, optimizer, (loss) => {
-      return new NonFiniteLossError(epoch, b, loss, optimizer.lr);
-    });
-    batchLosses.push(value);
-    onBatch?.({ epoch, batch: b, batches: loader.length, loss: value, examples: labels.length });
+  const batches = loader[Symbol.iterator]();
+  for (let b = 1; ; b++) {
+    const step = withNextBatch(batches, ({ inputs, labels }) => ({
+      loss: trainStep(model, inputs, labels, optimizer, (loss) => new NonFiniteLossError(epoch, b, loss, optimizer.lr)),
+      examples: labels.length,
+    }));
+    if (step.done === true) break;
+    batchLosses.push(step.value.loss);
+    onBatch?.({ epoch, batch: b, batches: loader.length, loss: step.value.loss, examples: step.value.examples });
   }
   const loss = batchLosses.reduce((a, v) => a + v, 0) / batchLosses.length;
   return { loss, batchLosses, seconds: (performance.now() - start) / 1000 };
@@ -110,14 +123,14 @@ export function evaluate(model: Module, loader: DataLoader, classes = 10): EvalR
   let lossSum = 0;
   let total = 0;
   noGrad(() => {
-    for (const { inputs, labels } of loader) {
-      tidy(() => {
-        const logits = model.forward(inputs);
-        lossSum += crossEntropy(logits, labels, "sum").item();
-        countInto(confusion, argmax(logits, 1).data, labels);
-        total += labels.length;
-      });
-    }
+    const batches = loader[Symbol.iterator]();
+    const score = ({ inputs, labels }: Batch): void => {
+      const logits = model.forward(inputs);
+      lossSum += crossEntropy(logits, labels, "sum").item();
+      countInto(confusion, argmax(logits, 1).data, labels);
+      total += labels.length;
+    };
+    while (withNextBatch(batches, score).done !== true);
   });
   const { correct, perClassAccuracy } = confusionStats(confusion);
   return { loss: lossSum / total, accuracy: correct / total, correct, total, confusion, perClassAccuracy };

@@ -11,7 +11,7 @@ import { SGD } from "../optim/sgd.js";
 import { defaultGenerator, manualSeed } from "../tensor/random.js";
 import { encodeCheckpoint, restoreCheckpoint, type TrainingState } from "./checkpoint.js";
 import { RunControl } from "./control.js";
-import { evaluate, NonFiniteLossError, trainStep, type EvalResult } from "./loop.js";
+import { evaluate, NonFiniteLossError, trainStep, withNextBatch, type EvalResult } from "./loop.js";
 import {
   CHECKPOINT_FILE,
   checkpointInfo,
@@ -205,14 +205,20 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       const batchLosses: number[] = [];
       let examples = 0;
       model.train();
-      for (const { inputs, labels } of trainLoader) {
+      const batches = trainLoader[Symbol.iterator]();
+      for (;;) {
         const batch = batchLosses.length + 1;
-        const loss = trainStep(model, inputs, labels, optimizer, (value) => {
-          return new NonFiniteLossError(epoch, batch, value, config.lr);
-        });
+        const step = withNextBatch(batches, ({ inputs, labels }) => ({
+          loss: trainStep(model, inputs, labels, optimizer, (value) => {
+            return new NonFiniteLossError(epoch, batch, value, config.lr);
+          }),
+          examples: labels.length,
+        }));
+        if (step.done === true) break;
+        const { loss, examples: stepExamples } = step.value;
         batchLosses.push(loss);
         firstStepSeconds ??= performance.now() / 1000;
-        examples += labels.length;
+        examples += stepExamples;
         steps++;
         const imagesPerSecond = examples / ((performance.now() - epochStart) / 1000);
         onEvent?.({
@@ -221,7 +227,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
           batch,
           batches: trainLoader.length,
           loss,
-          examples: labels.length,
+          examples: stepExamples,
           steps,
           imagesPerSecond,
         });

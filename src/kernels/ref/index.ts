@@ -1,6 +1,7 @@
 import type { KernelTable } from "../types.js";
 import { conv2dBackwardBias, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward } from "./conv2d.js";
 import { conv2dReluMaxPool2dBackward, conv2dReluMaxPool2dForward, conv2dReluMaxPool2dValues } from "./fused.js";
+import { bytesToUnit } from "./bytes.js";
 import { add, mul, reduceBroadcast, relu, reluBackward } from "./elementwise.js";
 import { gemm } from "./gemm.js";
 import { nllLoss, nllLossBackward } from "./loss.js";
@@ -37,4 +38,5 @@ export const refKernels: KernelTable = {
   nllLoss,
   nllLossBackward,
   argmax,
+  bytesToUnit,
 };

@@ -1,4 +1,5 @@
 import type { FloatStorage } from "../../tensor/tensor.js";
+import { checkRuns } from "../ref/bytes.js";
 import { refKernels } from "../ref/index.js";
 import type { Conv2dGeometry, GemmShape, KernelName, KernelTable, Window2d } from "../types.js";
 import type { WasmArena } from "./memory.js";
@@ -125,6 +126,7 @@ export interface WasmExports {
   relu(x: number, y: number, n: number): void;
   reluBackward(dy: number, x: number, dx: number, n: number): void;
   sumParts(pointers: number, count: number, n: number, out: number): void;
+  bytesToUnit(x: number, y: number, n: number): void;
   heapBase(): number;
   usePackBuffer(ptr: number): void;
   PACK_BUFFER_BYTES: WebAssembly.Global;
@@ -777,6 +779,20 @@ export function wasmKernels(
         args: [dyp + i0 * F32, xp + i0 * F32, dx + i0 * F32, i1 - i0],
       }));
       return arena.readF32(dx, dy.length);
+    },
+    bytesToUnit(bytes, starts, size) {
+      checkRuns(bytes, starts, size);
+      const n = starts.length * size;
+      arena.beginCall();
+      const y = arena.result(n * F32);
+      const x = arena.alloc(n);
+      const gathered = new Uint8Array(arena.memory.buffer, x, n);
+      for (let k = 0; k < starts.length; k++) gathered.set(bytes.subarray(starts[k], starts[k] + size), k * size);
+      runSplit(n, threadParts(n, MIN_SPLIT), (i0, i1) => ({
+        fn: "bytesToUnit",
+        args: [x + i0, y + i0 * F32, i1 - i0],
+      }));
+      return arena.readF32(y, n);
     },
   };
 }

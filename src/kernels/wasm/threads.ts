@@ -13,6 +13,7 @@ export const THREAD_FUNCTIONS = [
   "maxPool2dBackward",
   "relu",
   "reluBackward",
+  "bytesToUnit",
   "winogradConv2dForward",
   "winogradConv2dBackwardInput",
   "winogradConv2dBackwardWeight",

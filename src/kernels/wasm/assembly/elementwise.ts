@@ -69,3 +69,22 @@ export function sumParts(pointers: usize, count: i32, n: i32, out: usize): void 
 function part(pointers: usize, k: i32): usize {
   return <usize>load<i32>(pointers + (<usize>k << 2));
 }
+
+/**
+ * y[i] = x[i] / 255 for the n bytes at x, as float32: torchvision's ToTensor. A float32 division of an integer is
+ * rounded once, exactly as PyTorch's; a multiplication by 1/255 would differ in the last bit for about half the bytes.
+ */
+export function bytesToUnit(x: usize, y: usize, n: i32): void {
+  const scale = f32x4.splat(255);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const bytes = v128.load(x + <usize>i);
+    const low = i16x8.extend_low_i8x16_u(bytes);
+    const high = i16x8.extend_high_i8x16_u(bytes);
+    v128.store(f32At(y, i), f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(low)), scale));
+    v128.store(f32At(y, i + 4), f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(low)), scale));
+    v128.store(f32At(y, i + 8), f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(high)), scale));
+    v128.store(f32At(y, i + 12), f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(high)), scale));
+  }
+  for (; i < n; i++) store<f32>(f32At(y, i), <f32>load<u8>(x + <usize>i) / 255);
+}

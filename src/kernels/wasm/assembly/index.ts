@@ -26,7 +26,7 @@ export {
   winogradConv2dReluMaxPool2dBackward,
 } from "./winograd";
 export { maxPool2dForward, maxPool2dBackward } from "./pool";
-export { relu, reluBackward, sumParts } from "./elementwise";
+export { relu, reluBackward, sumParts, bytesToUnit } from "./elementwise";
 
 /** The first address past the module's static data (the packing panels): where the host may place its buffers. */
 export function heapBase(): usize {
