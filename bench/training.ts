@@ -4,8 +4,7 @@ import type { MnistDataset } from "../src/data/mnist.js";
 import { MnistCNN, type Arch } from "../src/models/tutorial.js";
 import { SGD } from "../src/optim/sgd.js";
 import { manualSeed } from "../src/tensor/random.js";
-import { tidy } from "../src/tensor/scope.js";
-import { trainStep } from "../src/train/loop.js";
+import { trainStep, withNextBatch } from "../src/train/loop.js";
 import { setWinograd } from "../src/kernels/wasm/kernels.js";
 import { profileKernels } from "./profile.js";
 import { median, round3 } from "./stats.js";
@@ -30,12 +29,17 @@ export function trainThroughput(train: MnistDataset, arch: Arch, steps: number, 
   let step = 0;
   let start = performance.now();
   for (;;) {
-    for (const { inputs, labels } of loader) {
+    // As trainEpoch: each batch made inside its step's scope (in wasm memory on wasm).
+    const batches = loader[Symbol.iterator]();
+    const run = ({ inputs, labels }: Batch) => {
+      trainStep(model, inputs, labels, optimizer, (loss) => new Error(`the bench's loss became ${loss}`));
+    };
+    for (;;) {
       if (step === warmup) {
         profile.reset();
         start = performance.now();
       }
-      trainStep(model, inputs, labels, optimizer, (loss) => new Error(`the bench's loss became ${loss}`));
+      if (withNextBatch(batches, run).done === true) break;
       if (++step === warmup + steps) {
         const ms = (performance.now() - start) / steps;
         const kernels = [...profile.totals].sort((a, b) => b[1].ms - a[1].ms);
@@ -123,7 +127,8 @@ export function inferenceThroughput(test: MnistDataset, arch: Arch, batchSize = 
   for (let r = 0; r < rounds; r++) {
     const start = performance.now();
     noGrad(() => {
-      for (const { inputs } of loader) tidy(() => void model.forward(inputs));
+      const batches = loader[Symbol.iterator]();
+      while (withNextBatch(batches, ({ inputs }) => void model.forward(inputs)).done !== true);
     });
     best = Math.min(best, performance.now() - start);
   }
