@@ -4,7 +4,7 @@ import type { MnistDataset } from "../src/data/mnist.js";
 import { MnistCNN, type Arch } from "../src/models/tutorial.js";
 import { SGD } from "../src/optim/sgd.js";
 import { manualSeed } from "../src/tensor/random.js";
-import { trainStep, withNextBatch } from "../src/train/loop.js";
+import { trainNextBatch, trainStep, withNextBatch } from "../src/train/loop.js";
 import { setWinograd } from "../src/kernels/wasm/kernels.js";
 import { profileKernels } from "./profile.js";
 import { median, round3 } from "./stats.js";
@@ -31,15 +31,13 @@ export function trainThroughput(train: MnistDataset, arch: Arch, steps: number, 
   for (;;) {
     // As trainEpoch: each batch made inside its step's scope (in wasm memory on wasm).
     const batches = loader[Symbol.iterator]();
-    const run = ({ inputs, labels }: Batch) => {
-      trainStep(model, inputs, labels, optimizer, (loss) => new Error(`the bench's loss became ${loss}`));
-    };
     for (;;) {
       if (step === warmup) {
         profile.reset();
         start = performance.now();
       }
-      if (withNextBatch(batches, run).done === true) break;
+      const onNonFinite = (loss: number) => new Error(`the bench's loss became ${loss}`);
+      if (trainNextBatch(batches, model, optimizer, onNonFinite).done === true) break;
       if (++step === warmup + steps) {
         const ms = (performance.now() - start) / steps;
         const kernels = [...profile.totals].sort((a, b) => b[1].ms - a[1].ms);

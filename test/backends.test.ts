@@ -13,6 +13,7 @@ import {
   parseMnistImages,
   parseMnistLabels,
   setBackend,
+  toTensor,
   trainEpoch,
   type Arch,
 } from "../src/index.js";
@@ -150,7 +151,7 @@ function runCase(backend: "ref" | "wasm", name: OpName, c: OpCase, seed: number)
 }
 
 describe("every op of src/ops/table.ts gives ref's values and gradients on wasm", () => {
-  // Which kernels the ops reach on ref: every kernel must be reached by some op's case, so a new kernel is tested.
+  // Which kernels the cases reach on ref: every kernel must be reached by some case, so a new kernel is tested.
   const reached = new Set<KernelName>();
   const recording = Object.fromEntries(
     (Object.keys(refKernels) as KernelName[]).map((k) => [
@@ -184,6 +185,17 @@ describe("every op of src/ops/table.ts gives ref's values and gradients on wasm"
       });
     }
   }
+
+  // Not an op: the data pipeline's kernel, ToTensor of MNIST's bytes (a float32 division: exact on both backends).
+  test("MnistDataset's batches and toTensor give ref's floats on wasm, bit for bit", () => {
+    const { images, labels } = tinyMnistSplit(40, 5);
+    const data = new MnistDataset(parseMnistImages(images, "tiny images"), parseMnistLabels(labels, "tiny labels"));
+    const convert = (backend: "ref" | "wasm") => {
+      setBackend(backend);
+      return [data.getBatch(Int32Array.of(39, 0, 17, 17, 3)).inputs.data, toTensor(data.pixels(5), 28, 28).data];
+    };
+    assert.deepEqual(convert("wasm"), convert("ref"));
+  });
 
   test("the cases reach every kernel", () => {
     for (const k of Object.keys(refKernels) as KernelName[]) assert.ok(reached.has(k), `no op case calls ${k}`);

@@ -51,6 +51,25 @@ export function withNextBatch<T>(batches: Iterator<Batch>, use: (batch: Batch) =
   });
 }
 
+/** What one training step reports: its batch's loss and its number of examples. */
+export interface StepResult {
+  loss: number;
+  examples: number;
+}
+
+/** {@link trainStep} on the loader's next batch, made inside the step's scope (see withNextBatch). */
+export function trainNextBatch(
+  batches: Iterator<Batch>,
+  model: Module,
+  optimizer: Optimizer,
+  onNonFinite: (loss: number) => Error,
+): IteratorResult<StepResult, undefined> {
+  return withNextBatch(batches, ({ inputs, labels }) => ({
+    loss: trainStep(model, inputs, labels, optimizer, onNonFinite),
+    examples: labels.length,
+  }));
+}
+
 /**
  * One optimisation step on one batch: zero_grad, forward, cross-entropy, backward, step. Returns the batch's loss.
  * The step's activations and gradients live in a tidy() scope, so a backend with memory of its own reuses it every
@@ -91,10 +110,9 @@ export function trainEpoch(
   const batchLosses: number[] = [];
   const batches = loader[Symbol.iterator]();
   for (let b = 1; ; b++) {
-    const step = withNextBatch(batches, ({ inputs, labels }) => ({
-      loss: trainStep(model, inputs, labels, optimizer, (loss) => new NonFiniteLossError(epoch, b, loss, optimizer.lr)),
-      examples: labels.length,
-    }));
+    const step = trainNextBatch(batches, model, optimizer, (loss) => {
+      return new NonFiniteLossError(epoch, b, loss, optimizer.lr);
+    });
     if (step.done === true) break;
     batchLosses.push(step.value.loss);
     onBatch?.({ epoch, batch: b, batches: loader.length, loss: step.value.loss, examples: step.value.examples });

@@ -11,7 +11,7 @@ import { SGD } from "../optim/sgd.js";
 import { defaultGenerator, manualSeed } from "../tensor/random.js";
 import { encodeCheckpoint, restoreCheckpoint, type TrainingState } from "./checkpoint.js";
 import { RunControl } from "./control.js";
-import { evaluate, NonFiniteLossError, trainStep, withNextBatch, type EvalResult } from "./loop.js";
+import { evaluate, NonFiniteLossError, trainNextBatch, type EvalResult } from "./loop.js";
 import {
   CHECKPOINT_FILE,
   checkpointInfo,
@@ -208,12 +208,9 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       const batches = trainLoader[Symbol.iterator]();
       for (;;) {
         const batch = batchLosses.length + 1;
-        const step = withNextBatch(batches, ({ inputs, labels }) => ({
-          loss: trainStep(model, inputs, labels, optimizer, (value) => {
-            return new NonFiniteLossError(epoch, batch, value, config.lr);
-          }),
-          examples: labels.length,
-        }));
+        const step = trainNextBatch(batches, model, optimizer, (value) => {
+          return new NonFiniteLossError(epoch, batch, value, config.lr);
+        });
         if (step.done === true) break;
         const { loss, examples: stepExamples } = step.value;
         batchLosses.push(loss);
