@@ -26,6 +26,7 @@ export function trainThroughput(train: MnistDataset, arch: Arch, steps: number, 
   const optimizer = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
   const loader = new DataLoader(train, { batchSize: 64, shuffle: true });
   const profile = profileKernels();
+  const onNonFinite = (loss: number) => new Error(`the bench's loss became ${loss}`);
   let step = 0;
   let start = performance.now();
   for (;;) {
@@ -36,7 +37,6 @@ export function trainThroughput(train: MnistDataset, arch: Arch, steps: number, 
         profile.reset();
         start = performance.now();
       }
-      const onNonFinite = (loss: number) => new Error(`the bench's loss became ${loss}`);
       if (trainNextBatch(batches, model, optimizer, onNonFinite).done === true) break;
       if (++step === warmup + steps) {
         const ms = (performance.now() - start) / steps;
